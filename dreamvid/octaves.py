@@ -1,0 +1,107 @@
+"""The octave driver: dream small first, grow, and re-inject the detail lost by shrinking."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from dreamvid.ascent import Dreamer
+from dreamvid.settings import DreamSettings, ProgressEvent
+
+MIN_OCTAVE_SIDE = 32
+
+Progress = Callable[[ProgressEvent], None]
+
+
+def octave_shapes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
+    """(height, width) of each octave, smallest first; octaves under 32 px are skipped."""
+    shapes = []
+    for index in reversed(range(octaves)):
+        factor = scale**index
+        shape = (round(height / factor), round(width / factor))
+        if min(shape) >= MIN_OCTAVE_SIDE or index == 0:
+            shapes.append(shape)
+    return shapes
+
+
+def resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Resize a float image to (height, width): area when shrinking, bicubic-free linear when growing."""
+    height, width = shape
+    if image.shape[:2] == (height, width):
+        return image
+    shrinking = height < image.shape[0]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(image, (width, height), interpolation=interpolation)
+
+
+def random_shift(rng: np.random.Generator, tile_size: int) -> tuple[int, int]:
+    """A random roll for one step, over a whole tile, so tile seams never stay in one place."""
+    return tuple(int(value) for value in rng.integers(-tile_size, tile_size, size=2))
+
+
+def ascend(
+    image: np.ndarray,
+    dreamer: Dreamer,
+    settings: DreamSettings,
+    rng: np.random.Generator,
+    steps: int,
+    *,
+    weights: np.ndarray | None = None,
+    progress: Progress | None = None,
+    octave: int = 1,
+    octaves: int = 1,
+) -> np.ndarray:
+    """Gradient ascent for `steps` steps at the image's own size."""
+    import tensorflow as tf
+
+    weights = dreamer.default_weights() if weights is None else weights
+    tensor = tf.convert_to_tensor(image, tf.float32)
+    for step in range(steps):
+        shift = random_shift(rng, settings.tile_size)
+        loss, tensor = dreamer.step(
+            tensor, shift, weights, settings.tile_size, settings.step_size, settings.tv_weight
+        )
+        if progress is not None or settings.max_loss is not None:
+            value = float(loss)
+            if progress is not None:
+                progress(ProgressEvent(octave, octaves, step + 1, steps, value))
+            if settings.max_loss is not None and value > settings.max_loss:
+                break
+    return tensor.numpy()
+
+
+def dream(
+    image: np.ndarray,
+    settings: DreamSettings,
+    dreamer: Dreamer,
+    seed: int | None = None,
+    *,
+    progress: Progress | None = None,
+    on_octave: Callable[[int, np.ndarray], None] | None = None,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Dream an RGB float image (0..255) through all octaves; returns a new float image.
+
+    A pure function of (image, settings, dreamer, seed): the seed drives the random rolls only.
+    """
+    rng = np.random.default_rng(settings.seed if seed is None else seed)
+    original = np.asarray(image, dtype=np.float32)
+    shapes = octave_shapes(*original.shape[:2], settings.octaves, settings.octave_scale)
+    shrunk_original = resize(original, shapes[0])
+    current = shrunk_original
+    for index, shape in enumerate(shapes):
+        current = resize(current, shape)
+        current = ascend(
+            current, dreamer, settings, rng, settings.steps,
+            weights=weights, progress=progress, octave=index + 1, octaves=len(shapes),
+        )
+        # Shrinking loses detail; put back what the original has at this size.
+        same_size_original = resize(original, shape)
+        lost_detail = same_size_original - resize(shrunk_original, shape)
+        current = current + lost_detail
+        shrunk_original = same_size_original
+        if on_octave is not None:
+            on_octave(index + 1, np.clip(current, 0, 255))
+    return np.clip(current, 0.0, 255.0)
