@@ -1,0 +1,189 @@
+"""Optical flow for temporal coherence: DIS flow, backward warping, occlusion masks, scene cuts.
+
+Conventions: a flow is an (H, W, 2) float32 array of (dx, dy) in pixels. The backward flow of a
+frame pair says, for each pixel x of the current frame, where it was in the previous frame:
+current(x) ~ previous(x + backward(x)). The forward flow is the same from previous to current.
+"""
+
+import functools
+
+import cv2
+import numpy as np
+
+from dreamvid.errors import DreamvidError
+
+PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
+
+# Forward-backward check of Sundaram et al. 2010, as used by Ruder et al. 2016:
+# consistent when |w_b + w_f(x + w_b)|^2 <= RELATIVE * (|w_b|^2 + |w_f(x + w_b)|^2) + ABSOLUTE.
+CONSISTENCY_RELATIVE = 0.01
+CONSISTENCY_ABSOLUTE = 0.5
+# Motion boundary (same papers): |grad u_b|^2 + |grad v_b|^2 > RELATIVE * |w_b|^2 + ABSOLUTE.
+BOUNDARY_RELATIVE = 0.01
+BOUNDARY_ABSOLUTE = 0.002
+# Gaussian sigma in pixels used to soften the mask edges; 0.8 as in Ruder et al.'s checker.
+MASK_SOFTENING = 0.8
+# Scene cut: fewer consistent pixels than this share, or a larger mean grey-level error (0..255)
+# of the warped previous frame over the consistent pixels. Natural footage warps to a few levels.
+CUT_MIN_CONSISTENT_SHARE = 0.5
+CUT_MAX_WARP_ERROR = 30.0
+
+
+class FlowEstimator:
+    """A DIS optical flow estimator, created once and reused for every frame pair."""
+
+    def __init__(self, preset="medium"):
+        if preset not in PRESETS:
+            raise DreamvidError(f"unknown DIS preset {preset!r}; choose one of {sorted(PRESETS)}")
+        self.preset = preset
+        self._dis = cv2.DISOpticalFlow_create(PRESETS[preset])
+
+    def flow(self, previous_rgb, current_rgb):
+        """Flow from previous to current: previous(x) ~ current(x + flow(x)); (H, W, 2) float32."""
+        previous_grey = to_grey_uint8(previous_rgb)
+        current_grey = to_grey_uint8(current_rgb)
+        if previous_grey.shape != current_grey.shape:
+            raise DreamvidError(
+                f"frames differ in size: {previous_grey.shape} and {current_grey.shape}"
+            )
+        return self._dis.calc(previous_grey, current_grey, None).astype(np.float32, copy=False)
+
+    def backward_flow_pair(self, previous, current):
+        """Return (backward, forward): current -> previous and previous -> current."""
+        return self.flow(current, previous), self.flow(previous, current)
+
+
+def shared_estimator(preset="medium"):
+    """One cached estimator per preset, for callers that keep none; not for use across threads."""
+    return _cached_estimator(preset)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_estimator(preset):
+    """The estimator behind shared_estimator, keyed by preset name only."""
+    return FlowEstimator(preset)
+
+
+def backward_flow_pair(previous, current, *, estimator=None):
+    """Return (backward, forward) flows of a frame pair; see FlowEstimator.backward_flow_pair."""
+    estimator = estimator or shared_estimator()
+    return estimator.backward_flow_pair(previous, current)
+
+
+def to_grey_uint8(rgb):
+    """Greyscale uint8 copy of an RGB (or already grey) image with values 0..255."""
+    image = np.asarray(rgb)
+    if image.ndim == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image.astype(np.float32, copy=False), cv2.COLOR_RGB2GRAY)
+    elif image.ndim != 2:
+        raise DreamvidError(f"expected an (H, W, 3) RGB image, got shape {image.shape}")
+    if image.dtype == np.uint8:
+        return image
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def warp(image, backward):
+    """Warp the previous frame's image onto the current frame with the backward flow.
+
+    Any channel count; the result is float32 (bilinear, edges replicated), never rounded.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    _check_flow(backward, image.shape[:2])
+    map_x, map_y = sample_maps(backward)
+    return _remap(image, map_x, map_y)
+
+
+def sample_maps(flow):
+    """Absolute sampling coordinates (map_x, map_y) = pixel grid + flow, float32."""
+    height, width = flow.shape[:2]
+    grid_x = np.arange(width, dtype=np.float32)[np.newaxis, :]
+    grid_y = np.arange(height, dtype=np.float32)[:, np.newaxis]
+    return grid_x + flow[..., 0], grid_y + flow[..., 1]
+
+
+def consistency_mask(backward, forward, *, tolerance=CONSISTENCY_ABSOLUTE, softening=MASK_SOFTENING):
+    """Reliability of the backward flow per current-frame pixel, (H, W) float32 in [0, 1].
+
+    1 = reliable, 0 = occluded, disoccluded or on a motion boundary. tolerance is the absolute
+    term of the forward-backward test in squared pixels. softening is the sigma in pixels of a
+    blur that ramps reliable pixels down next to unreliable ones; unreliable pixels stay 0.
+    """
+    _check_flow(backward, forward.shape[:2])
+    _check_flow(forward, backward.shape[:2])
+    reliable = _passes_round_trip(backward, forward, tolerance) & ~motion_boundaries(backward)
+    mask = reliable.astype(np.float32)
+    if softening > 0:
+        mask = mask * np.clip(cv2.GaussianBlur(mask, (0, 0), softening), 0.0, 1.0)
+    return mask
+
+
+def motion_boundaries(flow):
+    """Boolean (H, W): pixels where the flow changes fast relative to its size."""
+    gradient_energy = np.zeros(flow.shape[:2], dtype=np.float32)
+    for channel in range(2):
+        component = np.ascontiguousarray(flow[..., channel])
+        gradient_x = cv2.Sobel(component, cv2.CV_32F, 1, 0, ksize=1, scale=0.5)
+        gradient_y = cv2.Sobel(component, cv2.CV_32F, 0, 1, ksize=1, scale=0.5)
+        gradient_energy += gradient_x**2 + gradient_y**2
+    magnitude = (flow**2).sum(axis=2)
+    return gradient_energy > BOUNDARY_RELATIVE * magnitude + BOUNDARY_ABSOLUTE
+
+
+def is_scene_cut(
+    previous,
+    current,
+    backward,
+    mask,
+    *,
+    min_consistent_share=CUT_MIN_CONSISTENT_SHARE,
+    max_warp_error=CUT_MAX_WARP_ERROR,
+):
+    """True when the flow cannot carry previous onto current: too few consistent pixels,
+    or the warped previous frame's mean grey error over them exceeds max_warp_error (0..255)."""
+    weights = np.asarray(mask, dtype=np.float32)
+    consistent_share = float(weights.mean())
+    if consistent_share < min_consistent_share or consistent_share == 0.0:
+        return True
+    warped_grey = warp(_grey_float(previous), backward)
+    error = np.abs(warped_grey - _grey_float(current))
+    return float((error * weights).sum() / weights.sum()) > max_warp_error
+
+
+def _passes_round_trip(backward, forward, tolerance):
+    """Forward-backward test: following backward then forward returns near the start."""
+    map_x, map_y = sample_maps(backward)
+    forward_there = _remap(forward, map_x, map_y)
+    round_trip = ((backward + forward_there) ** 2).sum(axis=2)
+    magnitudes = (backward**2).sum(axis=2) + (forward_there**2).sum(axis=2)
+    return round_trip <= CONSISTENCY_RELATIVE * magnitudes + tolerance
+
+
+def _remap(image, map_x, map_y):
+    """Bilinear cv2.remap with replicated edges, for any channel count."""
+    if image.ndim == 3 and image.shape[2] > 4:
+        channels = [_remap(image[..., index], map_x, map_y) for index in range(image.shape[2])]
+        return np.stack(channels, axis=2)
+    warped = cv2.remap(
+        np.ascontiguousarray(image), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    if image.ndim == 3 and warped.ndim == 2:
+        warped = warped[..., np.newaxis]
+    return warped
+
+
+def _grey_float(rgb):
+    """Greyscale float32 image (values 0..255) from RGB or grey input."""
+    image = np.asarray(rgb, dtype=np.float32)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    return image
+
+
+def _check_flow(flow, shape):
+    """Raise DreamvidError unless flow is (H, W, 2) matching shape."""
+    if flow.ndim != 3 or flow.shape[2] != 2 or flow.shape[:2] != tuple(shape):
+        raise DreamvidError(f"expected a flow of shape {tuple(shape) + (2,)}, got {flow.shape}")
