@@ -11,7 +11,7 @@ import typer
 from dreamvid import __version__
 from dreamvid.errors import DreamvidError
 from dreamvid.models import MODELS
-from dreamvid.settings import DreamSettings, LayerTerm
+from dreamvid.settings import CoherenceSettings, DreamSettings, LayerTerm
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -22,6 +22,7 @@ app = typer.Typer(
 
 MODEL_NAMES = ", ".join(MODELS)
 _DEFAULTS = DreamSettings()
+_COHERENCE = CoherenceSettings()
 
 Model = Annotated[str, typer.Option("--model", "-m", help=f"Model: {MODEL_NAMES}.")]
 Layers = Annotated[
@@ -109,8 +110,10 @@ def image(
     try:
         settings = dream_settings(model, layer, loss, octaves, octave_scale, steps, step_size,
                                   max_side, tile_size, seed, tv_weight, max_loss, weights)
+        from dreamvid.runtime import start_tensorflow
+
+        start_tensorflow()
         from dreamvid.dreamers import build_dreamer
-        from dreamvid.octaves import octave_shapes
         from dreamvid.progress import StepProgress
         from dreamvid.still import dream_file
 
@@ -124,6 +127,70 @@ def image(
         raise fail("interrupted; no output written", 130) from None
     if not quiet:
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def video(
+    source: Annotated[str, typer.Argument(help="Input video, folder of numbered images, or glob.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False)],
+    model: Model = _DEFAULTS.model,
+    layer: Layers = None,
+    loss: Loss = _DEFAULTS.loss,
+    octaves: Octaves = _DEFAULTS.octaves,
+    octave_scale: OctaveScale = _DEFAULTS.octave_scale,
+    steps: Steps = _DEFAULTS.steps,
+    step_size: StepSize = _DEFAULTS.step_size,
+    max_side: Annotated[int, typer.Option(help="Shrink frames so the longer side is at most this (0: keep).")] = 640,
+    tile_size: TileSize = _DEFAULTS.tile_size,
+    seed: Seed = _DEFAULTS.seed,
+    tv_weight: TvWeight = _DEFAULTS.tv_weight,
+    max_loss: MaxLoss = None,
+    weights: Weights = None,
+    start: Annotated[float, typer.Option(help="Start at this many seconds.")] = 0.0,
+    end: Annotated[Optional[float], typer.Option(help="Stop at this many seconds.")] = None,
+    frames: Annotated[Optional[int], typer.Option(help="Dream at most this many frames from the start.")] = None,
+    blend: Annotated[float, typer.Option(help="Share of the previous frame's warped dream carried into the next (0..1).")] = _COHERENCE.blend,
+    steps_next: Annotated[int, typer.Option(help="Ascent steps per octave for frames after the first.")] = _COHERENCE.steps_next,
+    octaves_next: Annotated[int, typer.Option(help="Finest octaves dreamed for frames after the first.")] = _COHERENCE.octaves_next,
+    flow_preset: Annotated[str, typer.Option(help="Optical-flow quality: ultrafast, fast or medium.")] = _COHERENCE.flow_preset,
+    independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).")] = False,
+    no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the input's audio.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted render of the same output.")] = False,
+    report: Annotated[Optional[Path], typer.Option(help="Write a JSON report of the render here.")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Dream a video clip, frame by frame, without flicker."""
+    try:
+        dream = dream_settings(model, layer, loss, octaves, octave_scale, steps, step_size,
+                               max_side or None, tile_size, seed, tv_weight, max_loss, weights)
+        from dreamvid.video import VideoSettings
+
+        settings = VideoSettings(
+            dream=dream,
+            coherence=CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
+                                        flow_preset=flow_preset, coherent=not independent),
+            start=start, end=end, frames=frames, audio=not no_audio,
+        )
+        from dreamvid.runtime import start_tensorflow
+
+        start_tensorflow()
+        from dreamvid.dreamers import build_dreamer
+        from dreamvid.progress import FrameProgress
+        from dreamvid.video import render_video, write_report
+
+        with FrameProgress(None, quiet) as progress:
+            summary = render_video(source, output, settings, lambda: build_dreamer(dream),
+                                   resume=resume, on_frame=progress.frame_done)
+        for warning in summary.warnings:
+            typer.echo(f"dreamvid: warning: {warning}", err=True)
+        if report is not None:
+            write_report(report, summary, settings, dream.model)
+    except DreamvidError as error:
+        raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted; run again with --resume to continue", 130) from None
+    if not quiet:
+        typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
 
 
 @app.command()
@@ -143,9 +210,11 @@ def layers(
 ) -> None:
     """List a model's dreamable layers with their output shapes (height, width, channels)."""
     try:
-        from dreamvid.models import dreamable_layers, get_spec, load_model
+        from dreamvid.models import get_spec, load_model
+        from dreamvid.runtime import start_tensorflow
 
         spec = get_spec(model)
+        start_tensorflow()
         network = load_model(model, str(weights) if weights else None)
         shapes = _shapes_at(network, spec, size)
     except DreamvidError as error:

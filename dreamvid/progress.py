@@ -68,5 +68,6 @@ class FrameProgress:
     def __exit__(self, *exc) -> None:
         self._progress.stop()
 
-    def frame_done(self, done: int, seconds_per_frame: float) -> None:
-        self._progress.update(self._task, completed=done, rate=f"{seconds_per_frame:.2f} s/frame")
+    def frame_done(self, done: int, total: int | None, seconds: float) -> None:
+        """A frame finished: `done` frames so far of an expected `total`, this one in `seconds`."""
+        self._progress.update(self._task, completed=done, total=total, rate=f"{seconds:.2f} s/frame")

@@ -87,6 +87,34 @@ class DreamSettings:
 
 
 @dataclass(frozen=True)
+class CoherenceSettings:
+    """How frames after the first are dreamed.
+
+    `blend`: share of the warped previous detail carried into the frame (0 dreams every frame anew
+    from the input, 1 keeps all of it). `steps_next` ascent steps on each of the `octaves_next`
+    finest octaves refine it. `strength_cap`: the carried detail is scaled down when its mean size
+    passes this multiple of the first frame's, so a long clip cannot run away.
+    """
+
+    blend: float = 0.9
+    steps_next: int = 3
+    octaves_next: int = 1
+    flow_preset: str = "medium"
+    strength_cap: float = 1.25
+    coherent: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.blend <= 1.0:
+            raise DreamvidError(f"blend must be between 0 and 1, got {self.blend}")
+        if self.steps_next < 0:
+            raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
+        if self.octaves_next < 1:
+            raise DreamvidError(f"octaves for later frames must be positive, got {self.octaves_next}")
+        if not self.strength_cap > 0:
+            raise DreamvidError(f"strength cap must be positive, got {self.strength_cap}")
+
+
+@dataclass(frozen=True)
 class ProgressEvent:
     """One ascent step done: reported through the progress callback."""
 

@@ -1,0 +1,79 @@
+"""Temporal coherence: carry the previous frame's dream onto the next one through optical flow.
+
+For every frame after the first, the dream detail of the previous frame (dream minus its input, kept
+in float) is warped onto the current frame with the backward flow between the two INPUT frames,
+masked where the forward-backward check fails (occlusions, newly revealed areas), blended onto the
+current frame, and refined by a few ascent steps on the finest octave(s). A scene cut starts afresh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from dreamvid.ascent import Dreamer
+from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
+from dreamvid.octaves import Progress, dream
+from dreamvid.settings import CoherenceSettings, DreamSettings
+
+
+@dataclass
+class CoherenceState:
+    """What one frame leaves for the next: its input and its dream detail, both float32."""
+
+    previous_input: np.ndarray
+    previous_detail: np.ndarray
+    reference_strength: float
+    scene_cuts: int = 0
+
+
+class TemporalDreamer:
+    """Dreams a stream of frames one at a time, each from the previous one's state."""
+
+    def __init__(self, settings: DreamSettings, coherence: CoherenceSettings, dreamer: Dreamer,
+                 state: CoherenceState | None = None):
+        self.settings = settings
+        self.coherence = coherence
+        self.dreamer = dreamer
+        self.state = state
+        self.flow = FlowEstimator(coherence.flow_preset)
+        self._next_settings = dataclasses.replace(
+            settings,
+            octaves=min(coherence.octaves_next, settings.octaves),
+            steps=max(coherence.steps_next, 1),
+        )
+
+    def dream_frame(self, frame: np.ndarray, progress: Progress | None = None) -> np.ndarray:
+        """Dream one frame (RGB, uint8 or float 0..255); returns the float dream."""
+        current = np.asarray(frame, dtype=np.float32)
+        state = self.state
+        if not self.coherence.coherent or state is None or state.previous_input.shape != current.shape:
+            return self._fresh(current, progress, cuts=state.scene_cuts if state else 0)
+        backward, forward = self.flow.backward_flow_pair(state.previous_input, current)
+        mask = consistency_mask(backward, forward)
+        if is_scene_cut(state.previous_input, current, backward, mask):
+            return self._fresh(current, progress, cuts=state.scene_cuts + 1)
+        carried = warp(state.previous_detail, backward) * (self.coherence.blend * mask[..., None])
+        start = np.clip(current + carried, 0.0, 255.0)
+        if self.coherence.steps_next > 0:
+            result = dream(start, self._next_settings, self.dreamer, progress=progress)
+        else:
+            result = start
+        self._remember(current, result, state.reference_strength, state.scene_cuts)
+        return result
+
+    def _fresh(self, current: np.ndarray, progress: Progress | None, cuts: int) -> np.ndarray:
+        result = dream(current, self.settings, self.dreamer, progress=progress)
+        strength = float(np.abs(result - current).mean())
+        self._remember(current, result, max(strength, 1e-3), cuts)
+        return result
+
+    def _remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int) -> None:
+        detail = result - current
+        strength = float(np.abs(detail).mean())
+        ceiling = self.coherence.strength_cap * reference
+        if strength > ceiling:
+            detail *= ceiling / strength
+        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts)

@@ -1,0 +1,192 @@
+"""The video pipeline: read frames, dream each one from the previous one's state, write the clip.
+
+Frames stream through (memory does not grow with the clip), the model is built and the step traced
+once per run, each finished frame is kept in the work directory so `resume` continues a stopped
+render, and the output appears under its name only when complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from dreamvid import __version__
+from dreamvid.ascent import Dreamer
+from dreamvid.errors import DreamvidError
+from dreamvid.image_io import to_uint8
+from dreamvid.paths import partial_path
+from dreamvid.settings import DreamSettings
+from dreamvid.settings import CoherenceSettings
+from dreamvid.temporal import CoherenceState, TemporalDreamer
+from dreamvid.video_reader import VideoInfo, open_video
+from dreamvid.video_writer import VideoWriter, audio_of, output_kind
+from dreamvid.workdir import WorkDir
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """Everything a video render depends on, besides its input and output paths."""
+
+    dream: DreamSettings = DreamSettings()
+    coherence: CoherenceSettings = CoherenceSettings()
+    start: float = 0.0
+    end: float | None = None
+    frames: int | None = None
+    audio: bool = True
+
+
+@dataclass
+class RenderSummary:
+    """What a render did: written to `--report` as JSON."""
+
+    output: str
+    frames: int
+    fps: str
+    width: int
+    height: int
+    seconds_per_frame: list[float] = field(default_factory=list)
+    resumed_at: int = 0
+    scene_cuts: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+FrameCallback = Callable[[int, int, float], None]  # (frames done, frames expected, seconds for this frame)
+
+
+def check_video_paths(source: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Fail before any work when the output cannot be written or would overwrite the input."""
+    output_kind(output)
+    target = Path(os.fspath(output).rstrip("/" + os.sep))
+    folder = target.parent
+    if not folder.is_dir():
+        raise DreamvidError(f"output folder does not exist: {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DreamvidError(f"output folder is not writable: {folder}")
+    if os.path.exists(source) and target.exists() and os.path.samefile(source, target):
+        raise DreamvidError(f"the output must not be the input: {target}")
+
+
+def manifest(source: str | os.PathLike, info: VideoInfo, settings: VideoSettings) -> dict:
+    """What a resumed render must share with the one it continues."""
+    return {
+        "source": os.path.abspath(os.fspath(source)),
+        "size": [info.width, info.height],
+        "fps": str(info.fps),
+        "settings": json.loads(json.dumps(dataclasses.asdict(settings))),
+    }
+
+
+def state_arrays(state: CoherenceState) -> dict:
+    return {
+        "previous_input": state.previous_input,
+        "previous_detail": state.previous_detail,
+        "reference_strength": np.float64(state.reference_strength),
+        "scene_cuts": np.int64(state.scene_cuts),
+    }
+
+
+def state_from_arrays(arrays: dict) -> CoherenceState:
+    return CoherenceState(
+        previous_input=arrays["previous_input"].astype(np.float32),
+        previous_detail=arrays["previous_detail"].astype(np.float32),
+        reference_strength=float(arrays["reference_strength"]),
+        scene_cuts=int(arrays["scene_cuts"]),
+    )
+
+
+def render_video(
+    source: str | os.PathLike,
+    output: str | os.PathLike,
+    settings: VideoSettings,
+    dreamer: Dreamer | Callable[[], Dreamer],
+    *,
+    resume: bool = False,
+    on_frame: FrameCallback | None = None,
+) -> RenderSummary:
+    """Dream a clip into `output`; returns what was done. Inputs are checked before the model loads."""
+    check_video_paths(source, output)
+    info, frames = open_video(
+        source, start=settings.start, end=settings.end, frames=settings.frames,
+        max_side=settings.dream.max_side,
+    )
+    work = WorkDir.open(output, manifest(source, info, settings), resume=resume)
+    done = work.frames_done()
+    state = state_from_arrays(work.load_state()) if done else None
+    if not isinstance(dreamer, Dreamer):
+        dreamer = dreamer()
+    temporal = TemporalDreamer(settings.dream, settings.coherence, dreamer, state)
+    summary = RenderSummary(str(output), 0, str(info.fps), info.width, info.height, resumed_at=done)
+    audio = audio_of(info) if settings.audio else None
+    with frames, VideoWriter(output, fps=info.fps, size=(info.width, info.height), audio=audio) as writer:
+        for index, frame in enumerate(frames):
+            if index < done:
+                writer.write(work.saved_frame(index))
+                continue
+            started = time.perf_counter()
+            dreamed = to_uint8(temporal.dream_frame(frame))
+            work.save_frame(index, dreamed, state_arrays(temporal.state))
+            writer.write(dreamed)
+            seconds = time.perf_counter() - started
+            summary.seconds_per_frame.append(seconds)
+            if on_frame is not None:
+                on_frame(index + 1, info.frame_count, seconds)
+        if writer.frames_written < done:
+            raise DreamvidError(
+                f"the input now has {writer.frames_written} frames but {done} were already dreamed; "
+                f"delete {work.path} to start over"
+            )
+        summary.frames = writer.frames_written
+    summary.warnings = list(frames.warnings)
+    summary.scene_cuts = temporal.state.scene_cuts if temporal.state else 0
+    work.remove()
+    return summary
+
+
+def write_report(path: str | os.PathLike, summary: RenderSummary, settings, model: str) -> None:
+    """JSON: settings, model, versions, frames written, seconds per frame."""
+    import cv2
+    import keras
+    import tensorflow as tf
+
+    times = summary.seconds_per_frame
+    report = {
+        "output": summary.output,
+        "model": model,
+        "settings": json.loads(json.dumps(dataclasses.asdict(settings))),
+        "frames_written": summary.frames,
+        "fps": summary.fps,
+        "size": [summary.width, summary.height],
+        "resumed_at_frame": summary.resumed_at,
+        "scene_cuts": summary.scene_cuts,
+        "warnings": summary.warnings,
+        "seconds_per_frame": {
+            "first": times[0] if times else None,
+            "median_after_first": statistics.median(times[1:]) if len(times) > 1 else None,
+            "mean": statistics.fmean(times) if times else None,
+            "all": [round(value, 4) for value in times],
+        },
+        "versions": {
+            "dreamvid": __version__,
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "opencv": cv2.__version__,
+        },
+    }
+    path = Path(path)
+    temporary = partial_path(path)
+    try:
+        temporary.write_text(json.dumps(report, indent=2))
+        os.replace(temporary, path)
+    except OSError as error:
+        raise DreamvidError(f"cannot write report {path}: {error.strerror}") from None
