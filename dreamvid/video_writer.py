@@ -1,0 +1,292 @@
+"""Write uint8 RGB frames to a video file or a folder of PNG frames, atomically.
+
+`VideoWriter` is a context manager. It writes to a hidden temporary name in the target's folder and
+renames it to the final path only when the `with` block ends cleanly; on an exception ffmpeg is killed and
+the temporary file is deleted, so the final path never holds a half-written video and an existing file
+there is replaced only by a complete one.
+
+The output kind follows the path:
+- `.mp4`, `.mov`, `.mkv`: H.264 (libx264, yuv420p) with AAC audio; mp4/mov get `-movflags +faststart`.
+  yuv420p needs even sizes, so an odd width or height is padded by 1 px that repeats the last column or
+  row (edge replication); the picture is never scaled.
+- `.webm`: VP9 (libvpx-vp9) with Opus audio when the shipped ffmpeg has them, else VP8 with Vorbis.
+- `.gif`: one filter graph with palettegen/paletteuse; no audio. GIF delays are whole centiseconds, so
+  the frame rate is only approximate.
+- a path ending in "/", an existing folder or a path without extension: a folder of PNG frames
+  `frame_000001.png`, ... (no audio). A non-empty existing folder is replaced only on success.
+
+Frames go to ffmpeg at the exact fraction `fps` (`-framerate 30000/1001`), so the output has the input's
+frame rate, frame count and duration. With `audio`, the video is encoded first to a temporary file, then a
+second ffmpeg pass copies it and adds the source's audio trimmed to the clip, placed by its timestamps
+(silence fills any gap before a late-starting audio track).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+from fractions import Fraction
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+
+from dreamvid.errors import DreamvidError
+from dreamvid.video_reader import VideoInfo, exact_fps
+
+
+@dataclasses.dataclass(frozen=True)
+class AudioSource:
+    """The audio track of `path` from `start` for `duration` seconds (None: up to the end of the video)."""
+
+    path: str
+    start: float = 0.0
+    duration: float | None = None
+
+
+def audio_of(info: VideoInfo) -> AudioSource | None:
+    """The audio that goes with the frames `info` describes, or None if the source has no audio."""
+    return AudioSource(info.source, info.start, info.duration) if info.has_audio else None
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputFormat:
+    video_arguments: tuple[str, ...]
+    audio_arguments: tuple[str, ...] | None  # None: the format carries no audio
+    even_size: bool = False
+
+
+_H264 = ("-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p")
+_AAC = ("-c:a", "aac", "-b:a", "192k")
+_FASTSTART = ("-movflags", "+faststart")
+_GIF_PALETTE = "[0:v]split[a][b];[a]palettegen[p];[b][p]paletteuse=dither=sierra2_4a"
+
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    ".mp4": OutputFormat(_H264 + _FASTSTART, _AAC + _FASTSTART, even_size=True),
+    ".mov": OutputFormat(_H264 + _FASTSTART, _AAC + _FASTSTART, even_size=True),
+    ".mkv": OutputFormat(_H264, _AAC, even_size=True),
+    ".webm": OutputFormat(("-pix_fmt", "yuv420p", "-crf", "32", "-b:v", "0", "-row-mt", "1",
+                           "-deadline", "good", "-cpu-used", "4"), ("-b:a", "128k")),  # codecs: _webm_codecs
+    ".gif": OutputFormat(("-filter_complex", _GIF_PALETTE, "-loop", "0"), None),
+}
+FOLDER = "folder"
+
+
+@functools.cache
+def _has_encoder(name: str) -> bool:
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-encoders"]
+    listing = subprocess.run(command, capture_output=True, text=True, errors="replace").stdout
+    return any(line.split()[1:2] == [name] for line in listing.splitlines())
+
+
+def _webm_codecs() -> tuple[str, str]:
+    """(video, audio) encoders for webm: VP9 + Opus if available, else VP8 + Vorbis."""
+    video = "libvpx-vp9" if _has_encoder("libvpx-vp9") else "libvpx"
+    audio = "libopus" if _has_encoder("libopus") else "libvorbis"
+    return video, audio
+
+
+def output_kind(path: str | os.PathLike) -> str:
+    """".mp4", ".webm", ... or FOLDER; DreamvidError for an unsupported extension."""
+    text = os.fspath(path)
+    extension = os.path.splitext(text.rstrip("/" + os.sep))[1].lower()
+    if text.endswith(("/", os.sep)) or os.path.isdir(text) or not extension:
+        return FOLDER
+    if extension not in OUTPUT_FORMATS:
+        supported = ", ".join(OUTPUT_FORMATS)
+        raise DreamvidError(f"cannot write {extension} files; use {supported} or a folder (a path ending in /)")
+    return extension
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _run_ffmpeg(arguments: list[str], target: str) -> None:
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"] + arguments
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+    if result.returncode != 0:
+        message = _last_line(result.stderr) or f"ffmpeg stopped with exit code {result.returncode}"
+        raise DreamvidError(f"ffmpeg failed writing {target}: {message}")
+
+
+class VideoWriter:
+    """Stream frames into a video file or PNG folder: `with VideoWriter(path, fps=..., size=(w, h)) as out:`.
+
+    size is (width, height) of the frames given to `write`. `audio` is dropped for GIF and PNG folders.
+    Construction raises DreamvidError for an unsupported extension or a missing or read-only folder, before
+    anything is written; `write` and the end of the `with` block raise it with ffmpeg's last line of error.
+    Without `with`, call `close()` to finish or `abort()` to discard.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, fps: Fraction | int | float, size: tuple[int, int],
+                 audio: AudioSource | None = None):
+        self.path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
+        self.kind = output_kind(path)
+        self.fps = exact_fps(fps)
+        self.width, self.height = (int(side) for side in size)
+        if self.width < 1 or self.height < 1:
+            raise DreamvidError(f"the frame size must be positive, not {self.width}x{self.height}")
+        carries_audio = self.kind != FOLDER and OUTPUT_FORMATS[self.kind].audio_arguments is not None
+        self.audio = audio if carries_audio else None  # GIF and PNG folders drop the audio
+        self.frames_written = 0
+        self._finished = False
+        self._process: subprocess.Popen | None = None
+        self._error_log = None
+        self._video_file: str | None = None
+        self._temporary_paths: list[str] = []
+
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise DreamvidError(f"output folder does not exist: {folder}")
+        if self.kind == FOLDER and os.path.exists(self.path) and not os.path.isdir(self.path):
+            raise DreamvidError(f"{self.path} exists and is not a folder")
+        if not os.access(folder, os.W_OK):
+            raise DreamvidError(f"cannot write to folder {folder}: permission denied")
+        even_size = self.kind != FOLDER and OUTPUT_FORMATS[self.kind].even_size
+        self._pad_right = self.width % 2 if even_size else 0
+        self._pad_bottom = self.height % 2 if even_size else 0
+        try:
+            if self.kind == FOLDER:
+                self._output = self._temporary_path(folder, ".partial", directory=True)
+            else:
+                self._output = self._temporary_path(folder, f".partial{self.kind}")
+                self._video_file = self._output
+                if self.audio is not None:
+                    self._video_file = self._temporary_path(folder, f".video.partial{self.kind}")
+                self._start_encoder()
+        except OSError as error:
+            self.abort()
+            raise DreamvidError(f"cannot write to folder {folder}: {error.strerror}") from None
+
+    def _temporary_path(self, folder: str, suffix: str, directory: bool = False) -> str:
+        """A new hidden file or folder next to the target, named after it, deleted unless moved into place."""
+        path = os.path.join(folder, f".{os.path.basename(self.path)}.{secrets.token_hex(4)}{suffix}")
+        if directory:
+            os.mkdir(path)
+        else:
+            open(path, "xb").close()  # unlike mkstemp, keeps the usual permissions (umask)
+        self._temporary_paths.append(path)
+        return path
+
+    def _start_encoder(self) -> None:
+        output_format = OUTPUT_FORMATS[self.kind]
+        codec = ("-c:v", _webm_codecs()[0]) if self.kind == ".webm" else ()
+        size = f"{self.width + self._pad_right}x{self.height + self._pad_bottom}"
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                   "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", str(self.fps), "-i", "-",
+                   *codec, *output_format.video_arguments, self._video_file]
+        self._error_log = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                         stderr=self._error_log)
+
+    def _ffmpeg_message(self) -> str:
+        self._error_log.seek(0)
+        message = _last_line(self._error_log.read().decode("utf-8", errors="replace"))
+        return message or f"ffmpeg stopped with exit code {self._process.returncode}"
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append one uint8 RGB frame of shape (height, width, 3)."""
+        if self._finished:
+            raise DreamvidError(f"{self.path} is already closed")
+        expected_shape = (self.height, self.width, 3)
+        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.shape != expected_shape:
+            shape, dtype = getattr(frame, "shape", None), getattr(frame, "dtype", type(frame).__name__)
+            raise DreamvidError(f"a frame must be a {expected_shape} uint8 array, not {shape} {dtype}")
+        if self.kind == FOLDER:
+            image_path = os.path.join(self._output, f"frame_{self.frames_written + 1:06d}.png")
+            encoded = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))[1]
+            try:
+                encoded.tofile(image_path)
+            except OSError as error:
+                self.abort()
+                raise DreamvidError(f"cannot write {image_path}: {error.strerror}") from None
+        else:
+            if self._pad_right or self._pad_bottom:
+                frame = np.pad(frame, ((0, self._pad_bottom), (0, self._pad_right), (0, 0)), mode="edge")
+            try:
+                self._process.stdin.write(np.ascontiguousarray(frame).data)
+            except (BrokenPipeError, OSError):
+                self._process.wait()
+                message = self._ffmpeg_message()
+                self.abort()
+                raise DreamvidError(f"ffmpeg failed writing {self.path}: {message}") from None
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Finish the video and move it to its final path."""
+        if self._finished:
+            return
+        try:
+            if self.frames_written == 0:
+                raise DreamvidError(f"no frames were written, so {self.path} was not created")
+            if self._process is not None:
+                self._finish_encoder()
+            self._move_into_place()
+        except BaseException:
+            self.abort()
+            raise
+        self._finished = True
+
+    def _finish_encoder(self) -> None:
+        self._process.stdin.close()
+        if self._process.wait() != 0:
+            raise DreamvidError(f"ffmpeg failed writing {self.path}: {self._ffmpeg_message()}")
+        if self.audio is None:
+            return
+        clip_duration = self.frames_written / self.fps
+        duration = clip_duration if self.audio.duration is None else min(self.audio.duration, clip_duration)
+        audio_codec = ("-c:a", _webm_codecs()[1]) if self.kind == ".webm" else ()
+        _run_ffmpeg(["-i", self._video_file, "-ss", str(self.audio.start), "-t", str(float(duration)),
+                     "-i", self.audio.path, "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy",
+                     *audio_codec, *OUTPUT_FORMATS[self.kind].audio_arguments,
+                     "-af", "aresample=async=1:first_pts=0", self._output], self.path)
+
+    def _move_into_place(self) -> None:
+        if self.kind == FOLDER and os.path.isdir(self.path) and os.listdir(self.path):
+            old = self._temporary_path(os.path.dirname(os.path.abspath(self.path)), ".old", directory=True)
+            os.replace(self.path, os.path.join(old, "previous"))
+            os.replace(self._output, self.path)
+        else:
+            os.replace(self._output, self.path)
+        self._temporary_paths.remove(self._output)
+        self._remove_temporary_files()
+
+    def abort(self) -> None:
+        """Stop ffmpeg and delete the temporary output; the final path is left as it was."""
+        self._finished = True
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        if self._process is not None:
+            self._process.wait()
+            try:
+                self._process.stdin.close()
+            except OSError:
+                pass
+        self._remove_temporary_files()
+
+    def _remove_temporary_files(self) -> None:
+        for path in self._temporary_paths:
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            elif os.path.exists(path):
+                os.remove(path)
+        self._temporary_paths.clear()
+        if self._error_log is not None:
+            self._error_log.close()
+            self._error_log = None
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exception_type, exception, traceback) -> None:
+        if exception_type is None:
+            self.close()
+        else:
+            self.abort()

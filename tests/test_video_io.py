@@ -1,0 +1,346 @@
+"""Video reading and writing on tiny synthetic clips made with the shipped ffmpeg, plus two real files."""
+
+import os
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from dreamvid import video_reader, video_writer
+from dreamvid.errors import DreamvidError
+from dreamvid.video_reader import count_frames, open_video, probe_video
+from dreamvid.video_writer import AudioSource, VideoWriter, audio_of
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+MEDIA = Path("/work/shared/media")
+NTSC = Fraction(30000, 1001)
+
+
+def ffmpeg(*arguments) -> None:
+    subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *map(str, arguments)],
+                   check=True, timeout=60)
+
+
+def video_source(rate, seconds, size="96x64"):
+    return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
+
+
+def tone(seconds, frequency=440):
+    return ["-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=44100:duration={seconds}"]
+
+
+H264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """Short clips shared by the tests (made once, never modified)."""
+    folder = tmp_path_factory.mktemp("clips")
+    made = {
+        "ntsc": folder / "ntsc.mp4",  # 30 frames at 30000/1001 with a 1 s tone
+        "odd_rate": folder / "odd_rate.mp4",  # 27 frames at 26.78 fps, no audio
+        "thirty": folder / "thirty.mp4",  # 60 frames at 30 fps, no audio
+        "audio_first": folder / "audio_first.mp4",  # audio is stream 0, video stream 1
+        "late_audio": folder / "late_audio.mp4",  # 2 s of video; the tone starts at 0.5 s by its timestamps
+    }
+    ffmpeg(*video_source(NTSC, 1), *tone(1), *H264, made["ntsc"])
+    ffmpeg(*video_source("2678/100", 1), *H264, made["odd_rate"])
+    ffmpeg(*video_source(30, 2), *H264, "-movflags", "+faststart", made["thirty"])
+    ffmpeg(*video_source(NTSC, 1), *tone(1), "-map", "1:a", "-map", "0:v", *H264, made["audio_first"])
+    ffmpeg(*video_source(30, 2), "-itsoffset", "0.5", *tone(1.5), *H264, made["late_audio"])
+    return made
+
+
+def read_all(path, **selection):
+    info, frames = open_video(path, **selection)
+    with frames:
+        return info, list(frames)
+
+
+def write_clip(path, frames, fps, audio=None):
+    height, width = frames[0].shape[:2]
+    with VideoWriter(path, fps=fps, size=(width, height), audio=audio) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return path
+
+
+def gradient_frames(count, width=96, height=64):
+    x = np.linspace(0, 255, width).astype(int)[None, :, None]
+    return [np.broadcast_to((x + 8 * index) % 256, (height, width, 3)).astype(np.uint8) for index in range(count)]
+
+
+def tone_onset(path) -> float:
+    """Seconds into the file's audio where the tone becomes audible, on the file's own timeline."""
+    pcm = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-ac", "1", "-ar", "8000",
+                          "-af", "aresample=async=1:first_pts=0", "-f", "s16le", "-"],
+                         capture_output=True, check=True).stdout
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    return np.flatnonzero(np.abs(samples) > 1000)[0] / 8000
+
+
+# Reader ------------------------------------------------------------------------------------------------
+
+
+def test_exact_fps_snaps_ntsc_decimals():
+    assert video_reader.exact_fps(29.97) == NTSC
+    assert video_reader.exact_fps("23.98") == Fraction(24000, 1001)
+    assert video_reader.exact_fps(59.94) == Fraction(60000, 1001)
+    assert video_reader.exact_fps(26.78) == Fraction(2678, 100)
+    assert video_reader.exact_fps(Fraction(2997, 100)) == Fraction(2997, 100)  # an exact value stays
+    with pytest.raises(DreamvidError):
+        video_reader.exact_fps(0)
+
+
+def test_reads_ntsc_clip_with_exact_fps(clips):
+    info, frames = read_all(clips["ntsc"])
+    assert info.fps == NTSC
+    assert (info.width, info.height, info.has_audio, info.start) == (96, 64, True, 0.0)
+    assert info.frame_count == len(frames) == 30
+    assert info.duration == pytest.approx(30 * 1001 / 30000)
+    assert all(frame.shape == (64, 96, 3) and frame.dtype == np.uint8 for frame in frames)
+    assert frames[0].flags.writeable
+
+
+def test_reads_decimal_fps_exactly(clips):
+    info, frames = read_all(clips["odd_rate"])
+    assert info.fps == Fraction(2678, 100)
+    assert len(frames) == info.frame_count == count_frames(clips["odd_rate"])
+
+
+def test_audio_stream_before_video_stream(clips):
+    info, frames = read_all(clips["audio_first"])
+    assert info.has_audio and (info.width, info.height) == (96, 64)
+    assert len(frames) == count_frames(clips["audio_first"])
+
+
+def test_start_end_and_frames_select_exact_frames(clips):
+    _, every_frame = read_all(clips["thirty"])
+    assert len(every_frame) == 60
+    info, selected = read_all(clips["thirty"], start=0.51, end=1.01)  # frames 16..30 at 30 fps
+    assert info.frame_count == len(selected) == 15
+    assert info.start == 0.51 and info.duration == pytest.approx(0.5)
+    assert all(np.array_equal(a, b) for a, b in zip(selected, every_frame[16:31]))
+    info, selected = read_all(clips["thirty"], start=0.51, frames=5)
+    assert info.frame_count == len(selected) == 5
+    assert np.array_equal(selected[0], every_frame[16]) and np.array_equal(selected[-1], every_frame[20])
+
+
+def test_max_side_shrinks_keeping_aspect(clips):
+    info, frames = read_all(clips["thirty"], frames=2, max_side=48)
+    assert (info.width, info.height) == (48, 32)
+    assert frames[0].shape == (32, 48, 3)
+
+
+def test_closing_early_ends_ffmpeg(clips, monkeypatch):
+    started = []
+
+    class RecordingPopen(subprocess.Popen):
+        def __init__(self, *arguments, **options):
+            super().__init__(*arguments, **options)
+            started.append(self)
+
+    monkeypatch.setattr(video_reader.subprocess, "Popen", RecordingPopen)
+    _, frames = open_video(clips["thirty"])
+    next(frames)
+    frames.close()
+    decoder = started[-1]  # the ones before it read the header
+    assert decoder.poll() is not None and decoder.stdout.closed
+
+
+def test_truncated_video_yields_what_decodes_and_warns(clips, tmp_path):
+    data = clips["thirty"].read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: len(data) * 6 // 10])
+    info, frames = open_video(truncated)
+    decoded = list(frames)
+    assert 0 < len(decoded) < info.frame_count == 60
+    assert frames.frames_read == len(decoded)
+    assert frames.warnings and "truncated" in " ".join(frames.warnings)
+
+
+def test_clean_video_has_no_warnings(clips):
+    _, frames = open_video(clips["ntsc"])
+    list(frames)
+    assert frames.warnings == []
+
+
+def test_image_sequence_folder_sorted_by_number(tmp_path):
+    for number in range(1, 12):
+        cv2.imwrite(str(tmp_path / f"shot_{number}.png"), np.full((8, 10, 3), number, np.uint8))
+    (tmp_path / "notes.txt").write_text("not an image")
+    info, frames = read_all(tmp_path)
+    assert info.fps == 25 and info.frame_count == 11 and not info.has_audio
+    assert [int(frame[0, 0, 0]) for frame in frames] == list(range(1, 12))
+    info, frames = read_all(tmp_path / "shot_*.png", fps=10, start=0.3, frames=2)
+    assert info.fps == 10 and [int(frame[0, 0, 0]) for frame in frames] == [4, 5]
+
+
+def test_real_files():
+    info, frames = read_all(MEDIA / "tree.avi", frames=3)
+    assert (info.width, info.height, info.fps, info.has_audio) == (320, 240, 15, False)
+    assert len(frames) == 3 and frames[0].shape == (240, 320, 3)
+    info, frames = read_all(MEDIA / "cup.mp4", start=1.0, frames=3, max_side=320)
+    assert (info.width, info.height, info.fps, info.has_audio) == (320, 240, Fraction(2678, 100), True)
+    assert len(frames) == 3
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("missing.mp4", None, "not found"),
+    ("notes.mp4", b"just some text\n", "not a video"),
+    ("empty.mp4", b"", "not a video"),
+])
+def test_unreadable_inputs(tmp_path, name, content, message):
+    if content is not None:
+        (tmp_path / name).write_bytes(content)
+    with pytest.raises(DreamvidError, match=message):
+        open_video(tmp_path / name)
+
+
+def test_zero_frame_video(tmp_path):
+    ffmpeg(*video_source(30, 1), "-frames:v", "0", tmp_path / "zero.avi")
+    with pytest.raises(DreamvidError, match="no video frames"):
+        open_video(tmp_path / "zero.avi")
+
+
+def test_empty_folder_and_glob(tmp_path):
+    with pytest.raises(DreamvidError, match="no images"):
+        open_video(tmp_path)
+    with pytest.raises(DreamvidError, match="no images match"):
+        open_video(tmp_path / "*.png")
+
+
+def test_bad_selections(clips):
+    with pytest.raises(DreamvidError, match=r"--start 12.0 s is past the end of the video \(2 s\)"):
+        open_video(clips["thirty"], start=12.0)
+    with pytest.raises(DreamvidError, match="must be after start"):
+        open_video(clips["thirty"], start=1.0, end=0.5)
+    with pytest.raises(DreamvidError, match="only be set for an image sequence"):
+        open_video(clips["thirty"], fps=10)
+
+
+# Writer ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fps", [NTSC, Fraction(2678, 100)])
+def test_mp4_round_trip_keeps_exact_fps_and_count(tmp_path, fps):
+    output = write_clip(tmp_path / "out.mp4", gradient_frames(31), fps)
+    info = probe_video(output)
+    assert info.fps == fps and not info.has_audio
+    assert count_frames(output) == info.frame_count == 31
+    assert info.duration == pytest.approx(float(31 / fps))
+
+
+def test_odd_size_mp4_is_padded_by_one_pixel(tmp_path):
+    frames = [frame[:63, :95] for frame in gradient_frames(5)]
+    info, decoded = read_all(write_clip(tmp_path / "odd.mp4", frames, 30))
+    assert (info.width, info.height) == (96, 64) and len(decoded) == 5
+    edge = decoded[2].astype(int)
+    assert np.abs(edge[:, 95] - edge[:, 94]).mean() < 6  # the last column repeats, it is not black
+
+
+def test_webm_gif_and_png_folder(tmp_path):
+    frames = gradient_frames(12)
+    webm = write_clip(tmp_path / "out.webm", frames, NTSC)
+    assert count_frames(webm) == 12 and probe_video(webm).fps == NTSC
+    gif = write_clip(tmp_path / "out.gif", frames, 10)
+    assert count_frames(gif) == 12 and not probe_video(gif).has_audio
+    folder = write_clip(tmp_path / "pngs/", frames, 10)
+    assert sorted(os.listdir(folder))[:2] == ["frame_000001.png", "frame_000002.png"]
+    _, decoded = read_all(folder)
+    assert len(decoded) == 12 and all(np.array_equal(a, b) for a, b in zip(frames, decoded))
+
+
+def test_audio_is_carried_and_trimmed(clips, tmp_path):
+    info, frames = read_all(clips["ntsc"], start=0.25)
+    with_audio = write_clip(tmp_path / "with.mp4", frames, info.fps, audio=audio_of(info))
+    result = probe_video(with_audio)
+    assert result.has_audio and result.fps == NTSC and count_frames(with_audio) == len(frames)
+    assert result.duration == pytest.approx(info.duration, abs=0.05)
+    webm = write_clip(tmp_path / "with.webm", frames, info.fps, audio=audio_of(info))
+    assert probe_video(webm).has_audio
+    without = write_clip(tmp_path / "without.mp4", frames, info.fps, audio=None)
+    assert not probe_video(without).has_audio
+
+
+def test_late_audio_stays_in_sync(clips, tmp_path):
+    info, frames = read_all(clips["late_audio"], start=0.2)
+    output = write_clip(tmp_path / "late.mp4", frames, info.fps, audio=audio_of(info))
+    assert tone_onset(clips["late_audio"]) == pytest.approx(0.5, abs=0.02)
+    assert tone_onset(output) == pytest.approx(0.3, abs=0.02)
+
+
+def test_audio_source_without_audio_track_gives_silent_video(tmp_path):
+    frames = gradient_frames(4)
+    output = write_clip(tmp_path / "out.mp4", frames, 15, audio=AudioSource(str(MEDIA / "tree.avi"), 1.0, 0.3))
+    assert not probe_video(output).has_audio and count_frames(output) == 4
+
+
+def test_nothing_at_final_path_until_clean_exit(tmp_path):
+    frames = gradient_frames(3)
+    with VideoWriter(tmp_path / "out.mp4", fps=30, size=(96, 64)) as writer:
+        writer.write(frames[0])
+        assert not (tmp_path / "out.mp4").exists()
+    assert (tmp_path / "out.mp4").exists() and os.listdir(tmp_path) == ["out.mp4"]
+
+
+@pytest.mark.parametrize("name", ["out.mp4", "out.gif", "frames/"])
+def test_exception_leaves_existing_output_untouched(tmp_path, name):
+    target = tmp_path / name
+    if name.endswith("/"):
+        target.mkdir()
+        (target / "old.png").write_bytes(b"old")
+    else:
+        target.write_bytes(b"old")
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(RuntimeError):
+        with VideoWriter(target, fps=30, size=(96, 64), audio=None) as writer:
+            writer.write(gradient_frames(1)[0])
+            raise RuntimeError("interrupted")
+    assert sorted(os.listdir(tmp_path)) == before
+    assert (target / "old.png" if name.endswith("/") else target).read_bytes() == b"old"
+
+
+def test_png_folder_replaces_old_content_on_success(tmp_path):
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "old.png").write_bytes(b"old")
+    write_clip(tmp_path / "frames", gradient_frames(2), 10)
+    assert sorted(os.listdir(tmp_path / "frames")) == ["frame_000001.png", "frame_000002.png"]
+    assert os.listdir(tmp_path) == ["frames"]
+
+
+def test_writer_errors_at_construction(tmp_path):
+    with pytest.raises(DreamvidError, match=r"\.mp4, \.mov, \.mkv, \.webm, \.gif"):
+        VideoWriter(tmp_path / "out.avi", fps=30, size=(96, 64))
+    with pytest.raises(DreamvidError, match="output folder does not exist"):
+        VideoWriter(tmp_path / "missing" / "out.mp4", fps=30, size=(96, 64))
+    assert os.listdir(tmp_path) == []
+
+
+def test_unwritable_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(video_writer.os, "access", lambda path, mode: False)  # chmod does not stop root
+    with pytest.raises(DreamvidError, match="cannot write to folder"):
+        VideoWriter(tmp_path / "out.mp4", fps=30, size=(96, 64))
+
+
+def test_ffmpeg_failure_is_one_line_error_and_cleans_up(tmp_path, monkeypatch):
+    broken = video_writer.OutputFormat(("-c:v", "libx264", "-crf", "not-a-number"), None)
+    monkeypatch.setitem(video_writer.OUTPUT_FORMATS, ".mp4", broken)
+    with pytest.raises(DreamvidError, match="ffmpeg failed writing .*out.mp4: ") as raised:
+        write_clip(tmp_path / "out.mp4", gradient_frames(40), 30)
+    assert "\n" not in str(raised.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_bad_frames_and_empty_output(tmp_path):
+    with pytest.raises(DreamvidError, match=r"\(64, 96, 3\) uint8"):
+        with VideoWriter(tmp_path / "out.mp4", fps=30, size=(96, 64)) as writer:
+            writer.write(np.zeros((64, 96, 3), np.float32))
+    with pytest.raises(DreamvidError, match="no frames were written"):
+        with VideoWriter(tmp_path / "out.mp4", fps=30, size=(96, 64)):
+            pass
+    assert os.listdir(tmp_path) == []
