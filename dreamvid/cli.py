@@ -11,7 +11,7 @@ import typer
 from dreamvid import __version__
 from dreamvid.errors import DreamvidError
 from dreamvid.models import MODELS
-from dreamvid.settings import CoherenceSettings, DreamSettings, LayerTerm
+from dreamvid.settings import CoherenceSettings, DreamSettings, LayerTerm, ZoomSettings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -23,6 +23,7 @@ app = typer.Typer(
 MODEL_NAMES = ", ".join(MODELS)
 _DEFAULTS = DreamSettings()
 _COHERENCE = CoherenceSettings()
+_ZOOM = ZoomSettings()
 
 Model = Annotated[str, typer.Option("--model", "-m", help=f"Model: {MODEL_NAMES}.")]
 Layers = Annotated[
@@ -185,6 +186,104 @@ def video(
             typer.echo(f"dreamvid: warning: {warning}", err=True)
         if report is not None:
             write_report(report, summary, settings, dream.model)
+    except DreamvidError as error:
+        raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted; run again with --resume to continue", 130) from None
+    if not quiet:
+        typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
+
+
+def parse_pair(name: str, text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise DreamvidError(f"{name} takes two numbers X,Y, got {text!r}") from None
+    return x, y
+
+
+def parse_zoom(text: str, fps: float) -> float:
+    """`1.3` or `1.3/s`: per second; `1.02/frame`: per frame, turned into per second at this fps."""
+    number, _, unit = text.partition("/")
+    try:
+        value = float(number)
+    except ValueError:
+        raise DreamvidError(f"zoom must be a number, optionally /s or /frame, got {text!r}") from None
+    if not value > 0:
+        raise DreamvidError(f"zoom must be positive, got {value:g}")
+    if unit in ("", "s", "sec", "second"):
+        return value
+    if unit in ("f", "frame"):
+        return value**fps
+    raise DreamvidError(f"zoom unit must be /s or /frame, got /{unit}")
+
+
+@app.command()
+def zoom(
+    source: Annotated[Path, typer.Argument(help="Input image.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False)],
+    frames: Annotated[Optional[int], typer.Option(help="Number of frames (default: 4 s worth).")] = None,
+    seconds: Annotated[Optional[float], typer.Option(help="Length in seconds (instead of --frames).")] = None,
+    fps: Annotated[float, typer.Option(help="Frames per second.")] = _ZOOM.fps,
+    zoom_rate: Annotated[str, typer.Option("--zoom", help="Zoom per second (1.25 or 1.25/s) or per frame (1.02/frame); below 1 zooms out.")] = str(_ZOOM.zoom),
+    rotate: Annotated[float, typer.Option(help="Rotation, degrees per second (counter-clockwise).")] = _ZOOM.rotate,
+    pan: Annotated[str, typer.Option(help="Camera pan X,Y per second, in fractions of the frame.")] = "0,0",
+    center: Annotated[str, typer.Option(help="Point to zoom into, X,Y in fractions of the frame.")] = "0.5,0.5",
+    schedule: Annotated[Optional[Path], typer.Option(help="Keyframes (TOML or JSON) varying zoom, rotate, pan, step_size and layers over time.")] = None,
+    loop: Annotated[bool, typer.Option(help="Make the last frame flow into the first, for endless playback.")] = False,
+    loop_frames: Annotated[Optional[int], typer.Option(help="Length of the loop's cross-fade (default: a quarter of the frames).")] = None,
+    steps_next: Annotated[int, typer.Option(help="Ascent steps per frame after the first.")] = _ZOOM.steps_next,
+    model: Model = _DEFAULTS.model,
+    layer: Layers = None,
+    loss: Loss = _DEFAULTS.loss,
+    octaves: Octaves = _DEFAULTS.octaves,
+    octave_scale: OctaveScale = _DEFAULTS.octave_scale,
+    steps: Steps = _DEFAULTS.steps,
+    step_size: StepSize = _DEFAULTS.step_size,
+    max_side: MaxSide = 512,
+    tile_size: TileSize = _DEFAULTS.tile_size,
+    seed: Seed = _DEFAULTS.seed,
+    tv_weight: TvWeight = _DEFAULTS.tv_weight,
+    max_loss: MaxLoss = None,
+    weights: Weights = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted render of the same output.")] = False,
+    report: Annotated[Optional[Path], typer.Option(help="Write a JSON report of the render here.")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Dream an infinite zoom: each frame falls into the dream of the one before."""
+    try:
+        dream = dream_settings(model, layer, loss, octaves, octave_scale, steps, step_size,
+                               max_side, tile_size, seed, tv_weight, max_loss, weights)
+        if frames is not None and seconds is not None:
+            raise DreamvidError("give --frames or --seconds, not both")
+        if not fps > 0:
+            raise DreamvidError(f"fps must be positive, got {fps:g}")
+        count = frames if frames is not None else round((seconds if seconds is not None else 4.0) * fps)
+        settings = ZoomSettings(
+            frames=count, fps=fps, zoom=parse_zoom(zoom_rate, fps), rotate=rotate,
+            pan=parse_pair("pan", pan), center=parse_pair("center", center),
+            steps_next=steps_next, loop=loop, loop_frames=loop_frames,
+        )
+        from dreamvid.schedule import load_schedule
+
+        keyframes = load_schedule(schedule) if schedule is not None else None
+        from dreamvid.runtime import start_tensorflow
+
+        start_tensorflow()
+        from dreamvid.dreamers import build_dreamer
+        from dreamvid.models import get_spec
+        from dreamvid.progress import FrameProgress
+        from dreamvid.video import write_report
+        from dreamvid.zoom import render_zoom, schedule_terms
+
+        def make_dreamer(plan):
+            return build_dreamer(dream, schedule_terms(dream, plan, get_spec(dream.model).default_layers))
+
+        with FrameProgress(None, quiet) as progress:
+            summary = render_zoom(source, output, dream, settings, make_dreamer, schedule=keyframes,
+                                  resume=resume, on_frame=progress.frame_done)
+        if report is not None:
+            write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model)
     except DreamvidError as error:
         raise fail(str(error)) from None
     except KeyboardInterrupt:

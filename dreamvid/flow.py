@@ -105,16 +105,21 @@ def sample_maps(flow):
     return grid_x + flow[..., 0], grid_y + flow[..., 1]
 
 
-def consistency_mask(backward, forward, *, tolerance=CONSISTENCY_ABSOLUTE, softening=MASK_SOFTENING):
+def consistency_mask(backward, forward, *, tolerance=CONSISTENCY_ABSOLUTE, softening=MASK_SOFTENING,
+                     boundaries=True):
     """Reliability of the backward flow per current-frame pixel, (H, W) float32 in [0, 1].
 
-    1 = reliable, 0 = occluded, disoccluded or on a motion boundary. tolerance is the absolute
+    1 = reliable, 0 = occluded, disoccluded or (with `boundaries`) on a motion boundary. The
+    boundary test is strict on DIS flow in flat areas, so the dream's carry-over leaves it out
+    and keeps to the round-trip test; the flicker metric keeps both. tolerance is the absolute
     term of the forward-backward test in squared pixels. softening is the sigma in pixels of a
     blur that ramps reliable pixels down next to unreliable ones; unreliable pixels stay 0.
     """
     _check_flow(backward, forward.shape[:2])
     _check_flow(forward, backward.shape[:2])
-    reliable = _passes_round_trip(backward, forward, tolerance) & ~motion_boundaries(backward)
+    reliable = _passes_round_trip(backward, forward, tolerance)
+    if boundaries:
+        reliable &= ~motion_boundaries(backward)
     mask = reliable.astype(np.float32)
     if softening > 0:
         mask = mask * np.clip(cv2.GaussianBlur(mask, (0, 0), softening), 0.0, 1.0)

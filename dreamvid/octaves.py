@@ -36,9 +36,11 @@ def resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, (width, height), interpolation=interpolation)
 
 
-def random_shift(rng: np.random.Generator, tile_size: int) -> tuple[int, int]:
-    """A random roll for one step, over a whole tile, so tile seams never stay in one place."""
-    return tuple(int(value) for value in rng.integers(-tile_size, tile_size, size=2))
+def random_shift(rng: np.random.Generator, reach: int) -> tuple[int, int]:
+    """A random roll for one step, up to `reach` pixels each way (a whole tile moves every seam)."""
+    if reach <= 0:
+        return (0, 0)
+    return tuple(int(value) for value in rng.integers(-reach, reach, size=2))
 
 
 def ascend(
@@ -59,7 +61,7 @@ def ascend(
     weights = dreamer.default_weights() if weights is None else weights
     tensor = tf.convert_to_tensor(image, tf.float32)
     for step in range(steps):
-        shift = random_shift(rng, settings.tile_size)
+        shift = random_shift(rng, settings.tile_size if settings.jitter is None else settings.jitter)
         loss, tensor = dreamer.step(
             tensor, shift, weights, settings.tile_size, settings.step_size, settings.tv_weight
         )

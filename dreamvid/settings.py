@@ -61,6 +61,7 @@ class DreamSettings:
     steps: int = 10
     step_size: float = 3.0
     tile_size: int = 512
+    jitter: int | None = None  # largest random roll in pixels per step; None: a whole tile, 0: none
     max_loss: float | None = None
     tv_weight: float = 0.0
     max_side: int | None = None
@@ -82,6 +83,8 @@ class DreamSettings:
             raise DreamvidError(f"tv weight must be 0 or more, got {self.tv_weight}")
         if self.max_loss is not None:
             _positive("max loss", self.max_loss)
+        if self.jitter is not None and self.jitter < 0:
+            raise DreamvidError(f"jitter must be 0 or more, got {self.jitter}")
         if self.tile_size < 64:
             raise DreamvidError(f"tile size must be at least 64, got {self.tile_size}")
 
@@ -99,6 +102,8 @@ class CoherenceSettings:
     blend: float = 0.9
     steps_next: int = 3
     octaves_next: int = 1
+    step_size_next: float | None = None  # None: the dream's step size
+    jitter_next: int | None = None  # None: the dream's jitter
     flow_preset: str = "medium"
     strength_cap: float = 1.25
     coherent: bool = True
@@ -108,10 +113,72 @@ class CoherenceSettings:
             raise DreamvidError(f"blend must be between 0 and 1, got {self.blend}")
         if self.steps_next < 0:
             raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
+        if self.step_size_next is not None and not self.step_size_next > 0:
+            raise DreamvidError(f"step size for later frames must be positive, got {self.step_size_next}")
         if self.octaves_next < 1:
             raise DreamvidError(f"octaves for later frames must be positive, got {self.octaves_next}")
         if not self.strength_cap > 0:
             raise DreamvidError(f"strength cap must be positive, got {self.strength_cap}")
+
+
+@dataclass(frozen=True)
+class ZoomSettings:
+    """An infinite-zoom animation: each frame is the previous one moved by the camera, then dreamed.
+
+    Motion is per second, so changing `fps` does not change it: zoom per frame = zoom ** (1 / fps).
+    Frames after the first get `steps_next` steps on the finest `octaves_next` octaves (a warm start).
+    `colour_hold` pulls each channel's mean and spread a little toward the first frame's every frame,
+    so a long render neither washes out nor saturates. With `loop`, the last `loop_frames` frames
+    cross-fade into the frames that lead into the first, so the clip repeats without a seam.
+    """
+
+    frames: int = 100
+    fps: float = 25.0
+    zoom: float = 1.25
+    rotate: float = 0.0
+    pan: tuple[float, float] = (0.0, 0.0)
+    center: tuple[float, float] = (0.5, 0.5)
+    steps_next: int = 3
+    step_size_next: float | None = None
+    octaves_next: int = 1
+    colour_hold: float = 0.1
+    loop: bool = False
+    loop_frames: int | None = None
+
+    MIN_LOOP_FRAMES = 8
+
+    def __post_init__(self) -> None:
+        if self.frames < 2:
+            raise DreamvidError(f"an animation needs at least 2 frames, got {self.frames}")
+        _positive("fps", self.fps)
+        if not self.zoom > 0:
+            raise DreamvidError(f"zoom must be positive, got {self.zoom}")
+        if self.steps_next < 0:
+            raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
+        if self.octaves_next < 1:
+            raise DreamvidError(f"octaves for later frames must be positive, got {self.octaves_next}")
+        if self.step_size_next is not None:
+            _positive("step size for later frames", self.step_size_next)
+        if not 0.0 <= self.colour_hold <= 1.0:
+            raise DreamvidError(f"colour hold must be between 0 and 1, got {self.colour_hold}")
+        for name, pair in (("pan", self.pan), ("center", self.center)):
+            if len(pair) != 2:
+                raise DreamvidError(f"{name} takes two numbers X,Y")
+        if self.loop:
+            if self.frames < self.MIN_LOOP_FRAMES:
+                raise DreamvidError(f"a loop needs at least {self.MIN_LOOP_FRAMES} frames, got {self.frames}")
+            if not 1 <= self.overlap <= self.frames // 2:
+                raise DreamvidError(
+                    f"a loop of {self.frames} frames can cross-fade over 1 to {self.frames // 2} frames, "
+                    f"not {self.overlap}"
+                )
+
+    @property
+    def overlap(self) -> int:
+        """Frames of the loop's cross-fade (0 without a loop)."""
+        if not self.loop:
+            return 0
+        return self.loop_frames if self.loop_frames is not None else max(2, self.frames // 4)
 
 
 @dataclass(frozen=True)

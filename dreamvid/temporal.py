@@ -43,6 +43,8 @@ class TemporalDreamer:
             settings,
             octaves=min(coherence.octaves_next, settings.octaves),
             steps=max(coherence.steps_next, 1),
+            step_size=coherence.step_size_next or settings.step_size,
+            jitter=settings.jitter if coherence.jitter_next is None else coherence.jitter_next,
         )
 
     def dream_frame(self, frame: np.ndarray, progress: Progress | None = None) -> np.ndarray:
@@ -52,7 +54,7 @@ class TemporalDreamer:
         if not self.coherence.coherent or state is None or state.previous_input.shape != current.shape:
             return self._fresh(current, progress, cuts=state.scene_cuts if state else 0)
         backward, forward = self.flow.backward_flow_pair(state.previous_input, current)
-        mask = consistency_mask(backward, forward)
+        mask = consistency_mask(backward, forward, boundaries=False)
         if is_scene_cut(state.previous_input, current, backward, mask):
             return self._fresh(current, progress, cuts=state.scene_cuts + 1)
         carried = warp(state.previous_detail, backward) * (self.coherence.blend * mask[..., None])

@@ -151,6 +151,12 @@ def render_video(
     return summary
 
 
+def _as_dict(settings):
+    if dataclasses.is_dataclass(settings):
+        return dataclasses.asdict(settings)
+    return {key: _as_dict(value) for key, value in settings.items()}
+
+
 def write_report(path: str | os.PathLike, summary: RenderSummary, settings, model: str) -> None:
     """JSON: settings, model, versions, frames written, seconds per frame."""
     import cv2
@@ -161,7 +167,7 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings, mode
     report = {
         "output": summary.output,
         "model": model,
-        "settings": json.loads(json.dumps(dataclasses.asdict(settings))),
+        "settings": json.loads(json.dumps(_as_dict(settings), default=str)),
         "frames_written": summary.frames,
         "fps": summary.fps,
         "size": [summary.width, summary.height],
