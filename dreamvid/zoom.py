@@ -115,8 +115,9 @@ def hold_colour(image: np.ndarray, reference: tuple[np.ndarray, np.ndarray], rat
 
 
 def crossfade(late: np.ndarray, early: np.ndarray, position: int, overlap: int) -> np.ndarray:
-    """Output frame `position` of the fade (0-based): mostly `late` first, mostly `early` last."""
-    share = (position + 1) / (overlap + 1)
+    """Output frame `position` of the fade (0-based): mostly `late` first, all `early` at the end,
+    so the last output frame is the lead-in frame that the first output frame follows."""
+    share = (position + 1) / overlap
     return to_uint8((1.0 - share) * late.astype(np.float32) + share * early.astype(np.float32))
 
 

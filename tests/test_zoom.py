@@ -1,0 +1,139 @@
+"""Zoom animations on a small picture: frame counts, loop seam, resume, schedules, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import textured_image
+from dreamvid.camera import CameraMove, apply_camera
+from dreamvid.cli import app, parse_zoom
+from dreamvid.errors import DreamvidError
+from dreamvid.metrics import loop_seam
+from dreamvid.schedule import load_schedule
+from dreamvid.settings import DreamSettings, ZoomSettings
+from dreamvid.workdir import WorkDir, work_dir_for
+from dreamvid.zoom import hold_colour, render_zoom
+
+SMALL = DreamSettings(octaves=2, steps=3, max_side=96)
+ZOOM = ZoomSettings(frames=12, fps=10, zoom=1.3, steps_next=1)
+
+
+@pytest.fixture
+def picture(tmp_path):
+    path = tmp_path / "picture.png"
+    cv2.imwrite(str(path), textured_image(72, 96, seed=2).astype(np.uint8))
+    return path
+
+
+def read_folder(folder):
+    return [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in sorted(folder.glob("*.png"))]
+
+
+def test_frames_and_motion(picture, tmp_path, vgg16_dreamer):
+    out = tmp_path / "zoom"
+    summary = render_zoom(picture, f"{out}/", SMALL, ZOOM, vgg16_dreamer)
+    frames = read_folder(out)
+    assert summary.frames == len(frames) == 12
+    assert frames[0].shape == (72, 96, 3)
+    steps = [np.abs(a.astype(float) - b).mean() for a, b in zip(frames, frames[1:])]
+    assert min(steps) > 0.5  # every frame moves on
+
+
+def test_loop_has_no_seam(picture, tmp_path, vgg16_dreamer):
+    settings = dataclasses.replace(ZOOM, frames=16, loop=True)
+    out = tmp_path / "loop"
+    render_zoom(picture, f"{out}/", SMALL, settings, vgg16_dreamer)
+    frames = read_folder(out)
+    assert len(frames) == 16
+    move = CameraMove.per_frame(zoom_per_second=settings.zoom, fps=settings.fps)
+    d_wrap, median = loop_seam([f.astype(np.float32) for f in frames], move)
+    assert d_wrap / median <= 1.5, (d_wrap, median)
+
+
+def test_resume_equals_an_uninterrupted_run(picture, tmp_path, vgg16_dreamer):
+    settings = dataclasses.replace(ZOOM, frames=10, loop=True, loop_frames=2)
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    render_zoom(picture, f"{whole}/", SMALL, settings, vgg16_dreamer)
+
+    def stop(done, total, seconds):
+        if done == 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render_zoom(picture, f"{stopped}/", SMALL, settings, vgg16_dreamer, on_frame=stop)
+    assert WorkDir(work_dir_for(f"{stopped}/")).frames_done() == 6 and not stopped.exists()
+    render_zoom(picture, f"{stopped}/", SMALL, settings, vgg16_dreamer, resume=True)
+    for a, b in zip(read_folder(whole), read_folder(stopped), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_colour_hold_pulls_toward_the_reference():
+    image = np.full((8, 8, 3), 200.0, np.float32) + np.random.default_rng(0).normal(0, 5, (8, 8, 3)).astype(np.float32)
+    reference = (np.full(3, 100.0), np.full(3, 20.0))
+    held = hold_colour(image, reference, 0.5)
+    assert held.reshape(-1, 3).mean(axis=0) == pytest.approx([150, 150, 150], abs=0.5)
+
+
+def test_fps_does_not_change_the_motion():
+    slow = CameraMove.per_frame(zoom_per_second=2.0, fps=10)
+    fast = CameraMove.per_frame(zoom_per_second=2.0, fps=40)
+    assert slow.zoom == pytest.approx(fast.zoom**4)
+    assert parse_zoom("1.02/frame", 25) == pytest.approx(1.02**25)
+    assert parse_zoom("1.3/s", 25) == parse_zoom("1.3", 25) == 1.3
+
+
+def test_schedule_moves_layer_weights(tmp_path, picture, vgg16_dreamer):
+    from dreamvid.zoom import ZoomAnimator
+
+    path = tmp_path / "s.toml"
+    path.write_text("[[keyframe]]\ntime = 0\nlayers = { block4_conv3 = 1.0 }\n"
+                    "[[keyframe]]\ntime = 1\nlayers = { block5_conv1 = 1.0 }\n")
+    animator = ZoomAnimator(SMALL, ZOOM, vgg16_dreamer, load_schedule(path))
+    terms = [t.layer for t in vgg16_dreamer.objective.terms]
+    weights = dict(zip(terms, animator.weights(0.5)))
+    assert weights == pytest.approx({"block4_conv3": 0.5, "block5_conv1": 0.5})
+
+
+runner = CliRunner()
+
+
+def one_line_error(args, words):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0], result.output
+
+
+def test_cli_zoom_bad_inputs(picture, tmp_path):
+    out = tmp_path / "out.mp4"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[keyframe]]\ntime = 0\nzoom = 0\n")
+    one_line_error(["zoom", tmp_path / "missing.png", "-o", out], "input not found")
+    one_line_error(["zoom", picture, "-o", out, "--zoom", "0"], "zoom must be positive")
+    one_line_error(["zoom", picture, "-o", out, "--zoom", "-2"], "zoom must be positive")
+    one_line_error(["zoom", picture, "-o", out, "--frames", "1"], "at least 2 frames")
+    one_line_error(["zoom", picture, "-o", out, "--frames", "5", "--loop"], "a loop needs at least 8 frames")
+    one_line_error(["zoom", picture, "-o", out, "--frames", "10", "--loop", "--loop-frames", "6"], "cross-fade over 1 to 5")
+    one_line_error(["zoom", picture, "-o", out, "--schedule", bad], "bad.toml line 3: zoom must be positive")
+    one_line_error(["zoom", picture, "-o", out, "--schedule", tmp_path / "none.toml"], "cannot read schedule")
+    one_line_error(["zoom", picture, "-o", out, "--pan", "1"], "pan takes two numbers")
+    one_line_error(["zoom", picture, "-o", tmp_path / "out.doc"], "cannot write .doc")
+    one_line_error(["zoom", picture, "-o", out, "--octaves", "0"], "octaves must be positive")
+    assert not out.exists()
+
+
+def test_cli_zoom_gif(picture, tmp_path):
+    out = tmp_path / "out.gif"
+    result = runner.invoke(app, ["zoom", str(picture), "-o", str(out), "--frames", "8", "--loop", "--fps", "8",
+                                 "--octaves", "2", "--steps", "2", "--steps-next", "1", "--max-side", "64",
+                                 "--rotate", "20", "-q"])
+    assert result.exit_code == 0, result.output
+    from dreamvid.video_reader import count_frames
+
+    assert count_frames(out) == 8
