@@ -93,19 +93,26 @@ class DreamSettings:
 class CoherenceSettings:
     """How frames after the first are dreamed.
 
-    `blend`: share of the warped previous detail carried into the frame (0 dreams every frame anew
-    from the input, 1 keeps all of it). `steps_next` ascent steps on each of the `octaves_next`
-    finest octaves refine it. `strength_cap`: the carried detail is scaled down when its mean size
-    passes this multiple of the first frame's, so a long clip cannot run away.
+    The first frame (and the first after a scene cut) gets the full octave dream. Each later frame
+    starts from its input plus the previous frame's dream detail, warped along the optical flow where
+    the forward-backward check passes (`occlusion_fill` of the unwarped detail elsewhere; 0 starts
+    newly revealed areas afresh), times `blend`; then `steps_next` ascent steps of `step_size_next`
+    on each of the `octaves_next` finest octaves. The detail's mean size is held between
+    `strength_floor` and `strength_cap` times the first frame's (regrowing by at most `regrowth` a
+    frame), so a long clip neither runs away nor fades.
     """
 
-    blend: float = 0.9
-    steps_next: int = 3
+    blend: float = 1.0
+    steps_next: int = 1
     octaves_next: int = 1
-    step_size_next: float | None = None  # None: the dream's step size
+    step_size_next: float | None = 1.0  # None: the dream's step size
     jitter_next: int | None = None  # None: the dream's jitter
     flow_preset: str = "medium"
+    flow_tolerance: float = 2.0  # forward-backward check, squared pixels at 640 px (scaled with size)
+    occlusion_fill: float = 0.7  # unreliable pixels keep this share of the unwarped previous detail
     strength_cap: float = 1.25
+    strength_floor: float = 0.9  # below this multiple of the first frame's strength, detail regrows
+    regrowth: float = 1.03  # at most this gain per frame while below the floor
     coherent: bool = True
 
     def __post_init__(self) -> None:
@@ -119,6 +126,14 @@ class CoherenceSettings:
             raise DreamvidError(f"octaves for later frames must be positive, got {self.octaves_next}")
         if not self.strength_cap > 0:
             raise DreamvidError(f"strength cap must be positive, got {self.strength_cap}")
+        if not 0 <= self.strength_floor <= self.strength_cap:
+            raise DreamvidError(f"strength floor must be between 0 and the cap, got {self.strength_floor}")
+        if not self.regrowth >= 1:
+            raise DreamvidError(f"regrowth must be 1 or more, got {self.regrowth}")
+        if not 0 <= self.occlusion_fill <= 1:
+            raise DreamvidError(f"occlusion fill must be between 0 and 1, got {self.occlusion_fill}")
+        if not self.flow_tolerance > 0:
+            raise DreamvidError(f"flow tolerance must be positive, got {self.flow_tolerance}")
 
 
 @dataclass(frozen=True)

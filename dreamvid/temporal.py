@@ -54,10 +54,15 @@ class TemporalDreamer:
         if not self.coherence.coherent or state is None or state.previous_input.shape != current.shape:
             return self._fresh(current, progress, cuts=state.scene_cuts if state else 0)
         backward, forward = self.flow.backward_flow_pair(state.previous_input, current)
-        mask = consistency_mask(backward, forward, boundaries=False)
+        scale = (max(current.shape[:2]) / 640.0) ** 2
+        mask = consistency_mask(backward, forward, tolerance=self.coherence.flow_tolerance * scale, boundaries=False)
         if is_scene_cut(state.previous_input, current, backward, mask):
             return self._fresh(current, progress, cuts=state.scene_cuts + 1)
-        carried = warp(state.previous_detail, backward) * (self.coherence.blend * mask[..., None])
+        reliable = mask[..., None]
+        carried = warp(state.previous_detail, backward) * reliable
+        if self.coherence.occlusion_fill > 0:
+            carried += self.coherence.occlusion_fill * (1.0 - reliable) * state.previous_detail
+        carried *= self.coherence.blend
         start = np.clip(current + carried, 0.0, 255.0)
         if self.coherence.steps_next > 0:
             result = dream(start, self._next_settings, self.dreamer, progress=progress)
@@ -76,6 +81,9 @@ class TemporalDreamer:
         detail = result - current
         strength = float(np.abs(detail).mean())
         ceiling = self.coherence.strength_cap * reference
+        floor = self.coherence.strength_floor * reference
         if strength > ceiling:
             detail *= ceiling / strength
+        elif 0 < strength < floor:
+            detail *= min(floor / strength, self.coherence.regrowth)
         self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts)
