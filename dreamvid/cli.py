@@ -49,6 +49,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def os_error_message(error: OSError) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
 def dream_settings(
     model: str, layer: list[str] | None, loss: str, octaves: int, octave_scale: float, steps: int,
     step_size: float, max_side: int | None, tile_size: int, seed: int, tv_weight: float,
@@ -126,6 +131,8 @@ def image(
         raise fail(str(error)) from None
     except KeyboardInterrupt:
         raise fail("interrupted; no output written", 130) from None
+    except OSError as error:
+        raise fail(os_error_message(error)) from None
     if not quiet:
         typer.echo(f"wrote {output}", err=True)
 
@@ -190,6 +197,8 @@ def video(
         raise fail(str(error)) from None
     except KeyboardInterrupt:
         raise fail("interrupted; run again with --resume to continue", 130) from None
+    except OSError as error:
+        raise fail(os_error_message(error) + "; run again with --resume to continue") from None
     if not quiet:
         typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
 
@@ -288,6 +297,8 @@ def zoom(
         raise fail(str(error)) from None
     except KeyboardInterrupt:
         raise fail("interrupted; run again with --resume to continue", 130) from None
+    except OSError as error:
+        raise fail(os_error_message(error) + "; run again with --resume to continue") from None
     if not quiet:
         typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
 

@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from dreamvid.ascent import Dreamer
+from dreamvid.errors import DreamvidError
 from dreamvid.image_io import check_image_output, fit_max_side, read_image, write_image
 from dreamvid.octaves import Progress, dream
 from dreamvid.settings import DreamSettings
@@ -30,6 +31,8 @@ def dream_file(
     """Dream one image file into another; inputs and output are checked before the model loads."""
     picture = read_image(source)
     output = check_image_output(output)
+    if output.exists() and output.samefile(source):
+        raise DreamvidError(f"the output must not be the input: {output}")
     if callable(dreamer) and not isinstance(dreamer, Dreamer):
         dreamer = dreamer()
     rgb = fit_max_side(picture.rgb, settings.max_side)

@@ -122,3 +122,9 @@ def test_layers_lists_shapes():
 def test_help_and_version():
     assert run("--version").output.startswith("dreamvid ")
     assert "image" in run("--help").output
+
+
+def test_output_must_not_be_the_input(photo):
+    before = photo.read_bytes()
+    one_line_error(run("image", photo, "-o", photo, *FAST), "must not be the input")
+    assert photo.read_bytes() == before
