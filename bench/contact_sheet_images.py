@@ -22,7 +22,18 @@ from dreamvid.octaves import dream
 from dreamvid.settings import DreamSettings, LayerTerm
 
 ROOT = Path(__file__).resolve().parents[1]
-PHOTOS = [ROOT / "samples/fruits.jpg", ROOT / "samples/starry_night.jpg", Path("/work/scratch/cup_frame.png")]
+PHOTOS = [ROOT / "samples/fruits.jpg", ROOT / "samples/starry_night.jpg", ROOT.parent / "shared/media/cup.mp4"]
+
+
+def load_still(path) -> np.ndarray:
+    """A photo, or the frame 3 s into a video."""
+    if Path(path).suffix.lower() in (".mp4", ".avi", ".webm", ".mov"):
+        from dreamvid.video_reader import open_video
+
+        _, frames = open_video(path, start=3.0, frames=1)
+        with frames:
+            return next(frames).astype(np.float32)
+    return read_image(path).rgb
 
 
 def main() -> None:
@@ -43,7 +54,7 @@ def main() -> None:
     dreamer = build_dreamer(settings)
     images, labels = [], []
     for photo in args.photo or [p for p in PHOTOS if p.exists()]:
-        rgb = fit_max_side(read_image(photo).rgb, 512)
+        rgb = fit_max_side(load_still(photo), 512)
         start = time.perf_counter()
         result = dream(rgb, settings, dreamer)
         seconds = time.perf_counter() - start
