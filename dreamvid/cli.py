@@ -161,6 +161,7 @@ def video(
     steps_next: Annotated[int, typer.Option(help="Ascent steps per octave for frames after the first.")] = _COHERENCE.steps_next,
     octaves_next: Annotated[int, typer.Option(help="Finest octaves dreamed for frames after the first.")] = _COHERENCE.octaves_next,
     flow_preset: Annotated[str, typer.Option(help="Optical-flow quality: ultrafast, fast or medium.")] = _COHERENCE.flow_preset,
+    dream_scale: Annotated[float, typer.Option(help="Dream at this fraction of the frame size and upsample the change (faster).")] = _COHERENCE.dream_scale,
     independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).")] = False,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the input's audio.")] = False,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted render of the same output.")] = False,
@@ -176,7 +177,8 @@ def video(
         settings = VideoSettings(
             dream=dream,
             coherence=CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
-                                        flow_preset=flow_preset, coherent=not independent),
+                                        flow_preset=flow_preset, dream_scale=dream_scale,
+                                        coherent=not independent),
             start=start, end=end, frames=frames, audio=not no_audio,
         )
         from dreamvid.runtime import start_tensorflow

@@ -107,3 +107,28 @@ def dream(
         if on_octave is not None:
             on_octave(index + 1, np.clip(current, 0, 255))
     return np.clip(current, 0.0, 255.0)
+
+
+def dream_at_scale(
+    image: np.ndarray,
+    settings: DreamSettings,
+    dreamer: Dreamer,
+    scale: float,
+    seed: int | None = None,
+    *,
+    progress: Progress | None = None,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Dream a copy shrunk by `scale` and add the upsampled change to the full-size image.
+
+    The change (dream minus its input) is smooth at the working size, so linear upsampling keeps
+    the full-size picture's own detail intact; a few full-size steps afterwards sharpen the dream.
+    """
+    original = np.asarray(image, dtype=np.float32)
+    if scale >= 1.0:
+        return dream(original, settings, dreamer, seed, progress=progress, weights=weights)
+    height, width = original.shape[:2]
+    shape = (max(MIN_OCTAVE_SIDE, round(height * scale)), max(MIN_OCTAVE_SIDE, round(width * scale)))
+    small = resize(original, shape)
+    change = dream(small, settings, dreamer, seed, progress=progress, weights=weights) - small
+    return np.clip(original + resize(change, (height, width)), 0.0, 255.0)

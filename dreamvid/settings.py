@@ -99,7 +99,9 @@ class CoherenceSettings:
     newly revealed areas afresh), times `blend`; then `steps_next` ascent steps of `step_size_next`
     on each of the `octaves_next` finest octaves. The detail's mean size is held between
     `strength_floor` and `strength_cap` times the first frame's (regrowing by at most `regrowth` a
-    frame), so a long clip neither runs away nor fades.
+    frame), so a long clip neither runs away nor fades. With `dream_scale` below 1 the dreaming
+    happens on a shrunk copy and only the change is upsampled; the first frame then gets
+    `finish_steps` full-size steps to stay crisp.
     """
 
     blend: float = 1.0
@@ -113,6 +115,8 @@ class CoherenceSettings:
     strength_cap: float = 1.25
     strength_floor: float = 0.9  # below this multiple of the first frame's strength, detail regrows
     regrowth: float = 1.03  # at most this gain per frame while below the floor
+    dream_scale: float = 1.0  # dream at this fraction of the frame size, upsample the change
+    finish_steps: int = 2  # full-size steps after a scaled first-frame dream
     coherent: bool = True
 
     def __post_init__(self) -> None:
@@ -132,6 +136,10 @@ class CoherenceSettings:
             raise DreamvidError(f"regrowth must be 1 or more, got {self.regrowth}")
         if not 0 <= self.occlusion_fill <= 1:
             raise DreamvidError(f"occlusion fill must be between 0 and 1, got {self.occlusion_fill}")
+        if not 0 < self.dream_scale <= 1:
+            raise DreamvidError(f"dream scale must be above 0 and at most 1, got {self.dream_scale}")
+        if self.finish_steps < 0:
+            raise DreamvidError(f"finish steps must be 0 or more, got {self.finish_steps}")
         if not self.flow_tolerance > 0:
             raise DreamvidError(f"flow tolerance must be positive, got {self.flow_tolerance}")
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from dreamvid.ascent import Dreamer
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
-from dreamvid.octaves import Progress, dream
+from dreamvid.octaves import Progress, dream, dream_at_scale
 from dreamvid.settings import CoherenceSettings, DreamSettings
 
 
@@ -65,14 +65,20 @@ class TemporalDreamer:
         carried *= self.coherence.blend
         start = np.clip(current + carried, 0.0, 255.0)
         if self.coherence.steps_next > 0:
-            result = dream(start, self._next_settings, self.dreamer, progress=progress)
+            result = dream_at_scale(start, self._next_settings, self.dreamer, self.coherence.dream_scale,
+                                    progress=progress)
         else:
             result = start
         self._remember(current, result, state.reference_strength, state.scene_cuts)
         return result
 
     def _fresh(self, current: np.ndarray, progress: Progress | None, cuts: int) -> np.ndarray:
-        result = dream(current, self.settings, self.dreamer, progress=progress)
+        scale = self.coherence.dream_scale
+        result = dream_at_scale(current, self.settings, self.dreamer, scale, progress=progress)
+        if scale < 1 and self.coherence.finish_steps > 0:
+            finish = dataclasses.replace(self._next_settings, octaves=1, steps=self.coherence.finish_steps,
+                                         step_size=self.settings.step_size)
+            result = dream(result, finish, self.dreamer, progress=progress)
         strength = float(np.abs(result - current).mean())
         self._remember(current, result, max(strength, 1e-3), cuts)
         return result

@@ -113,3 +113,17 @@ def test_total_variation_smooths(tiny):
         return np.abs(np.diff(picture, axis=0)).mean() + np.abs(np.diff(picture, axis=1)).mean()
 
     assert variation(dream(image, smooth, dreamer)) < variation(dream(image, rough, dreamer))
+
+
+def test_dream_at_scale_adds_an_upsampled_change(tiny):
+    from dreamvid.octaves import dream_at_scale
+
+    dreamer = tiny_dreamer(tiny)
+    image = textured_image(96, 128)
+    settings = DreamSettings(model="tiny", octaves=1, steps=3, step_size=4.0, tile_size=64)
+    result = dream_at_scale(image, settings, dreamer, 0.5)
+    assert result.shape == image.shape
+    change = result - image
+    assert np.abs(change).mean() > 1.0
+    # The change was made at half size: it is smooth, with little energy between neighbours.
+    assert np.abs(np.diff(change, axis=1)).mean() < 0.6 * np.abs(change).mean()

@@ -217,3 +217,12 @@ def test_cli_video_writes_report(tmp_path, clip_with_audio):
     assert data["model"] == "vgg16" and "tensorflow" in data["versions"]
     assert len(data["seconds_per_frame"]["all"]) == 4
     assert count_frames(out) == 4
+
+
+def test_dream_scale_keeps_the_size_and_dreams(pan_folder, tmp_path, vgg16_dreamer):
+    scaled = dataclasses_replace(FAST, coherence=CoherenceSettings(dream_scale=0.5))
+    out = tmp_path / "scaled"
+    render_video(pan_folder, f"{out}/", scaled, vgg16_dreamer)
+    inputs, outputs = read_folder(pan_folder), read_folder(out)
+    assert outputs[0].shape == inputs[0].shape and len(outputs) == len(inputs)
+    assert np.mean([np.abs(o.astype(float) - i).mean() for i, o in zip(inputs, outputs)]) > 3.0
