@@ -1,0 +1,88 @@
+"""Where one video frame's time goes: decode, flow, warp and mask, ascent steps, encode.
+
+    python bench/frame_profile.py CLIP [--frames 12] [--max-side 640] [--dream-scale 1.0]
+
+Runs the coherent pipeline's pieces by hand on the same frames and prints the median seconds of each
+stage per frame (after the first frame), plus the first frame's full dream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from dreamvid.dreamers import build_dreamer
+from dreamvid.flow import FlowEstimator, consistency_mask, warp
+from dreamvid.image_io import to_uint8
+from dreamvid.octaves import dream_at_scale
+from dreamvid.settings import CoherenceSettings, DreamSettings
+from dreamvid.temporal import TemporalDreamer
+from dreamvid.video_reader import open_video
+from dreamvid.video_writer import VideoWriter
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("clip")
+    parser.add_argument("--frames", type=int, default=12)
+    parser.add_argument("--max-side", type=int, default=640)
+    parser.add_argument("--dream-scale", type=float, default=1.0)
+    args = parser.parse_args()
+    settings = DreamSettings(max_side=args.max_side)
+    coherence = dataclasses.replace(CoherenceSettings(), dream_scale=args.dream_scale)
+    dreamer = build_dreamer(settings)
+    temporal = TemporalDreamer(settings, coherence, dreamer)
+    flow = FlowEstimator(coherence.flow_preset)
+    next_settings = temporal._next_settings
+    stages = defaultdict(list)
+    info, frames = open_video(args.clip, frames=args.frames, max_side=args.max_side)
+    with tempfile.TemporaryDirectory() as folder, VideoWriter(Path(folder) / "out.mp4", fps=info.fps,
+                                                               size=(info.width, info.height)) as writer:
+        previous = None
+        while True:
+            started = time.perf_counter()
+            frame = next(frames, None)
+            if frame is None:
+                break
+            stages["decode"].append(time.perf_counter() - started)
+            current = frame.astype(np.float32)
+            if previous is None:
+                started = time.perf_counter()
+                output = temporal.dream_frame(current)
+                first = time.perf_counter() - started
+            else:
+                started = time.perf_counter()
+                backward, forward = flow.backward_flow_pair(previous, current)
+                stages["flow (both directions)"].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                mask = consistency_mask(backward, forward, boundaries=False)
+                carried = warp(temporal.state.previous_detail, backward) * mask[..., None]
+                start = np.clip(current + carried, 0, 255)
+                stages["mask and warp"].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                output = dream_at_scale(start, next_settings, dreamer, coherence.dream_scale)
+                stages[f"ascent ({coherence.steps_next} step(s) at scale {coherence.dream_scale})"].append(
+                    time.perf_counter() - started)
+                temporal._remember(current, output, temporal.state.reference_strength, 0)
+            started = time.perf_counter()
+            writer.write(to_uint8(output))
+            stages["encode (hand-off to ffmpeg)"].append(time.perf_counter() - started)
+            previous = current
+    print(f"{args.clip}: {info.width}x{info.height}, {args.frames} frames; first frame full dream {first:.2f} s")
+    total = 0.0
+    for name, times in stages.items():
+        median = statistics.median(times[1:] if name.startswith(("decode", "encode")) else times)
+        total += median
+        print(f"  {name:40} {median * 1000:8.1f} ms")
+    print(f"  {'total per later frame':40} {total * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
