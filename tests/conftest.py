@@ -66,3 +66,16 @@ def textured_image(height: int = 64, width: int = 80, seed: int = 0) -> np.ndarr
     rng = np.random.default_rng(seed)
     small = rng.uniform(0, 255, size=(height // 8 + 1, width // 8 + 1, 3)).astype(np.float32)
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).clip(0, 255)
+
+
+def cli_error(args, words: str) -> None:
+    """Run the CLI with `args`; it must fail with one line on the terminal that contains `words`."""
+    from typer.testing import CliRunner
+
+    from dreamvid.cli import app
+
+    result = CliRunner().invoke(app, [str(arg) for arg in args])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0], result.output

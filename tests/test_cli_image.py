@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import textured_image
+from conftest import cli_error, textured_image
 from dreamvid.cli import app
 
 runner = CliRunner()
@@ -23,14 +23,6 @@ def photo(tmp_path):
     path = tmp_path / "photo.png"
     cv2.imwrite(str(path), textured_image(80, 96).astype(np.uint8))
     return path
-
-
-def one_line_error(result, words):
-    assert result.exit_code != 0
-    assert "Traceback" not in result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert words in lines[0], lines[0]
 
 
 def test_image_dreams_and_writes(photo, tmp_path):
@@ -83,7 +75,7 @@ def test_seed_reproduces_the_file(photo, tmp_path):
 def test_bad_options(photo, tmp_path, args, words):
     out = tmp_path / "out.png"
     out.write_bytes(b"keep me")
-    one_line_error(run("image", photo, "-o", out, *FAST, *args), words)
+    cli_error(["image", photo, "-o", out, *FAST, *args], words)
     assert out.read_bytes() == b"keep me"
 
 
@@ -93,18 +85,18 @@ def test_bad_inputs(tmp_path):
     text.write_text("not an image")
     empty = tmp_path / "empty.jpg"
     empty.touch()
-    one_line_error(run("image", tmp_path / "missing.jpg", "-o", out), "input not found")
-    one_line_error(run("image", text, "-o", out), "cannot read")
-    one_line_error(run("image", empty, "-o", out), "input is empty")
-    one_line_error(run("image", tmp_path, "-o", out), "input is not a file")
+    cli_error(["image", tmp_path / "missing.jpg", "-o", out], "input not found")
+    cli_error(["image", text, "-o", out], "cannot read")
+    cli_error(["image", empty, "-o", out], "input is empty")
+    cli_error(["image", tmp_path, "-o", out], "input is not a file")
     assert not out.exists()
 
 
 def test_bad_outputs(photo, tmp_path):
-    one_line_error(run("image", photo, "-o", tmp_path / "nowhere" / "out.png"), "output folder does not exist")
-    one_line_error(run("image", photo, "-o", tmp_path / "out.bmpx"), "cannot write .bmpx")
+    cli_error(["image", photo, "-o", tmp_path / "nowhere" / "out.png"], "output folder does not exist")
+    cli_error(["image", photo, "-o", tmp_path / "out.bmpx"], "cannot write .bmpx")
     if not os.access("/sys", os.W_OK):
-        one_line_error(run("image", photo, "-o", "/sys/out.png"), "output folder is not writable")
+        cli_error(["image", photo, "-o", "/sys/out.png"], "output folder is not writable")
 
 
 def test_models_lists_availability():
@@ -126,5 +118,5 @@ def test_help_and_version():
 
 def test_output_must_not_be_the_input(photo):
     before = photo.read_bytes()
-    one_line_error(run("image", photo, "-o", photo, *FAST), "must not be the input")
+    cli_error(["image", photo, "-o", photo, *FAST], "must not be the input")
     assert photo.read_bytes() == before

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import textured_image
+from conftest import cli_error, textured_image
 from dreamvid.cli import app
 from dreamvid.errors import DreamvidError
 from dreamvid.metrics import FlickerMeter
@@ -180,28 +180,21 @@ def test_strength_stays_bounded_over_a_longer_clip(tmp_path, vgg16_dreamer):
 runner = CliRunner()
 
 
-def one_line_error(args, words):
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code != 0
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and words in lines[0], result.output
-
-
 def test_cli_video_bad_inputs(tmp_path, clip_with_audio):
     out = tmp_path / "out.mp4"
     text = tmp_path / "notes.mp4"
     text.write_text("not a video")
     empty = tmp_path / "empty.mp4"
     empty.touch()
-    one_line_error(["video", tmp_path / "missing.mp4", "-o", out], "not found")
-    one_line_error(["video", text, "-o", out], "")
-    one_line_error(["video", empty, "-o", out], "")
-    one_line_error(["video", clip_with_audio, "-o", out, "--start", "30"], "past the end")
-    one_line_error(["video", clip_with_audio, "-o", tmp_path / "out.xyz"], "cannot write .xyz")
-    one_line_error(["video", clip_with_audio, "-o", clip_with_audio], "must not be the input")
-    one_line_error(["video", clip_with_audio, "-o", tmp_path / "nowhere" / "out.mp4"], "output folder does not exist")
-    one_line_error(["video", clip_with_audio, "-o", out, "--blend", "1.5"], "blend must be between 0 and 1")
-    one_line_error(["video", clip_with_audio, "-o", out, "--steps", "0"], "steps must be positive")
+    cli_error(["video", tmp_path / "missing.mp4", "-o", out], "not found")
+    cli_error(["video", text, "-o", out], "")
+    cli_error(["video", empty, "-o", out], "")
+    cli_error(["video", clip_with_audio, "-o", out, "--start", "30"], "past the end")
+    cli_error(["video", clip_with_audio, "-o", tmp_path / "out.xyz"], "cannot write .xyz")
+    cli_error(["video", clip_with_audio, "-o", clip_with_audio], "must not be the input")
+    cli_error(["video", clip_with_audio, "-o", tmp_path / "nowhere" / "out.mp4"], "output folder does not exist")
+    cli_error(["video", clip_with_audio, "-o", out, "--blend", "1.5"], "blend must be between 0 and 1")
+    cli_error(["video", clip_with_audio, "-o", out, "--steps", "0"], "steps must be positive")
     assert not out.exists()
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import textured_image
+from conftest import cli_error, textured_image
 from dreamvid.camera import CameraMove, apply_camera
 from dreamvid.cli import app, parse_zoom
 from dreamvid.errors import DreamvidError
@@ -103,28 +103,21 @@ def test_schedule_moves_layer_weights(tmp_path, picture, vgg16_dreamer):
 runner = CliRunner()
 
 
-def one_line_error(args, words):
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code != 0
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and words in lines[0], result.output
-
-
 def test_cli_zoom_bad_inputs(picture, tmp_path):
     out = tmp_path / "out.mp4"
     bad = tmp_path / "bad.toml"
     bad.write_text("[[keyframe]]\ntime = 0\nzoom = 0\n")
-    one_line_error(["zoom", tmp_path / "missing.png", "-o", out], "input not found")
-    one_line_error(["zoom", picture, "-o", out, "--zoom", "0"], "zoom must be positive")
-    one_line_error(["zoom", picture, "-o", out, "--zoom", "-2"], "zoom must be positive")
-    one_line_error(["zoom", picture, "-o", out, "--frames", "1"], "at least 2 frames")
-    one_line_error(["zoom", picture, "-o", out, "--frames", "5", "--loop"], "a loop needs at least 8 frames")
-    one_line_error(["zoom", picture, "-o", out, "--frames", "10", "--loop", "--loop-frames", "6"], "cross-fade over 1 to 5")
-    one_line_error(["zoom", picture, "-o", out, "--schedule", bad], "bad.toml line 3: zoom must be positive")
-    one_line_error(["zoom", picture, "-o", out, "--schedule", tmp_path / "none.toml"], "cannot read schedule")
-    one_line_error(["zoom", picture, "-o", out, "--pan", "1"], "pan takes two numbers")
-    one_line_error(["zoom", picture, "-o", tmp_path / "out.doc"], "cannot write .doc")
-    one_line_error(["zoom", picture, "-o", out, "--octaves", "0"], "octaves must be positive")
+    cli_error(["zoom", tmp_path / "missing.png", "-o", out], "input not found")
+    cli_error(["zoom", picture, "-o", out, "--zoom", "0"], "zoom must be positive")
+    cli_error(["zoom", picture, "-o", out, "--zoom", "-2"], "zoom must be positive")
+    cli_error(["zoom", picture, "-o", out, "--frames", "1"], "at least 2 frames")
+    cli_error(["zoom", picture, "-o", out, "--frames", "5", "--loop"], "a loop needs at least 8 frames")
+    cli_error(["zoom", picture, "-o", out, "--frames", "10", "--loop", "--loop-frames", "6"], "cross-fade over 1 to 5")
+    cli_error(["zoom", picture, "-o", out, "--schedule", bad], "bad.toml line 3: zoom must be positive")
+    cli_error(["zoom", picture, "-o", out, "--schedule", tmp_path / "none.toml"], "cannot read schedule")
+    cli_error(["zoom", picture, "-o", out, "--pan", "1"], "pan takes two numbers")
+    cli_error(["zoom", picture, "-o", tmp_path / "out.doc"], "cannot write .doc")
+    cli_error(["zoom", picture, "-o", out, "--octaves", "0"], "octaves must be positive")
     assert not out.exists()
 
 
