@@ -84,7 +84,7 @@ def main() -> None:
     coherent = run("coherent", frames, settings, coherence, dreamer, sheet_every=max(1, len(frames) // 6))
     naive_settings = dataclasses.replace(settings, **NAIVE)
     naive = run("naive", frames[: args.naive_frames], naive_settings,
-                dataclasses.replace(coherence, coherent=False), dreamer, sheet_every=max(1, args.naive_frames // 2))
+                CoherenceSettings(coherent=False), dreamer, sheet_every=max(1, args.naive_frames // 2))
     print(f"coherence: {coherence}")
     print(f"{'mode':9} {'frames':>6} {'flicker':>8} {'ratio':>6} {'strength':>8} {'first s':>8} {'s/frame':>8}")
     for result in (coherent, naive):

@@ -159,12 +159,15 @@ def is_scene_cut(
 
 
 def _passes_round_trip(backward, forward, tolerance):
-    """Forward-backward test: following backward then forward returns near the start."""
+    """Forward-backward test: following backward then forward returns near the start, and the
+    previous frame had the point at all (content entering at an edge has nothing to come from)."""
     map_x, map_y = sample_maps(backward)
     forward_there = _remap(forward, map_x, map_y)
     round_trip = ((backward + forward_there) ** 2).sum(axis=2)
     magnitudes = (backward**2).sum(axis=2) + (forward_there**2).sum(axis=2)
-    return round_trip <= CONSISTENCY_RELATIVE * magnitudes + tolerance
+    height, width = backward.shape[:2]
+    inside = (map_x >= -1) & (map_x <= width) & (map_y >= -1) & (map_y <= height)  # 1 px of slack
+    return (round_trip <= CONSISTENCY_RELATIVE * magnitudes + tolerance) & inside
 
 
 def _remap(image, map_x, map_y):

@@ -83,8 +83,10 @@ def test_consistency_mask_of_exactly_inverse_flows_is_one():
     backward[..., 0] = -3
     mask = flow.consistency_mask(backward, -backward, softening=0)
     assert mask.dtype == np.float32 and mask.shape == (20, 24)
-    np.testing.assert_array_equal(mask, 1.0)
-    np.testing.assert_allclose(flow.consistency_mask(backward, -backward), 1.0, atol=1e-6)
+    np.testing.assert_array_equal(mask[:, 2:], 1.0)
+    # Columns 0 and 1 would come from more than a pixel left of the previous frame: nothing there.
+    np.testing.assert_array_equal(mask[:, :2], 0.0)
+    np.testing.assert_allclose(flow.consistency_mask(backward, -backward)[:, 5:], 1.0, atol=1e-6)
 
 
 def test_consistency_mask_of_disagreeing_flows_is_zero():
@@ -136,3 +138,15 @@ def test_bad_input_raises_dreamvid_error():
         flow.FlowEstimator().flow(np.zeros((8, 8, 3), np.uint8), np.zeros((8, 9, 3), np.uint8))
     with pytest.raises(DreamvidError, match="flow"):
         flow.warp(np.zeros((8, 8, 3), np.float32), np.zeros((8, 9, 2), np.float32))
+
+
+def test_content_entering_at_an_edge_is_unreliable():
+    """A pan to the right: the new strip at the right edge had no place in the previous frame."""
+    from conftest import textured_image
+
+    wide = textured_image(64, 112, seed=5).astype(np.uint8)
+    previous, current = wide[:, :96], wide[:, 6:102]
+    backward, forward = flow.backward_flow_pair(previous, current)
+    mask = flow.consistency_mask(backward, forward, softening=0)
+    assert mask[8:-8, -4:].mean() < 0.2
+    assert mask[8:-8, 20:70].mean() > 0.9
