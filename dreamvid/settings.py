@@ -114,7 +114,7 @@ class CoherenceSettings:
     occlusion_fill: float = 0.7  # unreliable pixels keep this share of the unwarped previous detail
     strength_cap: float = 1.25
     strength_floor: float = 1.0  # below this multiple of the first frame's strength, detail regrows
-    regrowth: float = 1.03  # at most this gain per frame while below the floor
+    regrowth: float = 1.06  # at most this gain per frame while below the floor
     dream_scale: float = 1.0  # dream at this fraction of the frame size, upsample the change
     finish_steps: int = 2  # full-size steps after a scaled first-frame dream
     coherent: bool = True
