@@ -125,8 +125,12 @@ def test_cli_zoom_gif(picture, tmp_path):
     out = tmp_path / "out.gif"
     result = runner.invoke(app, ["zoom", str(picture), "-o", str(out), "--frames", "8", "--loop", "--fps", "8",
                                  "--octaves", "2", "--steps", "2", "--steps-next", "1", "--max-side", "64",
-                                 "--rotate", "20", "-q"])
+                                 "--rotate", "20", "--report", str(tmp_path / "r.json"), "-q"])
     assert result.exit_code == 0, result.output
+    import json
+
     from dreamvid.video_reader import count_frames
 
     assert count_frames(out) == 8
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["frames_written"] == 8 and report["settings"]["zoom"]["loop"] is True
