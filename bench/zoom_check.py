@@ -10,7 +10,6 @@ Drift: mean brightness (HSV V) and saturation (S) of frame 300 against frame 30.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import tempfile
 from pathlib import Path

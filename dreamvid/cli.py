@@ -186,7 +186,8 @@ def video(
         start_tensorflow()
         from dreamvid.dreamers import build_dreamer
         from dreamvid.progress import FrameProgress
-        from dreamvid.video import render_video, write_report
+        from dreamvid.report import write_report
+        from dreamvid.video import render_video
 
         with FrameProgress(None, quiet) as progress:
             summary = render_video(source, output, settings, lambda: build_dreamer(dream),
@@ -284,7 +285,7 @@ def zoom(
         from dreamvid.dreamers import build_dreamer
         from dreamvid.models import get_spec
         from dreamvid.progress import FrameProgress
-        from dreamvid.video import write_report
+        from dreamvid.report import write_report
         from dreamvid.zoom import render_zoom, schedule_terms
 
         def make_dreamer(plan):

@@ -21,14 +21,20 @@ def check_input_file(path: str | os.PathLike) -> Path:
     return path
 
 
-def check_output_dir(path: str | os.PathLike) -> Path:
-    """The output's folder must exist and be writable; returns the output path."""
-    path = Path(path)
+def check_output_folder(path: str | os.PathLike) -> Path:
+    """The folder an output goes into must exist and be writable; returns the output path."""
+    path = Path(os.fspath(path).rstrip("/" + os.sep) or os.fspath(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise DreamvidError(f"output folder does not exist: {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise DreamvidError(f"output folder is not writable: {folder}")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike) -> Path:
+    """A file output: its folder must exist and be writable, and it must not be a folder itself."""
+    path = check_output_folder(path)
     if path.is_dir():
         raise DreamvidError(f"output is a folder, not a file: {path}")
     return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dreamvid.errors import DreamvidError
 
@@ -213,4 +213,3 @@ class ProgressEvent:
     step: int
     steps: int
     loss: float
-    label: str = field(default="")

@@ -10,22 +10,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import platform
-import statistics
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from dreamvid import __version__
 from dreamvid.ascent import Dreamer
 from dreamvid.errors import DreamvidError
 from dreamvid.image_io import to_uint8
-from dreamvid.paths import partial_path
-from dreamvid.settings import DreamSettings
-from dreamvid.settings import CoherenceSettings
+from dreamvid.paths import check_output_folder
+from dreamvid.report import RenderSummary
+from dreamvid.settings import CoherenceSettings, DreamSettings
 from dreamvid.temporal import CoherenceState, TemporalDreamer
 from dreamvid.video_reader import VideoInfo, open_video
 from dreamvid.video_writer import VideoWriter, audio_of, output_kind
@@ -44,33 +40,13 @@ class VideoSettings:
     audio: bool = True
 
 
-@dataclass
-class RenderSummary:
-    """What a render did: written to `--report` as JSON."""
-
-    output: str
-    frames: int
-    fps: str
-    width: int
-    height: int
-    seconds_per_frame: list[float] = field(default_factory=list)
-    resumed_at: int = 0
-    scene_cuts: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-
 FrameCallback = Callable[[int, int, float], None]  # (frames done, frames expected, seconds for this frame)
 
 
 def check_video_paths(source: str | os.PathLike, output: str | os.PathLike) -> None:
     """Fail before any work when the output cannot be written or would overwrite the input."""
     output_kind(output)
-    target = Path(os.fspath(output).rstrip("/" + os.sep))
-    folder = target.parent
-    if not folder.is_dir():
-        raise DreamvidError(f"output folder does not exist: {folder}")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise DreamvidError(f"output folder is not writable: {folder}")
+    target = check_output_folder(output)
     if os.path.exists(source) and target.exists() and os.path.samefile(source, target):
         raise DreamvidError(f"the output must not be the input: {target}")
 
@@ -149,50 +125,3 @@ def render_video(
     summary.scene_cuts = temporal.state.scene_cuts if temporal.state else 0
     work.remove()
     return summary
-
-
-def _as_dict(settings):
-    if dataclasses.is_dataclass(settings):
-        return dataclasses.asdict(settings)
-    return {key: _as_dict(value) for key, value in settings.items()}
-
-
-def write_report(path: str | os.PathLike, summary: RenderSummary, settings, model: str) -> None:
-    """JSON: settings, model, versions, frames written, seconds per frame."""
-    import cv2
-    import keras
-    import tensorflow as tf
-
-    times = summary.seconds_per_frame
-    report = {
-        "output": summary.output,
-        "model": model,
-        "settings": json.loads(json.dumps(_as_dict(settings), default=str)),
-        "frames_written": summary.frames,
-        "fps": summary.fps,
-        "size": [summary.width, summary.height],
-        "resumed_at_frame": summary.resumed_at,
-        "scene_cuts": summary.scene_cuts,
-        "warnings": summary.warnings,
-        "seconds_per_frame": {
-            "first": times[0] if times else None,
-            "median_after_first": statistics.median(times[1:]) if len(times) > 1 else None,
-            "mean": statistics.fmean(times) if times else None,
-            "all": [round(value, 4) for value in times],
-        },
-        "versions": {
-            "dreamvid": __version__,
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "numpy": np.__version__,
-            "opencv": cv2.__version__,
-        },
-    }
-    path = Path(path)
-    temporary = partial_path(path)
-    try:
-        temporary.write_text(json.dumps(report, indent=2))
-        os.replace(temporary, path)
-    except OSError as error:
-        raise DreamvidError(f"cannot write report {path}: {error.strerror}") from None

@@ -12,19 +12,18 @@ import dataclasses
 import json
 import os
 import time
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from dreamvid.ascent import Dreamer
 from dreamvid.camera import CameraMove, apply_camera
-from dreamvid.errors import DreamvidError
-from dreamvid.image_io import check_input_file, fit_max_side, read_image, to_uint8
+from dreamvid.image_io import fit_max_side, read_image, to_uint8
 from dreamvid.octaves import dream
 from dreamvid.schedule import Schedule
 from dreamvid.settings import DreamSettings, LayerTerm, ZoomSettings
-from dreamvid.video import RenderSummary, check_video_paths
+from dreamvid.report import RenderSummary
+from dreamvid.video import check_video_paths
 from dreamvid.video_writer import VideoWriter
 from dreamvid.workdir import WorkDir
 
@@ -143,7 +142,6 @@ def render_zoom(
     on_frame: Callable[[int, int, float], None] | None = None,
 ) -> RenderSummary:
     """Render a zoom animation of `zoom.frames` output frames into `output`."""
-    check_input_file(source)
     check_video_paths(source, output)
     picture = fit_max_side(read_image(source).rgb, settings.max_side)
     height, width = picture.shape[:2]

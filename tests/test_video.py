@@ -18,7 +18,7 @@ from dreamvid.errors import DreamvidError
 from dreamvid.metrics import FlickerMeter
 from dreamvid.settings import CoherenceSettings, DreamSettings
 from dreamvid.video import VideoSettings, render_video
-from dreamvid.video_reader import count_frames, open_video, probe_video
+from dreamvid.video_reader import count_frames, probe_video
 from dreamvid.workdir import WorkDir, work_dir_for
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()

@@ -3,7 +3,6 @@
 import os
 import subprocess
 from fractions import Fraction
-from pathlib import Path
 
 import cv2
 import imageio_ffmpeg

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import statistics
 
 import cv2
 import numpy as np
@@ -11,9 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import cli_error, textured_image
-from dreamvid.camera import CameraMove, apply_camera
+from dreamvid.camera import CameraMove
 from dreamvid.cli import app, parse_zoom
-from dreamvid.errors import DreamvidError
 from dreamvid.metrics import loop_seam
 from dreamvid.schedule import load_schedule
 from dreamvid.settings import DreamSettings, ZoomSettings
