@@ -4,6 +4,9 @@ For every frame after the first, the dream detail of the previous frame (dream m
 in float) is warped onto the current frame with the backward flow between the two INPUT frames,
 masked where the forward-backward check fails (occlusions, newly revealed areas), blended onto the
 current frame, and refined by a few ascent steps on the finest octave(s). A scene cut starts afresh.
+
+The motion between two input frames (flow, mask, scene-cut test) depends on the inputs only, so a
+pipeline may compute it ahead, in another thread, while the previous frame is still dreaming.
 """
 
 from __future__ import annotations
@@ -29,6 +32,26 @@ class CoherenceState:
     scene_cuts: int = 0
 
 
+@dataclass(frozen=True)
+class Motion:
+    """How the picture moved from one input frame to the next, and where that is trustworthy."""
+
+    backward: np.ndarray  # (h, w, 2): where each current pixel was in the previous frame
+    reliable: np.ndarray  # (h, w) in 0..1: passes the forward-backward check
+    scene_cut: bool
+
+
+def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous: np.ndarray,
+                    current: np.ndarray) -> Motion:
+    """The motion from input frame `previous` to `current` (both RGB, 0..255)."""
+    previous = np.asarray(previous, dtype=np.float32)
+    current = np.asarray(current, dtype=np.float32)
+    backward, forward = flow.backward_flow_pair(previous, current)
+    scale = (max(current.shape[:2]) / 640.0) ** 2
+    mask = consistency_mask(backward, forward, tolerance=coherence.flow_tolerance * scale, boundaries=False)
+    return Motion(backward, mask, bool(is_scene_cut(previous, current, backward, mask)))
+
+
 class TemporalDreamer:
     """Dreams a stream of frames one at a time, each from the previous one's state."""
 
@@ -47,19 +70,27 @@ class TemporalDreamer:
             jitter=settings.jitter if coherence.jitter_next is None else coherence.jitter_next,
         )
 
-    def dream_frame(self, frame: np.ndarray, progress: Progress | None = None) -> np.ndarray:
-        """Dream one frame (RGB, uint8 or float 0..255); returns the float dream."""
+    def needs_motion(self, frame: np.ndarray) -> bool:
+        """Whether dreaming `frame` next would carry the previous dream over (and so needs motion)."""
+        state = self.state
+        return self.coherence.coherent and state is not None and state.previous_input.shape == frame.shape
+
+    def dream_frame(self, frame: np.ndarray, progress: Progress | None = None,
+                    motion: Motion | None = None) -> np.ndarray:
+        """Dream one frame (RGB, uint8 or float 0..255); returns the float dream.
+
+        `motion` is the frame's motion from the previous input frame, if already estimated.
+        """
         current = np.asarray(frame, dtype=np.float32)
         state = self.state
-        if not self.coherence.coherent or state is None or state.previous_input.shape != current.shape:
+        if not self.needs_motion(current):
             return self._fresh(current, progress, cuts=state.scene_cuts if state else 0)
-        backward, forward = self.flow.backward_flow_pair(state.previous_input, current)
-        scale = (max(current.shape[:2]) / 640.0) ** 2
-        mask = consistency_mask(backward, forward, tolerance=self.coherence.flow_tolerance * scale, boundaries=False)
-        if is_scene_cut(state.previous_input, current, backward, mask):
+        if motion is None:
+            motion = estimate_motion(self.flow, self.coherence, state.previous_input, current)
+        if motion.scene_cut:
             return self._fresh(current, progress, cuts=state.scene_cuts + 1)
-        reliable = mask[..., None]
-        carried = warp(state.previous_detail, backward) * reliable
+        reliable = motion.reliable[..., None]
+        carried = warp(state.previous_detail, motion.backward) * reliable
         if self.coherence.occlusion_fill > 0:
             carried += self.coherence.occlusion_fill * (1.0 - reliable) * state.previous_detail
         carried *= self.coherence.blend

@@ -19,6 +19,7 @@ import numpy as np
 from dreamvid.ascent import Dreamer
 from dreamvid.errors import DreamvidError
 from dreamvid.image_io import to_uint8
+from dreamvid.overlap import FrameSaver, MotionAhead, with_next
 from dreamvid.paths import check_output_folder
 from dreamvid.report import RenderSummary
 from dreamvid.settings import CoherenceSettings, DreamSettings
@@ -87,8 +88,13 @@ def render_video(
     *,
     resume: bool = False,
     on_frame: FrameCallback | None = None,
+    overlap: bool = True,
 ) -> RenderSummary:
-    """Dream a clip into `output`; returns what was done. Inputs are checked before the model loads."""
+    """Dream a clip into `output`; returns what was done. Inputs are checked before the model loads.
+
+    With `overlap` (the default) the next frame's motion and the saving of finished frames run in
+    worker threads beside the dream step; without it every stage runs in turn (for measuring).
+    """
     check_video_paths(source, output)
     info, frames = open_video(
         source, start=settings.start, end=settings.end, frames=settings.frames,
@@ -102,19 +108,26 @@ def render_video(
     temporal = TemporalDreamer(settings.dream, settings.coherence, dreamer, state)
     summary = RenderSummary(str(output), 0, str(info.fps), info.width, info.height, resumed_at=done)
     audio = audio_of(info) if settings.audio else None
-    with frames, VideoWriter(output, fps=info.fps, size=(info.width, info.height), audio=audio) as writer:
-        for index, frame in enumerate(frames):
+    with (frames, VideoWriter(output, fps=info.fps, size=(info.width, info.height), audio=audio) as writer,
+          MotionAhead(settings.coherence) as ahead, FrameSaver(work) as saver):
+        for index, (frame, upcoming) in enumerate(with_next(frames)):
             if index < done:
                 writer.write(work.saved_frame(index))
                 continue
             started = time.perf_counter()
-            dreamed = to_uint8(temporal.dream_frame(frame))
-            work.save_frame(index, dreamed, state_arrays(temporal.state))
+            motion = ahead.motion_into(frame)
+            if overlap and upcoming is not None and settings.coherence.coherent:
+                ahead.start(frame, upcoming)
+            dreamed = to_uint8(temporal.dream_frame(frame, motion=motion))
+            saver.save(index, dreamed, state_arrays(temporal.state))
+            if not overlap:
+                saver.wait()
             writer.write(dreamed)
             seconds = time.perf_counter() - started
             summary.seconds_per_frame.append(seconds)
             if on_frame is not None:
                 on_frame(index + 1, info.frame_count, seconds)
+        saver.wait()
         if writer.frames_written < done:
             raise DreamvidError(
                 f"the input now has {writer.frames_written} frames but {done} were already dreamed; "

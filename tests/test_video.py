@@ -16,6 +16,7 @@ from conftest import cli_error, textured_image
 from dreamvid.cli import app
 from dreamvid.errors import DreamvidError
 from dreamvid.metrics import FlickerMeter
+from dreamvid.overlap import with_next
 from dreamvid.settings import CoherenceSettings, DreamSettings
 from dreamvid.video import VideoSettings, render_video
 from dreamvid.video_reader import count_frames, probe_video
@@ -126,6 +127,21 @@ def test_resume_equals_an_uninterrupted_run(pan_folder, tmp_path, vgg16_dreamer)
     assert summary.resumed_at == 5
     for a, b in zip(read_folder(whole), read_folder(stopped), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_overlapped_pipeline_equals_one_stage_at_a_time(pan_folder, tmp_path, vgg16_dreamer):
+    overlapped, in_turn = tmp_path / "overlapped", tmp_path / "in_turn"
+    render_video(pan_folder, f"{overlapped}/", FAST, vgg16_dreamer)
+    render_video(pan_folder, f"{in_turn}/", FAST, vgg16_dreamer, overlap=False)
+    pairs = list(zip(read_folder(overlapped), read_folder(in_turn), strict=True))
+    assert len(pairs) == 12
+    for a, b in pairs:
+        assert np.array_equal(a, b)
+
+
+def test_with_next_pairs_each_frame_with_its_successor():
+    assert list(with_next(iter([1, 2, 3]))) == [(1, 2), (2, 3), (3, None)]
+    assert list(with_next(iter([]))) == []
 
 
 def test_resume_refuses_other_settings(pan_folder, tmp_path, vgg16_dreamer):
