@@ -2,8 +2,9 @@
 
     python bench/frame_profile.py CLIP [--frames 12] [--max-side 640] [--dream-scale 1.0]
 
-Runs the coherent pipeline's pieces by hand on the same frames and prints the median seconds of each
-stage per frame (after the first frame), plus the first frame's full dream.
+Runs the coherent pipeline's pieces by hand, one after another, on the same frames and prints the
+median seconds of each stage per frame (after the first frame), plus the first frame's full dream
+octave by octave. (`render_video` runs the flow and the saving in worker threads; see overlap.py.)
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from dreamvid.image_io import to_uint8
 from dreamvid.octaves import dream_at_scale
 from dreamvid.settings import CoherenceSettings, DreamSettings
 from dreamvid.temporal import TemporalDreamer
+from dreamvid.video import state_arrays
 from dreamvid.video_reader import open_video
 from dreamvid.video_writer import VideoWriter
+from dreamvid.workdir import WorkDir
 
 
 def main() -> None:
@@ -45,7 +48,20 @@ def main() -> None:
     info, frames = open_video(args.clip, frames=args.frames, max_side=args.max_side)
     with tempfile.TemporaryDirectory() as folder, VideoWriter(Path(folder) / "out.mp4", fps=info.fps,
                                                                size=(info.width, info.height)) as writer:
+        work = WorkDir.open(Path(folder) / "work.mp4", {}, resume=False)
+        octave_seconds = defaultdict(float)
+        octave_steps = defaultdict(int)
+        clock = [0.0]
+
+        def on_step(event):
+            now = time.perf_counter()
+            octave = f"{event.octave}/{event.octaves}"  # a finishing pass after --dream-scale is 1/1
+            octave_seconds[octave] += now - clock[0]
+            octave_steps[octave] += 1
+            clock[0] = now
+
         previous = None
+        index = 0
         while True:
             started = time.perf_counter()
             frame = next(frames, None)
@@ -54,8 +70,8 @@ def main() -> None:
             stages["decode"].append(time.perf_counter() - started)
             current = frame.astype(np.float32)
             if previous is None:
-                started = time.perf_counter()
-                output = temporal.dream_frame(current)
+                started = clock[0] = time.perf_counter()
+                output = temporal.dream_frame(current, progress=on_step)
                 first = time.perf_counter() - started
             else:
                 started = time.perf_counter()
@@ -72,10 +88,18 @@ def main() -> None:
                     time.perf_counter() - started)
                 temporal._remember(current, output, temporal.state.reference_strength, 0)
             started = time.perf_counter()
-            writer.write(to_uint8(output))
+            pixels = to_uint8(output)
+            writer.write(pixels)
             stages["encode (hand-off to ffmpeg)"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            work.save_frame(index, pixels, state_arrays(temporal.state))
+            stages["save frame and state to work folder"].append(time.perf_counter() - started)
             previous = current
+            index += 1
     print(f"{args.clip}: {info.width}x{info.height}, {args.frames} frames; first frame full dream {first:.2f} s")
+    for octave, seconds in octave_seconds.items():
+        print(f"  first frame, octave {octave}: {octave_steps[octave]} steps, {seconds:.2f} s "
+              f"({seconds / octave_steps[octave]:.3f} s/step, the first step includes tracing)")
     total = 0.0
     for name, times in stages.items():
         median = statistics.median(times[1:] if name.startswith(("decode", "encode")) else times)

@@ -55,22 +55,38 @@ def ascend(
     octave: int = 1,
     octaves: int = 1,
 ) -> np.ndarray:
-    """Gradient ascent for `steps` steps at the image's own size."""
+    """Gradient ascent for `steps` steps at the image's own size.
+
+    The image stays on the device between steps. Progress reads each step's loss only after the next
+    step is queued, so a GPU is never left idle waiting for the host; `max_loss` needs every loss at
+    once and so reads it straight away.
+    """
     import tensorflow as tf
 
     weights = dreamer.default_weights() if weights is None else weights
     tensor = tf.convert_to_tensor(image, tf.float32)
+    unreported = None  # (step, loss tensor) of the step before the one just queued
+
+    def report(step: int, loss) -> float:
+        value = float(loss)
+        if progress is not None:
+            progress(ProgressEvent(octave, octaves, step + 1, steps, value))
+        return value
+
     for step in range(steps):
         shift = random_shift(rng, settings.tile_size if settings.jitter is None else settings.jitter)
         loss, tensor = dreamer.step(
             tensor, shift, weights, settings.tile_size, settings.step_size, settings.tv_weight
         )
-        if progress is not None or settings.max_loss is not None:
-            value = float(loss)
-            if progress is not None:
-                progress(ProgressEvent(octave, octaves, step + 1, steps, value))
-            if settings.max_loss is not None and value > settings.max_loss:
+        if settings.max_loss is not None:
+            if report(step, loss) > settings.max_loss:
                 break
+        elif progress is not None:
+            if unreported is not None:
+                report(*unreported)
+            unreported = (step, loss)
+    if unreported is not None:
+        report(*unreported)
     return tensor.numpy()
 
 

@@ -271,8 +271,9 @@ def _open_video_file(path: str, start: float, end: float | None, frames: int | N
     # trim keeps the frames with start <= time < end; setpts then puts the first one at 0 so that the
     # constant-rate output neither repeats nor drops frames of a constant-rate source.
     trim = f"trim=start={start}" + ("" if end is None else f":end={end}")
+    # One decoding thread: frames are needed about one a second, and the dream has both cores.
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-               "-i", path, "-map", "0:v:0", "-vf", f"{trim},setpts=PTS-STARTPTS"]
+               "-threads", "1", "-i", path, "-map", "0:v:0", "-vf", f"{trim},setpts=PTS-STARTPTS"]
     if frames is not None:
         command += ["-frames:v", str(frames)]
     command += ["-fps_mode", "cfr", "-r", str(header.fps), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]

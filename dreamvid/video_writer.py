@@ -75,6 +75,8 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
     ".gif": OutputFormat(("-filter_complex", _GIF_PALETTE, "-loop", "0"), None),
 }
 FOLDER = "folder"
+# One encoding thread: a dreamed frame arrives about once a second, and the dream has both cores.
+ENCODER_THREADS = ("-threads", "1", "-filter_threads", "1")
 
 
 @functools.cache
@@ -181,7 +183,7 @@ class VideoWriter:
         size = f"{self.width + self._pad_right}x{self.height + self._pad_bottom}"
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", str(self.fps), "-i", "-",
-                   *codec, *output_format.video_arguments, self._video_file]
+                   *codec, *output_format.video_arguments, *ENCODER_THREADS, self._video_file]
         self._error_log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=self._error_log)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 
 from conftest import textured_image, tiny_dreamer
@@ -93,6 +95,16 @@ def test_progress_reports_every_step(tiny):
     dream(textured_image(), DreamSettings(model="tiny", octaves=2, steps=3, tile_size=64), dreamer, progress=events.append)
     assert [(e.octave, e.step) for e in events] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)]
     assert all(np.isfinite(e.loss) for e in events)
+
+
+def test_progress_read_a_step_late_reports_each_steps_own_loss(tiny):
+    dreamer = tiny_dreamer(tiny)
+    settings = DreamSettings(model="tiny", octaves=2, steps=4, tile_size=64)
+    late, at_once = [], []
+    dream(textured_image(), settings, dreamer, progress=late.append)
+    # max_loss makes the loop read every loss as soon as its step is done
+    dream(textured_image(), dataclasses.replace(settings, max_loss=1e30), dreamer, progress=at_once.append)
+    assert late == at_once and len(late) == 8
 
 
 def test_max_loss_stops_early(tiny):

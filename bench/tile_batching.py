@@ -1,0 +1,71 @@
+"""Does batching tiles pay? One ascent gradient of a frame as tiles in turn, as one batch, as one tile.
+
+    python bench/tile_batching.py [--height 480] [--width 640] [--repeats 6]
+
+A 640x480 frame with the default 512-px tiles is two 320x480 tiles. Three ways to get its gradient:
+  tiles in turn  - the dreamer's step as shipped (two tile gradients, one after the other)
+  one batch      - both tiles stacked into one (2, h, w, 3) batch, one call
+  one tile       - the dreamer's step with tiles as large as the frame (one call on the whole frame)
+Variants alternate within this one process; prints the median seconds of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+
+def main() -> None:
+    import tensorflow as tf
+
+    from dreamvid.dreamers import build_dreamer
+    from dreamvid.objective import objective_value
+    from dreamvid.settings import DreamSettings
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--height", type=int, default=480)
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--repeats", type=int, default=6)
+    args = parser.parse_args()
+    settings = DreamSettings()
+    dreamer = build_dreamer(settings)
+    weights = dreamer.default_weights()
+    image = tf.constant(np.random.default_rng(0).uniform(0, 255, (args.height, args.width, 3)).astype(np.float32))
+    half = args.width // 2
+
+    @tf.function
+    def batched_gradient(image, weights):
+        batch = tf.stack([image[:, :half], image[:, half : 2 * half]])
+        with tf.GradientTape() as tape:
+            tape.watch(batch)
+            features = dreamer.feature_model(dreamer._preprocess(batch), training=False)
+            loss = objective_value(dreamer.objective, features, weights)
+        gradient = tape.gradient(loss, batch)
+        return tf.concat([gradient[0], gradient[1]], axis=1)
+
+    variants = {
+        "tiles in turn": lambda: dreamer.step(image, (3, 5), weights, settings.tile_size, 1.0, 0.0)[1],
+        "one batch": lambda: batched_gradient(image, tf.constant(weights)),
+        "one tile": lambda: dreamer.step(image, (3, 5), weights, max(args.height, args.width), 1.0, 0.0)[1],
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for run in variants.values():
+        run().numpy()
+    for _ in range(args.repeats):
+        for name, run in variants.items():
+            start = time.perf_counter()
+            run().numpy()
+            times[name].append(time.perf_counter() - start)
+    print(f"gradient of a {args.width}x{args.height} frame, tile size {settings.tile_size}, "
+          f"median of {args.repeats}:")
+    base = statistics.median(times["tiles in turn"])
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"  {name:14} {median:.3f} s  ({base / median:.2f}x tiles in turn)")
+
+
+if __name__ == "__main__":
+    main()
