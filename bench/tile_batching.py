@@ -2,9 +2,10 @@
 
     python bench/tile_batching.py [--height 480] [--width 640] [--repeats 6]
 
-A 640x480 frame with the default 512-px tiles is two 320x480 tiles. Three ways to get its gradient:
+A 640x480 frame with the default 512-px tiles is two 320x480 tiles. Ways to get its gradient:
   tiles in turn  - the dreamer's step as shipped (two tile gradients, one after the other)
-  one batch      - both tiles stacked into one (2, h, w, 3) batch, one call
+  bare in turn   - only the two tile gradients, one after the other (no roll, normalising, clipping)
+  one batch      - both tiles stacked into one (2, h, w, 3) batch, one call (also bare)
   one tile       - the dreamer's step with tiles as large as the frame (one call on the whole frame)
 Variants alternate within this one process; prints the median seconds of each.
 """
@@ -36,18 +37,27 @@ def main() -> None:
     image = tf.constant(np.random.default_rng(0).uniform(0, 255, (args.height, args.width, 3)).astype(np.float32))
     half = args.width // 2
 
-    @tf.function
-    def batched_gradient(image, weights):
-        batch = tf.stack([image[:, :half], image[:, half : 2 * half]])
+    def gradient_of(batch, weights):
         with tf.GradientTape() as tape:
             tape.watch(batch)
             features = dreamer.feature_model(dreamer._preprocess(batch), training=False)
             loss = objective_value(dreamer.objective, features, weights)
-        gradient = tape.gradient(loss, batch)
+        return tape.gradient(loss, batch)
+
+    @tf.function
+    def batched_gradient(image, weights):
+        gradient = gradient_of(tf.stack([image[:, :half], image[:, half : 2 * half]]), weights)
         return tf.concat([gradient[0], gradient[1]], axis=1)
+
+    @tf.function
+    def bare_gradients(image, weights):
+        left = gradient_of(image[None, :, :half], weights)[0]
+        right = gradient_of(image[None, :, half : 2 * half], weights)[0]
+        return tf.concat([left, right], axis=1)
 
     variants = {
         "tiles in turn": lambda: dreamer.step(image, (3, 5), weights, settings.tile_size, 1.0, 0.0)[1],
+        "bare in turn": lambda: bare_gradients(image, tf.constant(weights)),
         "one batch": lambda: batched_gradient(image, tf.constant(weights)),
         "one tile": lambda: dreamer.step(image, (3, 5), weights, max(args.height, args.width), 1.0, 0.0)[1],
     }

@@ -10,6 +10,8 @@ Both run in this one process, on the same frames, model and size:
 Flicker: optical flow from the INPUT frames (DIS medium), output t-1 warped onto t, mean |difference|
 over pixels passing the forward-backward check, divided by the same figure for the input itself.
 Strength: mean |output - input|. Seconds per frame: median over frames after the first.
+With --pipeline, the same frames also go through `render_video` as a user runs it (reader, worker
+threads for flow and saving, work folder, mp4 writer): its steady seconds per frame are printed too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +31,7 @@ from dreamvid.image_io import to_uint8
 from dreamvid.metrics import FlickerMeter, brightness_saturation
 from dreamvid.settings import CoherenceSettings, DreamSettings
 from dreamvid.temporal import TemporalDreamer
+from dreamvid.video import VideoSettings, render_video
 from dreamvid.video_reader import open_video
 
 NAIVE = dict(octaves=3, octave_scale=1.4, steps=20, step_size=1.6)
@@ -71,6 +76,7 @@ def main() -> None:
     parser.add_argument("--blend", type=float)
     parser.add_argument("--steps-next", type=int)
     parser.add_argument("--dream-scale", type=float)
+    parser.add_argument("--pipeline", action="store_true")
     args = parser.parse_args()
 
     info, reader = open_video(args.clip, start=args.start, frames=args.frames, max_side=args.max_side)
@@ -82,6 +88,12 @@ def main() -> None:
     coherence = dataclasses.replace(CoherenceSettings(), **changes)
     dreamer = build_dreamer(settings)
     coherent = run("coherent", frames, settings, coherence, dreamer, sheet_every=max(1, len(frames) // 6))
+    pipeline = None
+    if args.pipeline:
+        video = VideoSettings(dream=settings, coherence=coherence, start=args.start, frames=args.frames, audio=False)
+        with tempfile.TemporaryDirectory() as folder:
+            summary = render_video(args.clip, Path(folder) / "out.mp4", video, dreamer)
+        pipeline = statistics.median(summary.seconds_per_frame[1:])
     naive_settings = dataclasses.replace(settings, **NAIVE)
     naive = run("naive", frames[: args.naive_frames], naive_settings,
                 CoherenceSettings(coherent=False), dreamer, sheet_every=max(1, args.naive_frames // 2))
@@ -91,6 +103,9 @@ def main() -> None:
         print(f"{result['label']:9} {result['frames']:6d} {result['flicker']:8.2f} {result['flicker_ratio']:6.2f} "
               f"{result['strength']:8.2f} {result['first_s']:8.2f} {result['steady_s']:8.2f}")
     print(f"speed-up (steady s/frame, naive / coherent): {naive['steady_s'] / coherent['steady_s']:.1f}x")
+    if pipeline is not None:
+        print(f"render_video, same frames: {pipeline:.2f} s/frame steady; "
+              f"speed-up over naive {naive['steady_s'] / pipeline:.1f}x")
     strengths = coherent["strengths"]
     for frame in (20, 100, 200):
         if frame < len(strengths):
