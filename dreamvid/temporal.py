@@ -70,7 +70,7 @@ class TemporalDreamer:
             jitter=settings.jitter if coherence.jitter_next is None else coherence.jitter_next,
         )
 
-    def needs_motion(self, frame: np.ndarray) -> bool:
+    def _carries_over(self, frame: np.ndarray) -> bool:
         """Whether dreaming `frame` next would carry the previous dream over (and so needs motion)."""
         state = self.state
         return self.coherence.coherent and state is not None and state.previous_input.shape == frame.shape
@@ -83,7 +83,7 @@ class TemporalDreamer:
         """
         current = np.asarray(frame, dtype=np.float32)
         state = self.state
-        if not self.needs_motion(current):
+        if not self._carries_over(current):
             return self._fresh(current, progress, cuts=state.scene_cuts if state else 0)
         if motion is None:
             motion = estimate_motion(self.flow, self.coherence, state.previous_input, current)
