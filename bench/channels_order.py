@@ -10,10 +10,9 @@ alternating the two in this one process. Prints the median of each.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from alternate import alternating_medians, print_against
 
 
 def gradient_function(data_format: str, image: np.ndarray, layers: list[str]):
@@ -52,19 +51,9 @@ def main() -> None:
     image = np.random.default_rng(0).uniform(-100, 100, (1, args.size, args.size, 3)).astype(np.float32)
     functions = {fmt: gradient_function(fmt, image, layers) for fmt in ("channels_last", "channels_first")}
     keras.config.set_image_data_format("channels_last")
-    times: dict[str, list[float]] = {fmt: [] for fmt in functions}
-    for function in functions.values():
-        function().numpy()
-    for _ in range(args.repeats):
-        for fmt, function in functions.items():
-            start = time.perf_counter()
-            function().numpy()
-            times[fmt].append(time.perf_counter() - start)
-    base = statistics.median(times["channels_last"])
+    medians = alternating_medians(functions, args.repeats)
     print(f"input gradient of {', '.join(layers)} at {args.size}x{args.size}, median of {args.repeats}:")
-    for fmt, values in times.items():
-        print(f"  {fmt:14} {statistics.median(values):.3f} s  ({base / statistics.median(values):.2f}x channels_last)")
-
+    print_against(medians, "channels_last")
 
 if __name__ == "__main__":
     main()

@@ -13,10 +13,9 @@ Variants alternate within this one process; prints the median seconds of each.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from alternate import alternating_medians, print_against
 
 
 def main() -> None:
@@ -61,21 +60,10 @@ def main() -> None:
         "one batch": lambda: batched_gradient(image, tf.constant(weights)),
         "one tile": lambda: dreamer.step(image, (3, 5), weights, max(args.height, args.width), 1.0, 0.0)[1],
     }
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    for run in variants.values():
-        run().numpy()
-    for _ in range(args.repeats):
-        for name, run in variants.items():
-            start = time.perf_counter()
-            run().numpy()
-            times[name].append(time.perf_counter() - start)
+    medians = alternating_medians(variants, args.repeats)
     print(f"gradient of a {args.width}x{args.height} frame, tile size {settings.tile_size}, "
           f"median of {args.repeats}:")
-    base = statistics.median(times["tiles in turn"])
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(f"  {name:14} {median:.3f} s  ({base / median:.2f}x tiles in turn)")
-
+    print_against(medians, "tiles in turn")
 
 if __name__ == "__main__":
     main()
