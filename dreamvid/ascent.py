@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dreamvid.models import CAFFE_MEAN_BGR, ModelSpec
+from dreamvid.models import ModelSpec
 from dreamvid.objective import Objective, objective_value
 
 
@@ -56,23 +56,15 @@ class Dreamer:
         import tensorflow as tf
 
         weights = self.default_weights() if weights is None else weights
-        features = self.feature_model(self._preprocess(tf.convert_to_tensor(image, tf.float32))[None])
+        features = self.feature_model(self.spec.preprocess(tf.convert_to_tensor(image, tf.float32))[None])
         return float(objective_value(self.objective, features, tf.constant(weights, tf.float32)))
-
-    def _preprocess(self, rgb):
-        """RGB pixels 0..255 to the model's input range."""
-        import tensorflow as tf
-
-        if self.spec.preprocessing == "caffe":
-            return rgb[..., ::-1] - tf.constant(CAFFE_MEAN_BGR, tf.float32)
-        return rgb / 127.5 - 1.0
 
     def _tile_gradient(self, tile, weights):
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
             tape.watch(tile)
-            features = self.feature_model(self._preprocess(tile)[None], training=False)
+            features = self.feature_model(self.spec.preprocess(tile)[None], training=False)
             loss = objective_value(self.objective, features, weights)
         return loss, tape.gradient(loss, tile)
 

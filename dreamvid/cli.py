@@ -1,17 +1,27 @@
-"""The command line: thin wrappers that build settings, call a pipeline and report errors in one line."""
+"""The command line: thin wrappers that build settings, call a pipeline and report errors in one line.
+
+The dream options are defined once (`dream_command` adds them to a command and hands it the
+`DreamSettings` they make); every command runs inside one error boundary (`error_boundary`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
+import inspect
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
 from dreamvid import __version__
 from dreamvid.errors import DreamvidError
+from dreamvid.flow import PRESETS
 from dreamvid.models import MODELS
-from dreamvid.settings import CoherenceSettings, DreamSettings, LayerTerm, ZoomSettings
+from dreamvid.settings import LOSSES, CoherenceSettings, DreamSettings, LayerTerm, VideoSettings, ZoomSettings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -20,28 +30,71 @@ app = typer.Typer(
     help="Dream images, video clips and infinite zooms with DeepDream.",
 )
 
-MODEL_NAMES = ", ".join(MODELS)
+ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)
+LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)
+FlowPreset = Enum("FlowPreset", {name: name for name in PRESETS}, type=str)
+
 _DEFAULTS = DreamSettings()
 _COHERENCE = CoherenceSettings()
 _ZOOM = ZoomSettings()
 
-Model = Annotated[str, typer.Option("--model", "-m", help=f"Model: {MODEL_NAMES}.")]
-Layers = Annotated[
-    Optional[list[str]],
-    typer.Option("--layer", "-l", help="Layer to excite: NAME, NAME=WEIGHT or NAME:CHANNEL; repeatable. Default: the model's."),
-]
-Loss = Annotated[str, typer.Option(help="Objective: l2 (mean squared activation) or mean (mean activation).")]
-Octaves = Annotated[int, typer.Option(help="Number of octaves (scales).")]
-OctaveScale = Annotated[float, typer.Option(help="Size ratio between octaves.")]
-Steps = Annotated[int, typer.Option(help="Ascent steps per octave.")]
-StepSize = Annotated[float, typer.Option(help="Step size, in pixel units (0..255).")]
-MaxSide = Annotated[Optional[int], typer.Option(help="Shrink the input so its longer side is at most this.")]
-TileSize = Annotated[int, typer.Option(help="Gradient tile size in pixels (bounds memory).")]
-Seed = Annotated[int, typer.Option(help="Random seed: the same seed gives the same result.")]
-TvWeight = Annotated[float, typer.Option(help="Total-variation smoothing weight (0: off).")]
-MaxLoss = Annotated[Optional[float], typer.Option(help="Stop an octave early when the loss passes this.")]
-Weights = Annotated[Optional[Path], typer.Option(help="Local weights file for the model (.h5).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+FILES = "Input and output"
+DREAM = "Dream"
+COHERENCE = "Coherence"
+CAMERA = "Camera"
+RENDER = "Render"
+
+Model = Annotated[ModelName, typer.Option("--model", "-m", help="Model.", rich_help_panel=DREAM)]
+Weights = Annotated[Optional[Path], typer.Option(help="Local weights file for the model (.h5).", rich_help_panel=DREAM)]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.", rich_help_panel=RENDER)]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted render of the same output.", rich_help_panel=RENDER)]
+Report = Annotated[Optional[Path], typer.Option(help="Write a JSON report of the render here.", rich_help_panel=FILES)]
+VideoOutput = Annotated[Path, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False, rich_help_panel=FILES)]
+
+
+def _dream_parameters(max_side: int) -> list[inspect.Parameter]:
+    """The options every dreaming command shares, as parameters typer reads (keyword-only)."""
+    def option(name, annotation, default):
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+    def number(kind, help_text):
+        return Annotated[kind, typer.Option(help=help_text, rich_help_panel=DREAM)]
+
+    return [
+        option("model", Model, ModelName(_DEFAULTS.model)),
+        option("layer", Annotated[Optional[list[str]], typer.Option(
+            "--layer", "-l", rich_help_panel=DREAM,
+            help="Layer to excite: NAME, NAME=WEIGHT or NAME:CHANNEL; repeatable. Default: the model's.")], None),
+        option("loss", Annotated[LossName, typer.Option(
+            help="Objective: l2 (mean squared activation) or mean (mean activation).", rich_help_panel=DREAM)],
+            LossName(_DEFAULTS.loss)),
+        option("octaves", number(int, "Number of octaves (scales)."), _DEFAULTS.octaves),
+        option("octave_scale", number(float, "Size ratio between octaves."), _DEFAULTS.octave_scale),
+        option("steps", number(int, "Ascent steps per octave."), _DEFAULTS.steps),
+        option("step_size", number(float, "Step size, in pixel units (0..255)."), _DEFAULTS.step_size),
+        option("max_side", number(int, "Shrink the input so its longer side is at most this (0: keep the size)."), max_side),
+        option("tile_size", number(int, "Gradient tile size in pixels (bounds memory)."), _DEFAULTS.tile_size),
+        option("seed", number(int, "Random seed: the same seed gives the same result."), _DEFAULTS.seed),
+        option("tv_weight", number(float, "Total-variation smoothing weight (0: off)."), _DEFAULTS.tv_weight),
+        option("max_loss", number(Optional[float], "Stop an octave early when the loss passes this."), None),
+        option("weights", Weights, None),
+    ]
+
+
+DREAM_OPTIONS = tuple(parameter.name for parameter in _dream_parameters(0))
+
+
+def dream_settings(*, model: ModelName, layer: list[str] | None, loss: LossName, max_side: int,
+                   weights: Path | None, **numbers) -> DreamSettings:
+    """The dream settings of the shared options (checked here, before TensorFlow starts)."""
+    return DreamSettings(
+        model=model.value,
+        layers=tuple(LayerTerm.parse(spec) for spec in layer or ()),
+        loss=loss.value,
+        max_side=max_side or None,
+        weights=str(weights) if weights else None,
+        **numbers,
+    )
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -54,29 +107,50 @@ def os_error_message(error: OSError) -> str:
     return f"{error.strerror or error}{where}"
 
 
-def dream_settings(
-    model: str, layer: list[str] | None, loss: str, octaves: int, octave_scale: float, steps: int,
-    step_size: float, max_side: int | None, tile_size: int, seed: int, tv_weight: float,
-    max_loss: float | None, weights: Path | None,
-) -> DreamSettings:
-    from dreamvid.models import get_spec
+@contextlib.contextmanager
+def error_boundary(resumable: bool = False):
+    """Bad input, a failed write or Ctrl-C: one line on stderr and a non-zero exit, never a traceback."""
+    hint = "; run again with --resume to continue" if resumable else ""
+    try:
+        yield
+    except DreamvidError as error:
+        raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted" + (hint or "; no output written"), 130) from None
+    except OSError as error:
+        raise fail(os_error_message(error) + hint) from None
 
-    get_spec(model)
-    return DreamSettings(
-        model=model,
-        layers=tuple(LayerTerm.parse(spec) for spec in layer or ()),
-        loss=loss,
-        octaves=octaves,
-        octave_scale=octave_scale,
-        steps=steps,
-        step_size=step_size,
-        max_side=max_side,
-        tile_size=tile_size,
-        seed=seed,
-        tv_weight=tv_weight,
-        max_loss=max_loss,
-        weights=str(weights) if weights else None,
-    )
+
+def dream_command(*, max_side: int, resumable: bool) -> Callable:
+    """Give a command the shared dream options; it receives them as `dream: DreamSettings`.
+
+    The whole command, settings included, runs inside the error boundary.
+    """
+    def decorate(function: Callable) -> Callable:
+        signature = inspect.signature(function, eval_str=True)
+        parameters = []
+        for parameter in signature.parameters.values():  # the shared options stand where `dream` does
+            if parameter.name == "dream":
+                parameters += _dream_parameters(max_side)
+            else:
+                parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+        @functools.wraps(function)
+        def run(**options):
+            with error_boundary(resumable):
+                shared = {name: options.pop(name) for name in DREAM_OPTIONS}
+                return function(dream=dream_settings(**shared), **options)
+
+        run.__signature__ = signature.replace(parameters=parameters)
+        return run
+
+    return decorate
+
+
+def start_model_runtime() -> None:
+    from dreamvid.runtime import start_tensorflow
+
+    start_tensorflow()
 
 
 def version_callback(value: bool) -> None:
@@ -93,115 +167,68 @@ def main(
 
 
 @app.command()
+@dream_command(max_side=512, resumable=False)
 def image(
     source: Annotated[Path, typer.Argument(help="Input image.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output image (.png, .jpg, .webp).", show_default=False)],
-    model: Model = _DEFAULTS.model,
-    layer: Layers = None,
-    loss: Loss = _DEFAULTS.loss,
-    octaves: Octaves = _DEFAULTS.octaves,
-    octave_scale: OctaveScale = _DEFAULTS.octave_scale,
-    steps: Steps = _DEFAULTS.steps,
-    step_size: StepSize = _DEFAULTS.step_size,
-    max_side: MaxSide = 512,
-    tile_size: TileSize = _DEFAULTS.tile_size,
-    seed: Seed = _DEFAULTS.seed,
-    tv_weight: TvWeight = _DEFAULTS.tv_weight,
-    max_loss: MaxLoss = None,
-    weights: Weights = None,
-    save_octaves: Annotated[bool, typer.Option(help="Also write each octave's result (NAME.octaveN.EXT).")] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output image (.png, .jpg, .webp).", show_default=False, rich_help_panel=FILES)],
+    dream: DreamSettings,
+    save_octaves: Annotated[bool, typer.Option(help="Also write each octave's result (NAME.octaveN.EXT).", rich_help_panel=FILES)] = False,
     quiet: Quiet = False,
 ) -> None:
     """Dream one image."""
-    try:
-        settings = dream_settings(model, layer, loss, octaves, octave_scale, steps, step_size,
-                                  max_side, tile_size, seed, tv_weight, max_loss, weights)
-        from dreamvid.runtime import start_tensorflow
+    start_model_runtime()
+    from dreamvid.deepdream import DeepDream
+    from dreamvid.progress import StepProgress
+    from dreamvid.still import dream_file
 
-        start_tensorflow()
-        from dreamvid.dreamers import build_dreamer
-        from dreamvid.progress import StepProgress
-        from dreamvid.still import dream_file
-
-        total = settings.octaves * settings.steps
-        with StepProgress(total, quiet) as progress:
-            dream_file(source, output, settings, lambda: build_dreamer(settings),
-                       progress=progress, save_octaves=save_octaves)
-    except DreamvidError as error:
-        raise fail(str(error)) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted; no output written", 130) from None
-    except OSError as error:
-        raise fail(os_error_message(error)) from None
+    with StepProgress(dream.octaves * dream.steps, quiet) as progress:
+        dream_file(source, output, lambda: DeepDream.create(dream), seed=dream.seed, max_side=dream.max_side,
+                   progress=progress, save_octaves=save_octaves)
     if not quiet:
         typer.echo(f"wrote {output}", err=True)
 
 
 @app.command()
+@dream_command(max_side=640, resumable=True)
 def video(
     source: Annotated[str, typer.Argument(help="Input video, folder of numbered images, or glob.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False)],
-    model: Model = _DEFAULTS.model,
-    layer: Layers = None,
-    loss: Loss = _DEFAULTS.loss,
-    octaves: Octaves = _DEFAULTS.octaves,
-    octave_scale: OctaveScale = _DEFAULTS.octave_scale,
-    steps: Steps = _DEFAULTS.steps,
-    step_size: StepSize = _DEFAULTS.step_size,
-    max_side: Annotated[int, typer.Option(help="Shrink frames so the longer side is at most this (0: keep).")] = 640,
-    tile_size: TileSize = _DEFAULTS.tile_size,
-    seed: Seed = _DEFAULTS.seed,
-    tv_weight: TvWeight = _DEFAULTS.tv_weight,
-    max_loss: MaxLoss = None,
-    weights: Weights = None,
-    start: Annotated[float, typer.Option(help="Start at this many seconds.")] = 0.0,
-    end: Annotated[Optional[float], typer.Option(help="Stop at this many seconds.")] = None,
-    frames: Annotated[Optional[int], typer.Option(help="Dream at most this many frames from the start.")] = None,
-    blend: Annotated[float, typer.Option(help="Share of the previous frame's warped dream carried into the next (0..1).")] = _COHERENCE.blend,
-    steps_next: Annotated[int, typer.Option(help="Ascent steps per octave for frames after the first.")] = _COHERENCE.steps_next,
-    octaves_next: Annotated[int, typer.Option(help="Finest octaves dreamed for frames after the first.")] = _COHERENCE.octaves_next,
-    flow_preset: Annotated[str, typer.Option(help="Optical-flow quality: ultrafast, fast or medium.")] = _COHERENCE.flow_preset,
-    dream_scale: Annotated[float, typer.Option(help="Dream at this fraction of the frame size and upsample the change (faster).")] = _COHERENCE.dream_scale,
-    independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).")] = False,
-    no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the input's audio.")] = False,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted render of the same output.")] = False,
-    report: Annotated[Optional[Path], typer.Option(help="Write a JSON report of the render here.")] = None,
+    output: VideoOutput,
+    dream: DreamSettings,
+    start: Annotated[float, typer.Option(help="Start at this many seconds.", rich_help_panel=FILES)] = 0.0,
+    end: Annotated[Optional[float], typer.Option(help="Stop at this many seconds.", rich_help_panel=FILES)] = None,
+    frames: Annotated[Optional[int], typer.Option(help="Dream at most this many frames from the start.", rich_help_panel=FILES)] = None,
+    no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the input's audio.", rich_help_panel=FILES)] = False,
+    report: Report = None,
+    blend: Annotated[float, typer.Option(help="Share of the previous frame's warped dream carried into the next (0..1).", rich_help_panel=COHERENCE)] = _COHERENCE.blend,
+    steps_next: Annotated[int, typer.Option(help="Ascent steps per octave for frames after the first.", rich_help_panel=COHERENCE)] = _COHERENCE.steps_next,
+    octaves_next: Annotated[int, typer.Option(help="Finest octaves dreamed for frames after the first.", rich_help_panel=COHERENCE)] = _COHERENCE.octaves_next,
+    flow_preset: Annotated[FlowPreset, typer.Option(help="Optical-flow quality.", rich_help_panel=COHERENCE)] = FlowPreset(_COHERENCE.flow_preset),
+    dream_scale: Annotated[float, typer.Option(help="Dream at this fraction of the frame size and upsample the change (faster).", rich_help_panel=COHERENCE)] = _COHERENCE.dream_scale,
+    independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).", rich_help_panel=COHERENCE)] = False,
+    resume: Resume = False,
     quiet: Quiet = False,
 ) -> None:
     """Dream a video clip, frame by frame, without flicker."""
-    try:
-        dream = dream_settings(model, layer, loss, octaves, octave_scale, steps, step_size,
-                               max_side or None, tile_size, seed, tv_weight, max_loss, weights)
-        from dreamvid.video import VideoSettings
+    coherence = CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
+                                  flow_preset=flow_preset.value, dream_scale=dream_scale, coherent=not independent)
+    settings = VideoSettings(dream=dream, coherence=coherence, start=start, end=end, frames=frames,
+                             audio=not no_audio)
+    start_model_runtime()
+    from dreamvid.deepdream import DeepDream
+    from dreamvid.progress import FrameProgress
+    from dreamvid.report import write_report
+    from dreamvid.video import render_video
 
-        settings = VideoSettings(
-            dream=dream,
-            coherence=CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
-                                        flow_preset=flow_preset, dream_scale=dream_scale,
-                                        coherent=not independent),
-            start=start, end=end, frames=frames, audio=not no_audio,
-        )
-        from dreamvid.runtime import start_tensorflow
+    def effect():
+        return DeepDream.create(dream, warm=coherence.warm, scale=coherence.dream_scale,
+                                finish_steps=coherence.finish_steps)
 
-        start_tensorflow()
-        from dreamvid.dreamers import build_dreamer
-        from dreamvid.progress import FrameProgress
-        from dreamvid.report import write_report
-        from dreamvid.video import render_video
-
-        with FrameProgress(None, quiet) as progress:
-            summary = render_video(source, output, settings, lambda: build_dreamer(dream),
-                                   resume=resume, on_frame=progress.frame_done)
-        for warning in summary.warnings:
-            typer.echo(f"dreamvid: warning: {warning}", err=True)
-        if report is not None:
-            write_report(report, summary, settings, dream.model)
-    except DreamvidError as error:
-        raise fail(str(error)) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted; run again with --resume to continue", 130) from None
-    except OSError as error:
-        raise fail(os_error_message(error) + "; run again with --resume to continue") from None
+    with FrameProgress(None, quiet) as progress:
+        summary = render_video(source, output, settings, effect, resume=resume, on_progress=progress)
+    for warning in summary.warnings:
+        typer.echo(f"dreamvid: warning: {warning}", err=True)
+    if report is not None:
+        write_report(report, summary, settings, dream.model)
     if not quiet:
         typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
 
@@ -231,77 +258,52 @@ def parse_zoom(text: str, fps: float) -> float:
 
 
 @app.command()
+@dream_command(max_side=512, resumable=True)
 def zoom(
     source: Annotated[Path, typer.Argument(help="Input image.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False)],
-    frames: Annotated[Optional[int], typer.Option(help="Number of frames (default: 4 s worth).")] = None,
-    seconds: Annotated[Optional[float], typer.Option(help="Length in seconds (instead of --frames).")] = None,
-    fps: Annotated[float, typer.Option(help="Frames per second.")] = _ZOOM.fps,
-    zoom_rate: Annotated[str, typer.Option("--zoom", help="Zoom per second (1.25 or 1.25/s) or per frame (1.02/frame); below 1 zooms out.")] = str(_ZOOM.zoom),
-    rotate: Annotated[float, typer.Option(help="Rotation, degrees per second (counter-clockwise).")] = _ZOOM.rotate,
-    pan: Annotated[str, typer.Option(help="Camera pan X,Y per second, in fractions of the frame.")] = "0,0",
-    center: Annotated[str, typer.Option(help="Point to zoom into, X,Y in fractions of the frame.")] = "0.5,0.5",
-    schedule: Annotated[Optional[Path], typer.Option(help="Keyframes (TOML or JSON) varying zoom, rotate, pan, step_size and layers over time.")] = None,
-    loop: Annotated[bool, typer.Option(help="Make the last frame flow into the first, for endless playback.")] = False,
-    loop_frames: Annotated[Optional[int], typer.Option(help="Length of the loop's cross-fade (default: a quarter of the frames).")] = None,
-    steps_next: Annotated[int, typer.Option(help="Ascent steps per frame after the first.")] = _ZOOM.steps_next,
-    model: Model = _DEFAULTS.model,
-    layer: Layers = None,
-    loss: Loss = _DEFAULTS.loss,
-    octaves: Octaves = _DEFAULTS.octaves,
-    octave_scale: OctaveScale = _DEFAULTS.octave_scale,
-    steps: Steps = _DEFAULTS.steps,
-    step_size: StepSize = _DEFAULTS.step_size,
-    max_side: MaxSide = 512,
-    tile_size: TileSize = _DEFAULTS.tile_size,
-    seed: Seed = _DEFAULTS.seed,
-    tv_weight: TvWeight = _DEFAULTS.tv_weight,
-    max_loss: MaxLoss = None,
-    weights: Weights = None,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted render of the same output.")] = False,
-    report: Annotated[Optional[Path], typer.Option(help="Write a JSON report of the render here.")] = None,
+    output: VideoOutput,
+    dream: DreamSettings,
+    frames: Annotated[Optional[int], typer.Option(help="Number of frames (default: 4 s worth).", rich_help_panel=FILES)] = None,
+    seconds: Annotated[Optional[float], typer.Option(help="Length in seconds (instead of --frames).", rich_help_panel=FILES)] = None,
+    fps: Annotated[float, typer.Option(help="Frames per second.", rich_help_panel=FILES)] = _ZOOM.fps,
+    report: Report = None,
+    zoom_rate: Annotated[str, typer.Option("--zoom", help="Zoom per second (1.25 or 1.25/s) or per frame (1.02/frame); below 1 zooms out.", rich_help_panel=CAMERA)] = str(_ZOOM.zoom),
+    rotate: Annotated[float, typer.Option(help="Rotation, degrees per second (counter-clockwise).", rich_help_panel=CAMERA)] = _ZOOM.rotate,
+    pan: Annotated[str, typer.Option(help="Camera pan X,Y per second, in fractions of the frame.", rich_help_panel=CAMERA)] = "0,0",
+    center: Annotated[str, typer.Option(help="Point to zoom into, X,Y in fractions of the frame.", rich_help_panel=CAMERA)] = "0.5,0.5",
+    schedule: Annotated[Optional[Path], typer.Option(help="Keyframes (TOML or JSON) varying zoom, rotate, pan, step_size and layers over time.", rich_help_panel=CAMERA)] = None,
+    loop: Annotated[bool, typer.Option("--loop", help="Make the last frame flow into the first, for endless playback.", rich_help_panel=CAMERA)] = False,
+    loop_frames: Annotated[Optional[int], typer.Option(help="Length of the loop's cross-fade (default: a quarter of the frames).", rich_help_panel=CAMERA)] = None,
+    steps_next: Annotated[int, typer.Option(help="Ascent steps per frame after the first.", rich_help_panel=CAMERA)] = _ZOOM.steps_next,
+    resume: Resume = False,
     quiet: Quiet = False,
 ) -> None:
     """Dream an infinite zoom: each frame falls into the dream of the one before."""
-    try:
-        dream = dream_settings(model, layer, loss, octaves, octave_scale, steps, step_size,
-                               max_side, tile_size, seed, tv_weight, max_loss, weights)
-        if frames is not None and seconds is not None:
-            raise DreamvidError("give --frames or --seconds, not both")
-        if not fps > 0:
-            raise DreamvidError(f"fps must be positive, got {fps:g}")
-        count = frames if frames is not None else round((seconds if seconds is not None else 4.0) * fps)
-        settings = ZoomSettings(
-            frames=count, fps=fps, zoom=parse_zoom(zoom_rate, fps), rotate=rotate,
-            pan=parse_pair("pan", pan), center=parse_pair("center", center),
-            steps_next=steps_next, loop=loop, loop_frames=loop_frames,
-        )
-        from dreamvid.schedule import load_schedule
+    if frames is not None and seconds is not None:
+        raise DreamvidError("give --frames or --seconds, not both")
+    if not fps > 0:
+        raise DreamvidError(f"fps must be positive, got {fps:g}")
+    count = frames if frames is not None else round((seconds if seconds is not None else 4.0) * fps)
+    settings = ZoomSettings(
+        frames=count, fps=fps, zoom=parse_zoom(zoom_rate, fps), rotate=rotate,
+        pan=parse_pair("pan", pan), center=parse_pair("center", center),
+        steps_next=steps_next, loop=loop, loop_frames=loop_frames,
+    )
+    from dreamvid.schedule import load_schedule
 
-        keyframes = load_schedule(schedule) if schedule is not None else None
-        from dreamvid.runtime import start_tensorflow
+    keyframes = load_schedule(schedule) if schedule is not None else None
+    start_model_runtime()
+    from dreamvid.deepdream import DeepDream
+    from dreamvid.progress import FrameProgress
+    from dreamvid.report import write_report
+    from dreamvid.zoom import render_zoom
 
-        start_tensorflow()
-        from dreamvid.dreamers import build_dreamer
-        from dreamvid.models import get_spec
-        from dreamvid.progress import FrameProgress
-        from dreamvid.report import write_report
-        from dreamvid.zoom import render_zoom, schedule_terms
-
-        def make_dreamer(plan):
-            return build_dreamer(dream, schedule_terms(dream, plan, get_spec(dream.model).default_layers))
-
-        with FrameProgress(None, quiet) as progress:
-            summary = render_zoom(source, output, dream, settings, make_dreamer, schedule=keyframes,
-                                  resume=resume, on_frame=progress.frame_done)
-        if report is not None:
-            write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model)
-    except DreamvidError as error:
-        raise fail(str(error)) from None
-    except KeyboardInterrupt:
-        raise fail("interrupted; run again with --resume to continue", 130) from None
-    except OSError as error:
-        raise fail(os_error_message(error) + "; run again with --resume to continue") from None
+    with FrameProgress(None, quiet) as progress:
+        summary = render_zoom(source, output, dream, settings,
+                              lambda: DeepDream.create(dream, warm=settings.warm, schedule=keyframes),
+                              schedule=keyframes, resume=resume, on_progress=progress)
+    if report is not None:
+        write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model)
     if not quiet:
         typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
 
@@ -317,21 +319,18 @@ def models() -> None:
 
 @app.command()
 def layers(
-    model: Model = _DEFAULTS.model,
+    model: Model = ModelName(_DEFAULTS.model),
     weights: Weights = None,
     size: Annotated[int, typer.Option(help="Input size used to show output shapes.")] = 224,
 ) -> None:
     """List a model's dreamable layers with their output shapes (height, width, channels)."""
-    try:
+    with error_boundary():
         from dreamvid.models import get_spec, load_model
-        from dreamvid.runtime import start_tensorflow
 
-        spec = get_spec(model)
-        start_tensorflow()
-        network = load_model(model, str(weights) if weights else None)
+        spec = get_spec(model.value)
+        start_model_runtime()
+        network = load_model(model.value, str(weights) if weights else None)
         shapes = _shapes_at(network, spec, size)
-    except DreamvidError as error:
-        raise fail(str(error)) from None
     defaults = {term.layer for term in spec.default_layers}
     typer.echo(f"{spec.name}: dreamable layers, output shape for a {size}x{size} input (* = default)")
     for name, shape in shapes:

@@ -5,8 +5,6 @@ frame pair says, for each pixel x of the current frame, where it was in the prev
 current(x) ~ previous(x + backward(x)). The forward flow is the same from previous to current.
 """
 
-import functools
-
 import cv2
 import numpy as np
 
@@ -55,23 +53,6 @@ class FlowEstimator:
     def backward_flow_pair(self, previous, current):
         """Return (backward, forward): current -> previous and previous -> current."""
         return self.flow(current, previous), self.flow(previous, current)
-
-
-def shared_estimator(preset="medium"):
-    """One cached estimator per preset, for callers that keep none; not for use across threads."""
-    return _cached_estimator(preset)
-
-
-@functools.lru_cache(maxsize=None)
-def _cached_estimator(preset):
-    """The estimator behind shared_estimator, keyed by preset name only."""
-    return FlowEstimator(preset)
-
-
-def backward_flow_pair(previous, current, *, estimator=None):
-    """Return (backward, forward) flows of a frame pair; see FlowEstimator.backward_flow_pair."""
-    estimator = estimator or shared_estimator()
-    return estimator.backward_flow_pair(previous, current)
 
 
 def to_grey_uint8(rgb):

@@ -47,8 +47,27 @@ class ModelSpec:
                 return candidate
         return None
 
+    def preprocess(self, rgb):
+        """RGB pixels 0..255 (a tensor) to the model's input range."""
+        return PREPROCESSORS[self.preprocessing](rgb)
+
     def is_dreamable(self, layer_name: str) -> bool:
         return re.fullmatch(self.layer_pattern, layer_name) is not None
+
+
+def _caffe(rgb):
+    """RGB to BGR minus the ImageNet mean (VGG, ResNet50, HED)."""
+    import tensorflow as tf
+
+    return rgb[..., ::-1] - tf.constant(CAFFE_MEAN_BGR, tf.float32)
+
+
+def _tf(rgb):
+    """Scaled to -1..1 (Inception, Xception)."""
+    return rgb / 127.5 - 1.0
+
+
+PREPROCESSORS = {"caffe": _caffe, "tf": _tf}
 
 
 def keras_cache_dirs() -> list[Path]:

@@ -71,14 +71,26 @@ def objective_value(objective: Objective, features: dict, weights):
         activation = features[term.layer]
         if term.channel is not None:
             activation = activation[..., term.channel : term.channel + 1]
-        if objective.loss == "l2":
-            inner = _crop_border(activation)
-            size = tf.cast(tf.size(activation), tf.float32)
-            value = tf.reduce_sum(tf.square(inner)) / size
-        else:
-            value = tf.reduce_mean(activation)
-        total += weights[index] * value
+        total += weights[index] * LOSS_FUNCTIONS[objective.loss](activation)
     return total
+
+
+def _l2(activation):
+    """Mean squared activation inside a 2-pixel border (keras-io's DeepDream)."""
+    import tensorflow as tf
+
+    size = tf.cast(tf.size(activation), tf.float32)
+    return tf.reduce_sum(tf.square(_crop_border(activation))) / size
+
+
+def _mean(activation):
+    """Mean activation (the TensorFlow tutorial's DeepDream)."""
+    import tensorflow as tf
+
+    return tf.reduce_mean(activation)
+
+
+LOSS_FUNCTIONS = {"l2": _l2, "mean": _mean}
 
 
 def _crop_border(activation):

@@ -8,11 +8,10 @@ import cv2
 import numpy as np
 
 from dreamvid.ascent import Dreamer
-from dreamvid.settings import DreamSettings, ProgressEvent
+from dreamvid.events import Progress, ProgressEvent
+from dreamvid.settings import DreamSettings
 
 MIN_OCTAVE_SIDE = 32
-
-Progress = Callable[[ProgressEvent], None]
 
 
 def octave_shapes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
@@ -134,6 +133,7 @@ def dream_at_scale(
     *,
     progress: Progress | None = None,
     weights: np.ndarray | None = None,
+    on_octave: Callable[[int, np.ndarray], None] | None = None,
 ) -> np.ndarray:
     """Dream a copy shrunk by `scale` and add the upsampled change to the full-size image.
 
@@ -142,9 +142,9 @@ def dream_at_scale(
     """
     original = np.asarray(image, dtype=np.float32)
     if scale >= 1.0:
-        return dream(original, settings, dreamer, seed, progress=progress, weights=weights)
+        return dream(original, settings, dreamer, seed, progress=progress, weights=weights, on_octave=on_octave)
     height, width = original.shape[:2]
     shape = (max(MIN_OCTAVE_SIDE, round(height * scale)), max(MIN_OCTAVE_SIDE, round(width * scale)))
     small = resize(original, shape)
-    change = dream(small, settings, dreamer, seed, progress=progress, weights=weights) - small
+    change = dream(small, settings, dreamer, seed, progress=progress, weights=weights, on_octave=on_octave) - small
     return np.clip(original + resize(change, (height, width)), 0.0, 255.0)

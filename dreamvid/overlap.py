@@ -14,7 +14,7 @@ import numpy as np
 
 from dreamvid.flow import FlowEstimator
 from dreamvid.settings import CoherenceSettings
-from dreamvid.temporal import Motion, estimate_motion
+from dreamvid.coherence import Motion, estimate_motion
 from dreamvid.workdir import WorkDir
 
 
@@ -29,25 +29,33 @@ def with_next(frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.nda
 
 
 class MotionAhead:
-    """Estimates the motion of the next pair of input frames in a worker thread."""
+    """The motion of input frame pairs: the next pair estimated ahead in a worker thread.
+
+    It owns the pipeline's one flow estimator. `motion` returns the pair started ahead, or
+    estimates it in the calling thread when none was (the first frame after a resume, or when
+    nothing runs ahead); the worker is idle then, so the estimator is never used twice at once.
+    """
 
     def __init__(self, coherence: CoherenceSettings):
         self._coherence = coherence
-        self._flow = FlowEstimator(coherence.flow_preset)  # the worker's own, never shared
+        self._flow = FlowEstimator(coherence.flow_preset)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dreamvid-motion")
         self._pending: tuple[np.ndarray, Future] | None = None
 
     def start(self, previous: np.ndarray, current: np.ndarray) -> None:
         """Begin estimating the motion from `previous` to `current` (both input frames)."""
+        if self._pending is not None:  # never asked for: finish it, so one estimate runs at a time
+            self._pending[1].result()
         self._pending = (current, self._pool.submit(estimate_motion, self._flow, self._coherence, previous, current))
 
-    def motion_into(self, current: np.ndarray) -> Motion | None:
-        """The motion started for this very frame object, waiting for it if needed; None if none was."""
-        if self._pending is None or self._pending[0] is not current:
-            return None
-        _, future = self._pending
-        self._pending = None
-        return future.result()
+    def motion(self, previous: np.ndarray, current: np.ndarray) -> Motion:
+        """The motion from `previous` into this very `current` frame object, waiting for it if needed."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] is current:
+            return pending[1].result()
+        if pending is not None:
+            pending[1].result()
+        return estimate_motion(self._flow, self._coherence, previous, current)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -14,7 +14,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from dreamvid.settings import ProgressEvent
+from dreamvid.events import ProgressEvent, RenderEvent
 
 
 class _Bar:
@@ -53,11 +53,18 @@ class StepProgress(_Bar):
 
 
 class FrameProgress(_Bar):
-    """A bar over frames: frames done, seconds per frame and ETA."""
+    """A bar over frames: frames done of the total, seconds per frame and ETA; inside a long frame
+    (the first one's full dream), its octave and step."""
 
     def __init__(self, total_frames: int | None, quiet: bool = False, label: str = "frames"):
         super().__init__(label, total_frames, quiet)
+        self._seconds = ""
 
-    def frame_done(self, done: int, total: int | None, seconds: float) -> None:
-        """A frame finished: `done` frames so far of an expected `total`, this one in `seconds`."""
-        self._progress.update(self._task, completed=done, total=total, detail=f"{seconds:.2f} s/frame")
+    def __call__(self, event: RenderEvent) -> None:
+        if event.step is not None:
+            step = event.step
+            detail = f"frame {event.frames_done + 1}: octave {step.octave}/{step.octaves} step {step.step}/{step.steps}"
+            self._progress.update(self._task, total=event.total, detail=detail)
+            return
+        self._seconds = f"{event.seconds:.2f} s/frame"
+        self._progress.update(self._task, completed=event.frames_done, total=event.total, detail=self._seconds)

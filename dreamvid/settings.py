@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dreamvid.errors import DreamvidError
 
@@ -90,6 +91,30 @@ class DreamSettings:
 
 
 @dataclass(frozen=True)
+class WarmStart:
+    """The short treatment of a frame that already carries the previous frame's result.
+
+    `steps` ascent steps on each of the `octaves` finest octaves; `step_size` and `jitter` of None
+    keep the dream's own. With 0 steps the carried frame is kept as it is.
+    """
+
+    steps: int = 1
+    octaves: int = 1
+    step_size: float | None = None
+    jitter: int | None = None
+
+    def applied_to(self, settings: DreamSettings) -> DreamSettings:
+        """The dream settings of a warm start (at least one step, so the settings stay valid)."""
+        return dataclasses.replace(
+            settings,
+            octaves=min(self.octaves, settings.octaves),
+            steps=max(self.steps, 1),
+            step_size=self.step_size or settings.step_size,
+            jitter=settings.jitter if self.jitter is None else self.jitter,
+        )
+
+
+@dataclass(frozen=True)
 class CoherenceSettings:
     """How frames after the first are dreamed.
 
@@ -142,6 +167,22 @@ class CoherenceSettings:
             raise DreamvidError(f"finish steps must be 0 or more, got {self.finish_steps}")
         if not self.flow_tolerance > 0:
             raise DreamvidError(f"flow tolerance must be positive, got {self.flow_tolerance}")
+
+    @property
+    def warm(self) -> WarmStart:
+        return WarmStart(self.steps_next, self.octaves_next, self.step_size_next, self.jitter_next)
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """Everything a video render depends on, besides its input and output paths."""
+
+    dream: DreamSettings = field(default_factory=DreamSettings)
+    coherence: CoherenceSettings = field(default_factory=CoherenceSettings)
+    start: float = 0.0
+    end: float | None = None
+    frames: int | None = None
+    audio: bool = True
 
 
 @dataclass(frozen=True)
@@ -197,19 +238,12 @@ class ZoomSettings:
                 )
 
     @property
+    def warm(self) -> WarmStart:
+        return WarmStart(self.steps_next, self.octaves_next, self.step_size_next)
+
+    @property
     def overlap(self) -> int:
         """Frames of the loop's cross-fade (0 without a loop)."""
         if not self.loop:
             return 0
         return self.loop_frames if self.loop_frames is not None else max(2, self.frames // 4)
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """One ascent step done: reported through the progress callback."""
-
-    octave: int
-    octaves: int
-    step: int
-    steps: int
-    loss: float

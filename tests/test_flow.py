@@ -46,11 +46,12 @@ def test_flow_recovers_known_translation():
     assert np.abs(interior(forward) - [3, 2]).max() < 0.5
 
 
-def test_module_backward_flow_pair_uses_one_shared_estimator():
-    previous, current = shifted_pair(1, 0)
-    backward, _ = flow.backward_flow_pair(previous, current)
-    assert flow.shared_estimator() is flow.shared_estimator("medium")
-    assert np.abs(interior(backward) - [-1, 0]).max() < 0.5
+def test_one_estimator_serves_many_pairs():
+    estimator = flow.FlowEstimator()
+    for dx in (1, 2):
+        previous, current = shifted_pair(dx, 0)
+        backward, _ = estimator.backward_flow_pair(previous, current)
+        assert np.abs(interior(backward) - [-dx, 0]).max() < 0.5
 
 
 def test_warp_by_backward_flow_matches_current_frame():
@@ -146,7 +147,7 @@ def test_content_entering_at_an_edge_is_unreliable():
 
     wide = textured_image(64, 112, seed=5).astype(np.uint8)
     previous, current = wide[:, :96], wide[:, 6:102]
-    backward, forward = flow.backward_flow_pair(previous, current)
+    backward, forward = flow.FlowEstimator().backward_flow_pair(previous, current)
     mask = flow.consistency_mask(backward, forward, softening=0)
     assert mask[8:-8, -4:].mean() < 0.2
     assert mask[8:-8, 20:70].mean() > 0.9

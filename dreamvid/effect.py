@@ -1,0 +1,31 @@
+"""The effect seam: what a still, a video frame or a zoom frame asks of an effect.
+
+An effect treats one RGB float image (0..255) and returns a new one. `first` is the full treatment
+of a still or of a clip's first frame (and the first after a scene cut); `refine` is the short
+warm-start treatment of a later frame that already carries the previous frame's result (warped
+along the flow, or moved by the zoom camera). `time` is the frame's time in seconds, for effects
+whose settings change over time (zoom schedules). Both are pure functions of their inputs and the
+seed. Coherence (coherence.py) and the zoom camera (zoom.py) call these two methods and nothing
+else of the effect, so every effect gets stills, steady video and zooms alike.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from dreamvid.events import Progress
+
+
+@runtime_checkable
+class Effect(Protocol):
+    def first(self, image: np.ndarray, *, seed: int, time: float = 0.0,
+              progress: Progress | None = None) -> np.ndarray:
+        """The full treatment of an image that carries nothing of a previous frame."""
+        ...
+
+    def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0,
+               progress: Progress | None = None) -> np.ndarray:
+        """The warm-start treatment of an image that already carries the previous result."""
+        ...
