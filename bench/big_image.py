@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from dreamvid.dreamers import build_dreamer
+from dreamvid.deepdream import build_dreamer
 from dreamvid.image_io import write_image
 from dreamvid.octaves import ascend
 from dreamvid.settings import DreamSettings

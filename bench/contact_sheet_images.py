@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.dreamers import build_dreamer
+from dreamvid.deepdream import build_dreamer
 from dreamvid.image_io import fit_max_side, read_image
 from dreamvid.metrics import brightness_saturation
 from dreamvid.octaves import dream

@@ -19,13 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvid.dreamers import build_dreamer
+from dreamvid.coherence import Coherence
+from dreamvid.deepdream import DeepDream, build_dreamer
 from dreamvid.flow import FlowEstimator, consistency_mask, warp
 from dreamvid.image_io import to_uint8
-from dreamvid.octaves import dream_at_scale
-from dreamvid.settings import CoherenceSettings, DreamSettings
-from dreamvid.temporal import TemporalDreamer
-from dreamvid.video import state_arrays
+from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
 from dreamvid.video_reader import open_video
 from dreamvid.video_writer import VideoWriter
 from dreamvid.workdir import WorkDir
@@ -41,9 +39,9 @@ def main() -> None:
     settings = DreamSettings(max_side=args.max_side)
     coherence = dataclasses.replace(CoherenceSettings(), dream_scale=args.dream_scale)
     dreamer = build_dreamer(settings)
-    temporal = TemporalDreamer(settings, coherence, dreamer)
+    effect = DeepDream.for_video(VideoSettings(settings, coherence), dreamer)
+    temporal = Coherence(effect, coherence)
     flow = FlowEstimator(coherence.flow_preset)
-    next_settings = temporal._next_settings
     stages = defaultdict(list)
     info, frames = open_video(args.clip, frames=args.frames, max_side=args.max_side)
     with tempfile.TemporaryDirectory() as folder, VideoWriter(Path(folder) / "out.mp4", fps=info.fps,
@@ -71,7 +69,7 @@ def main() -> None:
             current = frame.astype(np.float32)
             if previous is None:
                 started = clock[0] = time.perf_counter()
-                output = temporal.dream_frame(current, progress=on_step)
+                output = temporal.next_frame(current, None, seed=settings.seed, progress=on_step)
                 first = time.perf_counter() - started
             else:
                 started = time.perf_counter()
@@ -83,16 +81,16 @@ def main() -> None:
                 start = np.clip(current + carried, 0, 255)
                 stages["mask and warp"].append(time.perf_counter() - started)
                 started = time.perf_counter()
-                output = dream_at_scale(start, next_settings, dreamer, coherence.dream_scale)
+                output = effect.refine(start, seed=settings.seed)
                 stages[f"ascent ({coherence.steps_next} step(s) at scale {coherence.dream_scale})"].append(
                     time.perf_counter() - started)
-                temporal._remember(current, output, temporal.state.reference_strength, 0)
+                temporal.remember(current, output, temporal.state.reference_strength, 0)
             started = time.perf_counter()
             pixels = to_uint8(output)
             writer.write(pixels)
             stages["encode (hand-off to ffmpeg)"].append(time.perf_counter() - started)
             started = time.perf_counter()
-            work.save_frame(index, pixels, state_arrays(temporal.state))
+            work.save_frame(index, pixels, temporal.state.to_arrays())
             stages["save frame and state to work folder"].append(time.perf_counter() - started)
             previous = current
             index += 1

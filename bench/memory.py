@@ -18,9 +18,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from dreamvid.dreamers import build_dreamer
-from dreamvid.settings import CoherenceSettings, DreamSettings
-from dreamvid.video import VideoSettings, render_video
+from dreamvid.deepdream import DeepDream, build_dreamer
+from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
+from dreamvid.video import render_video
 from dreamvid.video_writer import VideoWriter
 
 
@@ -62,11 +62,14 @@ def main() -> None:
         every = max(1, args.frames // 10)
         started = time.perf_counter()
 
-        def record(done, total, seconds):
+        def record(event):
+            done = event.frames_done
+            if not event.frame_finished:
+                return
             if done == 1 or done % every == 0 or done == args.frames:
                 samples.append((done, current_rss_mib(), peak_rss_mib()))
 
-        render_video(clip, Path(folder) / "out.mp4", settings, dreamer, on_frame=record)
+        render_video(clip, Path(folder) / "out.mp4", settings, DeepDream.for_video(settings, dreamer), on_progress=record)
         elapsed = time.perf_counter() - started
     print(f"{args.frames} frames at {width}x{height} in {elapsed:.0f} s")
     for done, current, peak in samples:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import cv2
 
-from dreamvid.dreamers import build_dreamer
-from dreamvid.settings import CoherenceSettings, DreamSettings
-from dreamvid.video import VideoSettings, render_video
+from dreamvid.deepdream import DeepDream, build_dreamer
+from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
+from dreamvid.video import render_video
 
 
 def main() -> None:
@@ -44,7 +44,7 @@ def main() -> None:
             for overlap, threads in variants:
                 cv2.setNumThreads(threads)
                 output = Path(folder) / f"out-{repeat}-{overlap}-{threads}.mp4"
-                summary = render_video(args.clip, output, settings, dreamer, overlap=overlap)
+                summary = render_video(args.clip, output, settings, DeepDream.for_video(settings, dreamer), overlap=overlap)
                 steady = statistics.median(summary.seconds_per_frame[1:])
                 results[(overlap, threads)].append(steady)
                 print(f"repeat {repeat + 1}: overlap={overlap!s:5} cv2 threads={threads}: "

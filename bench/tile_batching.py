@@ -21,7 +21,7 @@ from alternate import alternating_medians, print_against
 def main() -> None:
     import tensorflow as tf
 
-    from dreamvid.dreamers import build_dreamer
+    from dreamvid.deepdream import build_dreamer
     from dreamvid.objective import objective_value
     from dreamvid.settings import DreamSettings
 

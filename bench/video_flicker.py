@@ -26,24 +26,25 @@ from pathlib import Path
 import numpy as np
 
 from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.dreamers import build_dreamer
-from dreamvid.image_io import to_uint8
+from dreamvid.coherence import Coherence
+from dreamvid.deepdream import DeepDream, build_dreamer
 from dreamvid.metrics import FlickerMeter, brightness_saturation
-from dreamvid.settings import CoherenceSettings, DreamSettings
-from dreamvid.temporal import TemporalDreamer
-from dreamvid.video import VideoSettings, render_video
+from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
+from dreamvid.video import render_video, video_frames
 from dreamvid.video_reader import open_video
 
 NAIVE = dict(octaves=3, octave_scale=1.4, steps=20, step_size=1.6)
 
 
 def run(label, frames, settings, coherence, dreamer, sheet_every=0):
-    temporal = TemporalDreamer(settings, coherence, dreamer)
+    """The frames through the video pipeline's generator, every stage in turn, each frame timed."""
+    stream = video_frames(frames, Coherence(DeepDream.for_video(VideoSettings(settings, coherence), dreamer), coherence),
+                          seed=settings.seed, overlap=False)
     meter = FlickerMeter()
     strengths, times, sheet, colour = [], [], [], []
     for index, frame in enumerate(frames):
         start = time.perf_counter()
-        output = to_uint8(temporal.dream_frame(frame))
+        output = next(stream).pixels
         times.append(time.perf_counter() - start)
         meter.add(frame, output)
         strengths.append(float(np.abs(output.astype(np.float32) - frame).mean()))
@@ -92,7 +93,7 @@ def main() -> None:
     if args.pipeline:
         video = VideoSettings(dream=settings, coherence=coherence, start=args.start, frames=args.frames, audio=False)
         with tempfile.TemporaryDirectory() as folder:
-            summary = render_video(args.clip, Path(folder) / "out.mp4", video, dreamer)
+            summary = render_video(args.clip, Path(folder) / "out.mp4", video, DeepDream.for_video(video, dreamer))
         pipeline = statistics.median(summary.seconds_per_frame[1:])
     naive_settings = dataclasses.replace(settings, **NAIVE)
     naive = run("naive", frames[: args.naive_frames], naive_settings,

@@ -19,7 +19,7 @@ import numpy as np
 
 from dreamvid.camera import CameraMove
 from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.dreamers import build_dreamer
+from dreamvid.deepdream import DeepDream, build_dreamer
 from dreamvid.metrics import brightness_saturation, loop_seam
 from dreamvid.settings import DreamSettings, ZoomSettings
 from dreamvid.zoom import render_zoom
@@ -38,7 +38,7 @@ def main() -> None:
     dreamer = build_dreamer(settings)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "frames"
-        summary = render_zoom(args.image, f"{out}/", settings, zoom, dreamer)
+        summary = render_zoom(args.image, f"{out}/", settings, zoom, DeepDream.for_zoom(settings, zoom, dreamer=dreamer))
         paths = sorted(out.glob("*.png"))
         frames = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB).astype(np.float32) for p in paths]
     times = summary.seconds_per_frame

@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import inspect
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
@@ -19,9 +18,8 @@ import typer
 
 from dreamvid import __version__
 from dreamvid.errors import DreamvidError
-from dreamvid.flow import PRESETS
 from dreamvid.models import MODELS
-from dreamvid.settings import LOSSES, CoherenceSettings, DreamSettings, LayerTerm, VideoSettings, ZoomSettings
+from dreamvid.settings import FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, LayerTerm, VideoSettings, ZoomSettings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -30,9 +28,18 @@ app = typer.Typer(
     help="Dream images, video clips and infinite zooms with DeepDream.",
 )
 
-ModelName = Enum("ModelName", {name: name for name in MODELS}, type=str)
-LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)
-FlowPreset = Enum("FlowPreset", {name: name for name in PRESETS}, type=str)
+
+
+def choices(names) -> dict:
+    """Option settings that offer a registry's names in --help and in shell completion.
+
+    The value stays a plain string checked by the settings, so a wrong name fails in one line
+    that lists the valid ones, as every other bad value does.
+    """
+    names = tuple(names)
+    return {"metavar": "[" + "|".join(names) + "]",
+            "autocompletion": lambda incomplete: [name for name in names if name.startswith(incomplete)]}
+
 
 _DEFAULTS = DreamSettings()
 _COHERENCE = CoherenceSettings()
@@ -44,7 +51,7 @@ COHERENCE = "Coherence"
 CAMERA = "Camera"
 RENDER = "Render"
 
-Model = Annotated[ModelName, typer.Option("--model", "-m", help="Model.", rich_help_panel=DREAM)]
+Model = Annotated[str, typer.Option("--model", "-m", help="Model.", rich_help_panel=DREAM, **choices(MODELS))]
 Weights = Annotated[Optional[Path], typer.Option(help="Local weights file for the model (.h5).", rich_help_panel=DREAM)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.", rich_help_panel=RENDER)]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted render of the same output.", rich_help_panel=RENDER)]
@@ -61,13 +68,13 @@ def _dream_parameters(max_side: int) -> list[inspect.Parameter]:
         return Annotated[kind, typer.Option(help=help_text, rich_help_panel=DREAM)]
 
     return [
-        option("model", Model, ModelName(_DEFAULTS.model)),
+        option("model", Model, _DEFAULTS.model),
         option("layer", Annotated[Optional[list[str]], typer.Option(
             "--layer", "-l", rich_help_panel=DREAM,
             help="Layer to excite: NAME, NAME=WEIGHT or NAME:CHANNEL; repeatable. Default: the model's.")], None),
-        option("loss", Annotated[LossName, typer.Option(
-            help="Objective: l2 (mean squared activation) or mean (mean activation).", rich_help_panel=DREAM)],
-            LossName(_DEFAULTS.loss)),
+        option("loss", Annotated[str, typer.Option(
+            help="Objective: l2 (mean squared activation) or mean (mean activation).", rich_help_panel=DREAM,
+            **choices(LOSSES))], _DEFAULTS.loss),
         option("octaves", number(int, "Number of octaves (scales)."), _DEFAULTS.octaves),
         option("octave_scale", number(float, "Size ratio between octaves."), _DEFAULTS.octave_scale),
         option("steps", number(int, "Ascent steps per octave."), _DEFAULTS.steps),
@@ -84,13 +91,16 @@ def _dream_parameters(max_side: int) -> list[inspect.Parameter]:
 DREAM_OPTIONS = tuple(parameter.name for parameter in _dream_parameters(0))
 
 
-def dream_settings(*, model: ModelName, layer: list[str] | None, loss: LossName, max_side: int,
+def dream_settings(*, model: str, layer: list[str] | None, loss: str, max_side: int,
                    weights: Path | None, **numbers) -> DreamSettings:
     """The dream settings of the shared options (checked here, before TensorFlow starts)."""
+    from dreamvid.models import get_spec
+
+    get_spec(model)
     return DreamSettings(
-        model=model.value,
+        model=model,
         layers=tuple(LayerTerm.parse(spec) for spec in layer or ()),
-        loss=loss.value,
+        loss=loss,
         max_side=max_side or None,
         weights=str(weights) if weights else None,
         **numbers,
@@ -202,7 +212,7 @@ def video(
     blend: Annotated[float, typer.Option(help="Share of the previous frame's warped dream carried into the next (0..1).", rich_help_panel=COHERENCE)] = _COHERENCE.blend,
     steps_next: Annotated[int, typer.Option(help="Ascent steps per octave for frames after the first.", rich_help_panel=COHERENCE)] = _COHERENCE.steps_next,
     octaves_next: Annotated[int, typer.Option(help="Finest octaves dreamed for frames after the first.", rich_help_panel=COHERENCE)] = _COHERENCE.octaves_next,
-    flow_preset: Annotated[FlowPreset, typer.Option(help="Optical-flow quality.", rich_help_panel=COHERENCE)] = FlowPreset(_COHERENCE.flow_preset),
+    flow_preset: Annotated[str, typer.Option(help="Optical-flow quality.", rich_help_panel=COHERENCE, **choices(FLOW_PRESETS))] = _COHERENCE.flow_preset,
     dream_scale: Annotated[float, typer.Option(help="Dream at this fraction of the frame size and upsample the change (faster).", rich_help_panel=COHERENCE)] = _COHERENCE.dream_scale,
     independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).", rich_help_panel=COHERENCE)] = False,
     resume: Resume = False,
@@ -210,7 +220,7 @@ def video(
 ) -> None:
     """Dream a video clip, frame by frame, without flicker."""
     coherence = CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
-                                  flow_preset=flow_preset.value, dream_scale=dream_scale, coherent=not independent)
+                                  flow_preset=flow_preset, dream_scale=dream_scale, coherent=not independent)
     settings = VideoSettings(dream=dream, coherence=coherence, start=start, end=end, frames=frames,
                              audio=not no_audio)
     start_model_runtime()
@@ -219,12 +229,9 @@ def video(
     from dreamvid.report import write_report
     from dreamvid.video import render_video
 
-    def effect():
-        return DeepDream.create(dream, warm=coherence.warm, scale=coherence.dream_scale,
-                                finish_steps=coherence.finish_steps)
-
     with FrameProgress(None, quiet) as progress:
-        summary = render_video(source, output, settings, effect, resume=resume, on_progress=progress)
+        summary = render_video(source, output, settings, lambda: DeepDream.for_video(settings),
+                               resume=resume, on_progress=progress)
     for warning in summary.warnings:
         typer.echo(f"dreamvid: warning: {warning}", err=True)
     if report is not None:
@@ -300,7 +307,7 @@ def zoom(
 
     with FrameProgress(None, quiet) as progress:
         summary = render_zoom(source, output, dream, settings,
-                              lambda: DeepDream.create(dream, warm=settings.warm, schedule=keyframes),
+                              lambda: DeepDream.for_zoom(dream, settings, keyframes),
                               schedule=keyframes, resume=resume, on_progress=progress)
     if report is not None:
         write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model)
@@ -319,7 +326,7 @@ def models() -> None:
 
 @app.command()
 def layers(
-    model: Model = ModelName(_DEFAULTS.model),
+    model: Model = _DEFAULTS.model,
     weights: Weights = None,
     size: Annotated[int, typer.Option(help="Input size used to show output shapes.")] = 224,
 ) -> None:
@@ -327,9 +334,9 @@ def layers(
     with error_boundary():
         from dreamvid.models import get_spec, load_model
 
-        spec = get_spec(model.value)
+        spec = get_spec(model)
         start_model_runtime()
-        network = load_model(model.value, str(weights) if weights else None)
+        network = load_model(model, str(weights) if weights else None)
         shapes = _shapes_at(network, spec, size)
     defaults = {term.layer for term in spec.default_layers}
     typer.echo(f"{spec.name}: dreamable layers, output shape for a {size}x{size} input (* = default)")

@@ -114,17 +114,18 @@ class Coherence:
         carried *= self.settings.blend
         start = np.clip(current + carried, 0.0, 255.0)
         result = self.effect.refine(start, seed=seed, time=time, progress=progress)
-        self._remember(current, result, state.reference_strength, state.scene_cuts)
+        self.remember(current, result, state.reference_strength, state.scene_cuts)
         return result
 
     def _fresh(self, current: np.ndarray, seed: int, time: float, progress: Progress | None,
                cuts: int) -> np.ndarray:
         result = self.effect.first(current, seed=seed, time=time, progress=progress)
         strength = float(np.abs(result - current).mean())
-        self._remember(current, result, max(strength, 1e-3), cuts)
+        self.remember(current, result, max(strength, 1e-3), cuts)
         return result
 
-    def _remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int) -> None:
+    def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int) -> None:
+        """Keep a treated frame as the state for the next: its detail, held between floor and cap."""
         detail = result - current
         strength = float(np.abs(detail).mean())
         ceiling = self.settings.strength_cap * reference

@@ -20,7 +20,7 @@ from dreamvid.models import dreamable_layers, get_spec, load_model
 from dreamvid.objective import build_objective
 from dreamvid.octaves import dream, dream_at_scale
 from dreamvid.schedule import Schedule
-from dreamvid.settings import DreamSettings, LayerTerm, WarmStart
+from dreamvid.settings import DreamSettings, LayerTerm, VideoSettings, WarmStart, ZoomSettings
 
 
 def build_dreamer(settings: DreamSettings, extra_layers: tuple[LayerTerm, ...] = ()) -> Dreamer:
@@ -71,6 +71,19 @@ class DeepDream:
         if dreamer is None:
             dreamer = build_dreamer(settings, schedule_terms(settings, options.get("schedule")))
         return cls(settings, dreamer, **options)
+
+    @classmethod
+    def for_video(cls, settings: VideoSettings, dreamer: Dreamer | None = None) -> "DeepDream":
+        """The effect of a video render: warm starts, working scale and finishing steps from its coherence."""
+        coherence = settings.coherence
+        return cls.create(settings.dream, dreamer=dreamer, warm=coherence.warm, scale=coherence.dream_scale,
+                          finish_steps=coherence.finish_steps)
+
+    @classmethod
+    def for_zoom(cls, settings: DreamSettings, zoom: ZoomSettings, schedule: Schedule | None = None,
+                 dreamer: Dreamer | None = None) -> "DeepDream":
+        """The effect of a zoom render: warm starts from the zoom settings, weights and step size scheduled."""
+        return cls.create(settings, dreamer=dreamer, warm=zoom.warm, schedule=schedule)
 
     def weights(self, time: float) -> np.ndarray:
         """The objective's term weights at `time`: the settings' own, or the schedule's there."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from dreamvid.errors import DreamvidError
 
 LOSSES = ("l2", "mean")
+FLOW_PRESETS = ("ultrafast", "fast", "medium")  # OpenCV DIS presets (flow.py)
 
 _LAYER_SPEC = re.compile(r"^(?P<layer>[A-Za-z_][\w\-/.]*?)(?::(?P<channel>-?\d+))?(?:=(?P<weight>[-+]?[\d.]+(?:[eE][-+]?\d+)?))?$")
 
@@ -165,6 +166,8 @@ class CoherenceSettings:
             raise DreamvidError(f"dream scale must be above 0 and at most 1, got {self.dream_scale}")
         if self.finish_steps < 0:
             raise DreamvidError(f"finish steps must be 0 or more, got {self.finish_steps}")
+        if self.flow_preset not in FLOW_PRESETS:
+            raise DreamvidError(f"unknown flow preset {self.flow_preset!r}: choose one of {', '.join(FLOW_PRESETS)}")
         if not self.flow_tolerance > 0:
             raise DreamvidError(f"flow tolerance must be positive, got {self.flow_tolerance}")
 

@@ -53,7 +53,7 @@ def tiny_dreamer(model, terms=(LayerTerm("conv_b"),), loss="l2") -> Dreamer:
 
 @pytest.fixture(scope="session")
 def vgg16_dreamer():
-    from dreamvid.dreamers import build_dreamer
+    from dreamvid.deepdream import build_dreamer
     from dreamvid.settings import DreamSettings
 
     return build_dreamer(DreamSettings())

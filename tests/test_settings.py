@@ -46,3 +46,19 @@ def test_settings_are_frozen():
     settings = DreamSettings()
     with pytest.raises(AttributeError):
         settings.steps = 3
+
+
+def test_registries_named_in_settings_match_their_implementations():
+    from dreamvid.flow import PRESETS
+    from dreamvid.objective import LOSS_FUNCTIONS
+    from dreamvid.settings import FLOW_PRESETS, LOSSES
+
+    assert set(LOSSES) == set(LOSS_FUNCTIONS)
+    assert set(FLOW_PRESETS) == set(PRESETS)
+
+
+def test_unknown_flow_preset_is_refused():
+    from dreamvid.settings import CoherenceSettings
+
+    with pytest.raises(DreamvidError, match="unknown flow preset 'slow'"):
+        CoherenceSettings(flow_preset="slow")

@@ -13,12 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import cli_error, textured_image
+from dreamvid.deepdream import DeepDream
 from dreamvid.cli import app
 from dreamvid.errors import DreamvidError
 from dreamvid.metrics import FlickerMeter
 from dreamvid.overlap import with_next
-from dreamvid.settings import CoherenceSettings, DreamSettings
-from dreamvid.video import VideoSettings, render_video
+from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
+from dreamvid.video import render_video
 from dreamvid.video_reader import count_frames, probe_video
 from dreamvid.workdir import WorkDir, work_dir_for
 
@@ -64,7 +65,7 @@ def clip_with_audio(tmp_path_factory):
 
 def test_folder_in_folder_out_keeps_count(pan_folder, tmp_path, vgg16_dreamer):
     out = tmp_path / "dreamed"
-    summary = render_video(pan_folder, f"{out}/", FAST, vgg16_dreamer)
+    summary = render_video(pan_folder, f"{out}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer))
     written = read_folder(out)
     assert summary.frames == len(written) == 12
     assert written[0].shape == (72, 96, 3)
@@ -73,13 +74,13 @@ def test_folder_in_folder_out_keeps_count(pan_folder, tmp_path, vgg16_dreamer):
 
 def test_mp4_keeps_fps_count_and_audio(clip_with_audio, tmp_path, vgg16_dreamer):
     out = tmp_path / "out.mp4"
-    render_video(clip_with_audio, out, dataclasses_replace(FAST, frames=15), vgg16_dreamer)
+    render_video(clip_with_audio, out, dataclasses_replace(FAST, frames=15), DeepDream.for_video(FAST, vgg16_dreamer))
     info = probe_video(out)
     assert info.fps == Fraction(30000, 1001)
     assert count_frames(out) == 15
     assert info.has_audio
     muted = tmp_path / "muted.webm"
-    render_video(clip_with_audio, muted, dataclasses_replace(FAST, frames=6, audio=False), vgg16_dreamer)
+    render_video(clip_with_audio, muted, dataclasses_replace(FAST, frames=6, audio=False), DeepDream.for_video(FAST, vgg16_dreamer))
     assert not probe_video(muted).has_audio and count_frames(muted) == 6
 
 
@@ -92,9 +93,9 @@ def dataclasses_replace(settings, **changes):
 def test_coherent_mode_flickers_far_less_than_per_frame(pan_folder, tmp_path, vgg16_dreamer):
     inputs = read_folder(pan_folder)
     coherent_out, independent_out = tmp_path / "coherent", tmp_path / "independent"
-    render_video(pan_folder, f"{coherent_out}/", FAST, vgg16_dreamer)
+    render_video(pan_folder, f"{coherent_out}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer))
     independent = dataclasses_replace(FAST, coherence=CoherenceSettings(coherent=False))
-    render_video(pan_folder, f"{independent_out}/", independent, vgg16_dreamer)
+    render_video(pan_folder, f"{independent_out}/", independent, DeepDream.for_video(independent, vgg16_dreamer))
     ratios, strengths = {}, {}
     for name, folder in (("coherent", coherent_out), ("independent", independent_out)):
         meter = FlickerMeter()
@@ -109,21 +110,21 @@ def test_coherent_mode_flickers_far_less_than_per_frame(pan_folder, tmp_path, vg
 
 def test_resume_equals_an_uninterrupted_run(pan_folder, tmp_path, vgg16_dreamer):
     whole = tmp_path / "whole"
-    render_video(pan_folder, f"{whole}/", FAST, vgg16_dreamer)
+    render_video(pan_folder, f"{whole}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer))
 
     stopped = tmp_path / "stopped"
 
-    def stop_after_five(done, total, seconds):
-        if done == 5:
+    def stop_after_five(event):
+        if event.frame_finished and event.frames_done == 5:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        render_video(pan_folder, f"{stopped}/", FAST, vgg16_dreamer, on_frame=stop_after_five)
+        render_video(pan_folder, f"{stopped}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer), on_progress=stop_after_five)
     assert not stopped.exists()
     assert WorkDir(work_dir_for(f"{stopped}/")).frames_done() == 5
     with pytest.raises(DreamvidError, match="--resume"):
-        render_video(pan_folder, f"{stopped}/", FAST, vgg16_dreamer)
-    summary = render_video(pan_folder, f"{stopped}/", FAST, vgg16_dreamer, resume=True)
+        render_video(pan_folder, f"{stopped}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer))
+    summary = render_video(pan_folder, f"{stopped}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer), resume=True)
     assert summary.resumed_at == 5
     for a, b in zip(read_folder(whole), read_folder(stopped), strict=True):
         assert np.array_equal(a, b)
@@ -131,8 +132,8 @@ def test_resume_equals_an_uninterrupted_run(pan_folder, tmp_path, vgg16_dreamer)
 
 def test_overlapped_pipeline_equals_one_stage_at_a_time(pan_folder, tmp_path, vgg16_dreamer):
     overlapped, in_turn = tmp_path / "overlapped", tmp_path / "in_turn"
-    render_video(pan_folder, f"{overlapped}/", FAST, vgg16_dreamer)
-    render_video(pan_folder, f"{in_turn}/", FAST, vgg16_dreamer, overlap=False)
+    render_video(pan_folder, f"{overlapped}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer))
+    render_video(pan_folder, f"{in_turn}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer), overlap=False)
     pairs = list(zip(read_folder(overlapped), read_folder(in_turn), strict=True))
     assert len(pairs) == 12
     for a, b in pairs:
@@ -147,14 +148,15 @@ def test_with_next_pairs_each_frame_with_its_successor():
 def test_resume_refuses_other_settings(pan_folder, tmp_path, vgg16_dreamer):
     out = tmp_path / "out"
 
-    def stop(done, total, seconds):
-        raise KeyboardInterrupt
+    def stop(event):
+        if event.frame_finished:
+            raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        render_video(pan_folder, f"{out}/", FAST, vgg16_dreamer, on_frame=stop)
+        render_video(pan_folder, f"{out}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer), on_progress=stop)
     other = dataclasses_replace(FAST, coherence=CoherenceSettings(blend=0.5))
     with pytest.raises(DreamvidError, match="other settings"):
-        render_video(pan_folder, f"{out}/", other, vgg16_dreamer, resume=True)
+        render_video(pan_folder, f"{out}/", other, DeepDream.for_video(other, vgg16_dreamer), resume=True)
 
 
 def test_full_disk_leaves_a_resumable_state(pan_folder, tmp_path, vgg16_dreamer, monkeypatch):
@@ -169,10 +171,10 @@ def test_full_disk_leaves_a_resumable_state(pan_folder, tmp_path, vgg16_dreamer,
 
     monkeypatch.setattr(WorkDir, "save_frame", fail_on_fourth)
     with pytest.raises(DreamvidError, match="--resume"):
-        render_video(pan_folder, out, FAST, vgg16_dreamer)
+        render_video(pan_folder, out, FAST, DeepDream.for_video(FAST, vgg16_dreamer))
     assert not out.exists()
     monkeypatch.setattr(WorkDir, "save_frame", original)
-    summary = render_video(pan_folder, out, FAST, vgg16_dreamer, resume=True)
+    summary = render_video(pan_folder, out, FAST, DeepDream.for_video(FAST, vgg16_dreamer), resume=True)
     assert summary.resumed_at == 3 and count_frames(out) == 12
 
 
@@ -180,7 +182,7 @@ def test_scene_cut_starts_afresh(tmp_path, vgg16_dreamer):
     first = pan_frames(6)
     second = [np.ascontiguousarray(255 - frame[::-1]) for frame in pan_frames(6)]
     folder = write_folder(tmp_path / "cut", first + second)
-    summary = render_video(folder, f"{tmp_path / 'out'}/", FAST, vgg16_dreamer)
+    summary = render_video(folder, f"{tmp_path / 'out'}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer))
     assert summary.scene_cuts == 1
 
 
@@ -188,7 +190,7 @@ def test_strength_stays_bounded_over_a_longer_clip(tmp_path, vgg16_dreamer):
     frames = pan_frames(40, speed=1)
     folder = write_folder(tmp_path / "long", frames)
     out = tmp_path / "out"
-    render_video(folder, f"{out}/", FAST, vgg16_dreamer)
+    render_video(folder, f"{out}/", FAST, DeepDream.for_video(FAST, vgg16_dreamer))
     strengths = [np.abs(o.astype(float) - i).mean() for i, o in zip(frames, read_folder(out))]
     assert 0.5 < strengths[-1] / strengths[5] < 1.5, strengths
 
@@ -231,7 +233,7 @@ def test_cli_video_writes_report(tmp_path, clip_with_audio):
 def test_dream_scale_keeps_the_size_and_dreams(pan_folder, tmp_path, vgg16_dreamer):
     scaled = dataclasses_replace(FAST, coherence=CoherenceSettings(dream_scale=0.5))
     out = tmp_path / "scaled"
-    render_video(pan_folder, f"{out}/", scaled, vgg16_dreamer)
+    render_video(pan_folder, f"{out}/", scaled, DeepDream.for_video(scaled, vgg16_dreamer))
     inputs, outputs = read_folder(pan_folder), read_folder(out)
     assert outputs[0].shape == inputs[0].shape and len(outputs) == len(inputs)
     assert np.mean([np.abs(o.astype(float) - i).mean() for i, o in zip(inputs, outputs)]) > 3.0

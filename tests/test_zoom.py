@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import cli_error, textured_image
+from dreamvid.deepdream import DeepDream
 from dreamvid.camera import CameraMove
 from dreamvid.cli import app, parse_zoom
 from dreamvid.metrics import loop_seam
@@ -35,7 +36,7 @@ def read_folder(folder):
 
 def test_frames_and_motion(picture, tmp_path, vgg16_dreamer):
     out = tmp_path / "zoom"
-    summary = render_zoom(picture, f"{out}/", SMALL, ZOOM, vgg16_dreamer)
+    summary = render_zoom(picture, f"{out}/", SMALL, ZOOM, DeepDream.for_zoom(SMALL, ZOOM, dreamer=vgg16_dreamer))
     frames = read_folder(out)
     assert summary.frames == len(frames) == 12
     assert frames[0].shape == (72, 96, 3)
@@ -46,7 +47,7 @@ def test_frames_and_motion(picture, tmp_path, vgg16_dreamer):
 def test_loop_has_no_seam(picture, tmp_path, vgg16_dreamer):
     settings = dataclasses.replace(ZOOM, frames=16, loop=True)
     out = tmp_path / "loop"
-    render_zoom(picture, f"{out}/", SMALL, settings, vgg16_dreamer)
+    render_zoom(picture, f"{out}/", SMALL, settings, DeepDream.for_zoom(SMALL, settings, dreamer=vgg16_dreamer))
     frames = read_folder(out)
     assert len(frames) == 16
     move = CameraMove.per_frame(zoom_per_second=settings.zoom, fps=settings.fps)
@@ -57,16 +58,16 @@ def test_loop_has_no_seam(picture, tmp_path, vgg16_dreamer):
 def test_resume_equals_an_uninterrupted_run(picture, tmp_path, vgg16_dreamer):
     settings = dataclasses.replace(ZOOM, frames=10, loop=True, loop_frames=2)
     whole, stopped = tmp_path / "whole", tmp_path / "stopped"
-    render_zoom(picture, f"{whole}/", SMALL, settings, vgg16_dreamer)
+    render_zoom(picture, f"{whole}/", SMALL, settings, DeepDream.for_zoom(SMALL, settings, dreamer=vgg16_dreamer))
 
-    def stop(done, total, seconds):
-        if done == 6:
+    def stop(event):
+        if event.frame_finished and event.frames_done == 6:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        render_zoom(picture, f"{stopped}/", SMALL, settings, vgg16_dreamer, on_frame=stop)
+        render_zoom(picture, f"{stopped}/", SMALL, settings, DeepDream.for_zoom(SMALL, settings, dreamer=vgg16_dreamer), on_progress=stop)
     assert WorkDir(work_dir_for(f"{stopped}/")).frames_done() == 6 and not stopped.exists()
-    render_zoom(picture, f"{stopped}/", SMALL, settings, vgg16_dreamer, resume=True)
+    render_zoom(picture, f"{stopped}/", SMALL, settings, DeepDream.for_zoom(SMALL, settings, dreamer=vgg16_dreamer), resume=True)
     for a, b in zip(read_folder(whole), read_folder(stopped), strict=True):
         assert np.array_equal(a, b)
 
@@ -87,14 +88,12 @@ def test_fps_does_not_change_the_motion():
 
 
 def test_schedule_moves_layer_weights(tmp_path, picture, vgg16_dreamer):
-    from dreamvid.zoom import ZoomAnimator
-
     path = tmp_path / "s.toml"
     path.write_text("[[keyframe]]\ntime = 0\nlayers = { block4_conv3 = 1.0 }\n"
                     "[[keyframe]]\ntime = 1\nlayers = { block5_conv1 = 1.0 }\n")
-    animator = ZoomAnimator(SMALL, ZOOM, vgg16_dreamer, load_schedule(path))
+    effect = DeepDream.for_zoom(SMALL, ZOOM, load_schedule(path), vgg16_dreamer)
     terms = [t.layer for t in vgg16_dreamer.objective.terms]
-    weights = dict(zip(terms, animator.weights(0.5)))
+    weights = dict(zip(terms, effect.weights(0.5)))
     assert weights == pytest.approx({"block4_conv3": 0.5, "block5_conv1": 0.5})
 
 

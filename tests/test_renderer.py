@@ -1,0 +1,124 @@
+"""The renderer on synthetic frame streams: order, progress events, resume, the finishing wrapper."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from dreamvid.errors import DreamvidError
+from dreamvid.events import ProgressEvent, RenderEvent
+from dreamvid.renderer import RenderedFrame, RenderPlan, render
+from dreamvid.workdir import WorkDir, work_dir_for
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dreamvid"
+
+
+def counting_stream(calls: list):
+    """Frame i is a flat grey of level 10*i; its state is the running sum of levels so far."""
+    def stream(first, state, progress):
+        calls.append((first, None if state is None else int(state["total"])))
+        total = 0 if state is None else int(state["total"])
+        for index in range(first, 6):
+            progress(ProgressEvent(1, 1, 1, 1, float(index)))
+            total += 10 * index
+            yield RenderedFrame(index, np.full((8, 10, 3), 10 * index, np.uint8), {"total": np.int64(total)})
+    return stream
+
+
+def read_folder(folder):
+    return [cv2.imread(str(path))[..., ::-1] for path in sorted(Path(folder).glob("*.png"))]
+
+
+def plan(output, **changes):
+    settings = dict(output=output, manifest={"kind": "test"}, fps=5, size=(10, 8), total=6)
+    settings.update(changes)
+    return RenderPlan(**settings)
+
+
+def test_frames_are_written_in_order_with_events(tmp_path):
+    events, calls = [], []
+    summary = render(plan(f"{tmp_path / 'out'}/"), counting_stream(calls), on_progress=events.append)
+    frames = read_folder(tmp_path / "out")
+    assert [int(frame[0, 0, 0]) for frame in frames] == [0, 10, 20, 30, 40, 50]
+    assert summary.frames == 6 and len(summary.seconds_per_frame) == 6 and calls == [(0, None)]
+    finished = [event for event in events if event.frame_finished]
+    assert [event.frames_done for event in finished] == [1, 2, 3, 4, 5, 6]
+    assert all(event.total == 6 and event.seconds >= 0 for event in finished)
+    steps = [event for event in events if not event.frame_finished]
+    assert steps[0] == RenderEvent(0, 6, step=ProgressEvent(1, 1, 1, 1, 0.0))  # inside the first frame
+    assert not work_dir_for(f"{tmp_path / 'out'}/").exists()
+
+
+def test_resume_starts_the_stream_after_the_saved_frames_with_their_state(tmp_path):
+    output = f"{tmp_path / 'out'}/"
+
+    def stop_after_four(event):
+        if event.frame_finished and event.frames_done == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render(plan(output), counting_stream([]), on_progress=stop_after_four)
+    assert WorkDir(work_dir_for(output)).frames_done() == 4 and not (tmp_path / "out").exists()
+    with pytest.raises(DreamvidError, match="--resume"):
+        render(plan(output), counting_stream([]))
+    calls = []
+    summary = render(plan(output), counting_stream(calls), resume=True)
+    assert calls == [(4, 0 + 10 + 20 + 30)] and summary.resumed_at == 4 and summary.frames == 6
+    assert [int(frame[0, 0, 0]) for frame in read_folder(tmp_path / "out")] == [0, 10, 20, 30, 40, 50]
+
+
+def test_finish_turns_made_frames_into_written_frames(tmp_path):
+    def every_other(frames):
+        return (frame for index, frame in enumerate(frames) if index % 2 == 0)
+
+    summary = render(plan(f"{tmp_path / 'out'}/", finish=every_other), counting_stream([]))
+    assert summary.frames == 3
+    assert [int(frame[0, 0, 0]) for frame in read_folder(tmp_path / "out")] == [0, 20, 40]
+
+
+def test_a_failing_stream_leaves_no_output_and_a_resumable_work_folder(tmp_path):
+    output = tmp_path / "out.mp4"
+
+    def broken(first, state, progress):
+        yield RenderedFrame(0, np.zeros((8, 10, 3), np.uint8), {"total": np.int64(0)})
+        raise DreamvidError("the input broke")
+
+    with pytest.raises(DreamvidError, match="the input broke"):
+        render(plan(output), broken)
+    assert not output.exists() and WorkDir(work_dir_for(output)).frames_done() == 1
+
+
+def imported_modules(module: str) -> set[str]:
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_only_the_renderer_makes_writers_and_work_folders():
+    makers = {path.stem for path in PACKAGE.glob("*.py")
+              if "VideoWriter(" in path.read_text() or "WorkDir.open(" in path.read_text()}
+    assert makers <= {"renderer", "video_writer", "workdir"}, makers
+
+
+def test_zoom_does_not_import_the_video_pipeline():
+    assert "dreamvid.video" not in imported_modules("zoom")
+
+
+def test_deepdream_is_the_one_effect_and_pipelines_reach_only_the_seam():
+    from dreamvid.deepdream import DeepDream
+    from dreamvid.effect import Effect
+
+    assert issubclass(DeepDream, Effect)
+    implementations = {path.stem for path in PACKAGE.glob("*.py") if "def refine(" in path.read_text()}
+    assert implementations == {"effect", "deepdream"}
+    for pipeline in ("coherence", "zoom", "video", "still", "renderer"):
+        assert not {"dreamvid.octaves", "dreamvid.ascent", "dreamvid.deepdream"} & imported_modules(pipeline), pipeline
