@@ -23,10 +23,8 @@ def check_input_file(path: str | os.PathLike) -> Path:
         raise DreamvidError(f"input not found: {path}") from None
     except OSError as error:
         raise DreamvidError(f"cannot open input {path}: {error.strerror or error}") from None
-    if stat.S_ISDIR(mode):
-        raise DreamvidError(f"input is a folder, not a file: {path}")
     if not stat.S_ISREG(mode):
-        raise DreamvidError(f"input is not a regular file ({_file_kind(mode)}): {path}")
+        raise DreamvidError(f"input is not a file ({_file_kind(mode)}): {path}")
     if path.stat().st_size == 0:
         raise DreamvidError(f"input is empty: {path}")
     if not os.access(path, os.R_OK):
@@ -35,6 +33,8 @@ def check_input_file(path: str | os.PathLike) -> Path:
 
 
 def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
     if stat.S_ISFIFO(mode):
         return "a named pipe"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
@@ -51,7 +51,7 @@ def check_regular_if_exists(path: str | os.PathLike) -> None:
     except OSError:
         return
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise DreamvidError(f"input is not a regular file ({_file_kind(mode)}): {os.fspath(path)}")
+        raise DreamvidError(f"input is not a file ({_file_kind(mode)}): {os.fspath(path)}")
 
 
 def output_is_folder(text: str) -> bool:
