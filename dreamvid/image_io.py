@@ -106,10 +106,10 @@ def check_pixel_count(width: int, height: int, reduction: int = 1) -> None:
         )
 
 
-def check_min_side(width: int, height: int) -> None:
-    """Refuse an image too small for the network's poolings."""
+def check_min_side(width: int, height: int, what: str = "image") -> None:
+    """Refuse an image (or `what` else) too small for the network's poolings."""
     if min(width, height) < MIN_SIDE:
-        raise DreamvidError(f"image is {width}x{height}; dreamvid needs at least {MIN_SIDE} px a side")
+        raise DreamvidError(f"{what} is {width}x{height}; dreamvid needs at least {MIN_SIDE} px a side")
 
 
 def fitted_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:

@@ -170,7 +170,7 @@ def test_clean_video_has_no_warnings(clips):
 
 def test_image_sequence_folder_sorted_by_number(tmp_path):
     for number in range(1, 12):
-        cv2.imwrite(str(tmp_path / f"shot_{number}.png"), np.full((8, 10, 3), number, np.uint8))
+        cv2.imwrite(str(tmp_path / f"shot_{number}.png"), np.full((16, 20, 3), number, np.uint8))
     (tmp_path / "notes.txt").write_text("not an image")
     info, frames = read_all(tmp_path)
     assert info.fps == 25 and info.frame_count == 11 and not info.has_audio
@@ -423,3 +423,33 @@ def test_bad_frames_and_empty_output(tmp_path):
         with VideoWriter(tmp_path / "out.mp4", fps=30, size=(96, 64)):
             pass
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("selection, words", [
+    ({"start": float("nan")}, "start must be a number of seconds, not nan"),
+    ({"start": float("inf")}, "start must be a number of seconds, not inf"),
+    ({"end": float("inf")}, "end must be a number of seconds, not inf"),
+    ({"end": float("nan")}, "end must be a number of seconds"),
+])
+def test_non_finite_start_and_end_are_refused(clips, selection, words):
+    with pytest.raises(DreamvidError, match=words):
+        open_video(clips["thirty"], **selection)
+
+
+def test_named_pipe_is_refused_without_waiting(tmp_path):
+    pipe = tmp_path / "clip.mp4"
+    os.mkfifo(pipe)  # nothing ever writes to it: reading it would block forever
+    with pytest.raises(DreamvidError, match=r"input is not a file \(a named pipe\)"):
+        open_video(pipe)
+
+
+@pytest.mark.parametrize("size, selection, words", [
+    ("14x14", {}, "a video frame is 14x14; dreamvid needs at least 16 px a side"),
+    ("96x8", {}, "a video frame is 96x8"),
+    ("96x64", {"max_side": 1}, "max side 1 would shrink 96x64 to 1x1; dreamvid needs at least 16 px a side"),
+    ("96x64", {"max_side": 20}, "to 20x13"),
+])
+def test_frames_too_small_for_the_network_are_refused(tmp_path, size, selection, words):
+    ffmpeg(*video_source(10, 0.3, size), tmp_path / "small.avi")
+    with pytest.raises(DreamvidError, match=words):
+        open_video(tmp_path / "small.avi", **selection)
