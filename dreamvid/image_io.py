@@ -96,6 +96,19 @@ def read_image(path: str | os.PathLike, max_side: int | None = None) -> Picture:
     return Picture(picture.rgb, picture.alpha, icc_profile, original_size)
 
 
+def check_image_header(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(width, height) of the upright image from its header, refusing one over MAX_PIXELS before decoding.
+
+    None when Pillow does not know the format (the caller then decodes without this safeguard).
+    """
+    header = _read_header(Path(path))
+    if header is None:
+        return None
+    check_pixel_count(header.width, header.height)
+    swapped = header.orientation in (5, 6, 7, 8)
+    return (header.height, header.width) if swapped else (header.width, header.height)
+
+
 def check_pixel_count(width: int, height: int, reduction: int = 1) -> None:
     """Refuse an image whose decoded size (after a JPEG's 1/`reduction` decoding) passes MAX_PIXELS."""
     decoded = -(-width // reduction) * -(-height // reduction)

@@ -33,7 +33,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from dreamvid.errors import DreamvidError
-from dreamvid.image_io import check_min_side, fitted_size
+from dreamvid.image_io import check_image_header, check_min_side, fitted_size
 from dreamvid.paths import check_regular_if_exists
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -320,6 +320,8 @@ def _natural_key(path: str) -> list:
 
 
 def _read_image(path: str) -> np.ndarray | None:
+    """RGB pixels, upright (OpenCV applies the EXIF orientation); DreamvidError over image_io.MAX_PIXELS."""
+    check_image_header(path)
     data = np.fromfile(path, dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -453,3 +453,10 @@ def test_frames_too_small_for_the_network_are_refused(tmp_path, size, selection,
     ffmpeg(*video_source(10, 0.3, size), tmp_path / "small.avi")
     with pytest.raises(DreamvidError, match=words):
         open_video(tmp_path / "small.avi", **selection)
+
+
+def test_huge_image_in_a_sequence_is_refused_from_its_header(tmp_path, monkeypatch):
+    monkeypatch.setattr("dreamvid.image_io.MAX_PIXELS", 20 * 20)  # a 21x20 frame stands in for a 400 MP one
+    cv2.imwrite(str(tmp_path / "frame_1.png"), np.zeros((20, 21, 3), np.uint8))
+    with pytest.raises(DreamvidError, match=r"image is 21x20 \(0 MP\); dreamvid reads at most 0 MP"):
+        open_video(tmp_path)
