@@ -158,13 +158,14 @@ def remove_stale_partials(path: str | os.PathLike) -> list[str]:
 
     The hidden `.NAME.<hex>.partial...` siblings and, inside a folder output, `.dreamvid-frames.<hex>.partial`.
     Only call it while holding the output's lock: a writer running beside it has such files too.
-    Returns the removed paths.
+    Returns the removed paths. Earlier versions' `.NAME.<hex>.old` folders are left alone: they may hold
+    the only copy of a user's replaced folder.
     """
     text = os.fspath(path)
     bare = text.rstrip("/" + os.sep) or text
     target = os.path.abspath(bare)
     folder, name = os.path.dirname(target), os.path.basename(target)
-    sibling = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{8}\.(partial|video\.partial|old)(\.\w+)?")
+    sibling = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{8}\.(video\.)?partial(\.\w+)?")
     found = [os.path.join(folder, entry) for entry in os.listdir(folder) if sibling.fullmatch(entry)]
     if os.path.isdir(target):
         found += [os.path.join(target, entry) for entry in os.listdir(target) if STAGING_PATTERN.fullmatch(entry)]

@@ -385,11 +385,13 @@ def test_stale_partials_are_found_and_removed(tmp_path):
     for leftover in leftovers:
         leftover.write_bytes(b"killed")
     (target / ".dreamvid-frames.0123abcd.partial").mkdir()
+    (tmp_path / ".frames.0123abcd.old").mkdir()  # an older version's copy of a replaced folder: kept
     (tmp_path / "out.mp4.notes").write_text("mine")
     removed = video_writer.remove_stale_partials(tmp_path / "out.mp4")
     assert sorted(removed) == sorted(map(str, leftovers))
     assert video_writer.remove_stale_partials(str(target) + "/") == [str(target / ".dreamvid-frames.0123abcd.partial")]
-    assert sorted(os.listdir(tmp_path)) == ["frames", "out.mp4.notes"] and os.listdir(target) == ["frame_000001.png"]
+    assert sorted(os.listdir(tmp_path)) == [".frames.0123abcd.old", "frames", "out.mp4.notes"]
+    assert os.listdir(target) == ["frame_000001.png"]
 
 
 def test_writer_errors_at_construction(tmp_path):
