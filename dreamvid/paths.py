@@ -7,6 +7,9 @@ spelling, and an existing output is replaced only when the caller allows it (`ch
 
 from __future__ import annotations
 
+import fcntl
+import glob
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -162,3 +165,71 @@ def partial_path(path: str | os.PathLike) -> Path:
     """A hidden sibling that keeps the extension, so writers still pick the format from it."""
     path = Path(path)
     return path.with_name(f".{path.stem}.partial{path.suffix}")
+
+
+FINGERPRINT_BYTES = 1 << 20  # the hash covers the first MiB: the header and the first frames of a video
+
+
+def input_fingerprint(source: str | os.PathLike) -> dict:
+    """What identifies an input for resuming: size, modification time and a hash of its start.
+
+    For a folder or glob of images: every image's name, size and modification time. Two fingerprints differ
+    when the input was replaced, even by another clip of the same size. JSON-ready.
+    """
+    text = os.fspath(source)
+    if os.path.isdir(text) or (not os.path.exists(text) and glob.has_magic(text)):
+        names = sorted(os.listdir(text)) if os.path.isdir(text) else sorted(glob.glob(text))
+        files = [os.path.join(text, name) if os.path.isdir(text) else name for name in names]
+        listing = [[os.path.basename(name), os.stat(name).st_size, os.stat(name).st_mtime_ns]
+                   for name in files if os.path.isfile(name)]
+        return {"images": hashlib.sha256(repr(listing).encode()).hexdigest(), "count": len(listing)}
+    status = os.stat(text)
+    with open(text, "rb") as file:
+        start = hashlib.sha256(file.read(FINGERPRINT_BYTES)).hexdigest()
+    return {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "start_sha256": start}
+
+
+class OutputLock:
+    """Only one dreamvid writes (or resumes) one output at a time: `with OutputLock(output):`.
+
+    An exclusive, non-blocking `flock` on a hidden `.NAME.dreamvid-lock` beside the output; a second run
+    gets DreamvidError at once instead of interleaving frames with the first. The lock file is removed on
+    release; the kernel drops the lock if the process dies (kill -9 included), so no stale lock blocks.
+    """
+
+    def __init__(self, output: str | os.PathLike):
+        target = named_output(os.fspath(output).rstrip("/" + os.sep) or os.fspath(output))
+        self.path = target.with_name(f".{target.name}.dreamvid-lock")
+        self._file = None
+
+    def __enter__(self) -> "OutputLock":
+        while True:
+            try:
+                file = open(self.path, "a+")
+            except OSError as error:
+                raise DreamvidError(f"cannot create {self.path}: {error.strerror or error}") from None
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                file.close()
+                output = self.path.with_name(self.path.name[1:].removesuffix(".dreamvid-lock"))
+                raise DreamvidError(f"another dreamvid is writing {output}; wait for it to finish or stop it") from None
+            try:
+                same = os.fstat(file.fileno()).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # not a file the previous holder unlinked after we opened it
+                self._file = file
+                return self
+            file.close()
+
+    def __exit__(self, *exception_info) -> None:
+        if self._file is None:
+            return
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+        self._file = None

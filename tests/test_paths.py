@@ -1,12 +1,15 @@
 """Input and output path checks: pipes refused, side outputs never land on what the user owns."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from dreamvid.errors import DreamvidError
-from dreamvid.paths import (check_input_file, check_overwrite, check_side_output, folder_output_text,
-                            named_output, output_is_folder, same_file)
+from dreamvid.paths import (OutputLock, check_input_file, check_overwrite, check_side_output, folder_output_text,
+                            input_fingerprint, named_output, output_is_folder, same_file)
 
 
 def test_named_pipe_input_is_refused_without_waiting(tmp_path):
@@ -100,3 +103,55 @@ def test_overwrite_policy(tmp_path):
     (tmp_path / "dangling.mp4").symlink_to(tmp_path / "nowhere")
     with pytest.raises(DreamvidError, match="exists"):
         check_overwrite(tmp_path / "dangling.mp4", overwrite=False)
+
+
+def test_fingerprint_changes_when_the_input_is_replaced_by_one_of_the_same_size(tmp_path):
+    clip = tmp_path / "in.mp4"
+    clip.write_bytes(b"A" * 5000)
+    first = input_fingerprint(clip)
+    assert input_fingerprint(clip) == first
+    replacement = tmp_path / "other.mp4"
+    replacement.write_bytes(b"B" * 5000)
+    os.utime(replacement, ns=(first["mtime_ns"], first["mtime_ns"]))  # even the same time stamp
+    os.replace(replacement, clip)
+    again = input_fingerprint(clip)
+    assert again["size"] == first["size"] and again["mtime_ns"] == first["mtime_ns"]
+    assert again != first
+
+
+def test_fingerprint_of_an_image_folder_and_glob(tmp_path):
+    for number in range(3):
+        (tmp_path / f"shot_{number}.png").write_bytes(b"x" * (number + 1))
+    folder, pattern = input_fingerprint(tmp_path), input_fingerprint(tmp_path / "*.png")
+    assert folder["count"] == pattern["count"] == 3 and folder["images"] == pattern["images"]
+    (tmp_path / "shot_1.png").write_bytes(b"yy3")
+    assert input_fingerprint(tmp_path) != folder
+
+
+def test_output_lock_refuses_a_second_writer(tmp_path):
+    output = tmp_path / "out.mp4"
+    with OutputLock(output) as lock:
+        assert lock.path == tmp_path / ".out.mp4.dreamvid-lock" and lock.path.exists()
+        with pytest.raises(DreamvidError, match=r"another dreamvid is writing .*out.mp4; wait"):
+            with OutputLock(str(output)):
+                pass
+        assert OutputLock(tmp_path / "frames/").path == tmp_path / ".frames.dreamvid-lock"
+    assert os.listdir(tmp_path) == []
+    with OutputLock(output):  # free again
+        pass
+
+
+def test_output_lock_is_released_when_the_holder_dies(tmp_path):
+    script = ("import sys, os, time\nfrom dreamvid.paths import OutputLock\n"
+              "lock = OutputLock(sys.argv[1]).__enter__()\nprint('held', flush=True)\ntime.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "out.mp4")], stdout=subprocess.PIPE,
+                              text=True, env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(DreamvidError, match="another dreamvid"):
+            OutputLock(tmp_path / "out.mp4").__enter__()
+    finally:
+        holder.kill()
+        holder.wait()
+    with OutputLock(tmp_path / "out.mp4"):  # kill -9 left the file, not the lock
+        pass
