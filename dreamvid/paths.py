@@ -1,24 +1,92 @@
-"""Output paths: checked before any work starts, written under a temporary name, renamed when done."""
+"""Input and output paths: checked before any work starts, written under a temporary name, renamed when done.
+
+What a user owns is never lost: an input must be a regular file (a named pipe or a device would hang the
+reader), side outputs (a report, saved octaves) may not land on the input or the main output under any
+spelling, and an existing output is replaced only when the caller allows it (`check_overwrite`).
+"""
 
 from __future__ import annotations
 
+import fcntl
+import glob
+import hashlib
 import os
+import stat
 from pathlib import Path
 
 from dreamvid.errors import DreamvidError
 
 
 def check_input_file(path: str | os.PathLike) -> Path:
+    """A readable, non-empty regular file (symlinks are followed); DreamvidError otherwise."""
     path = Path(path)
-    if not path.exists():
-        raise DreamvidError(f"input not found: {path}")
-    if not path.is_file():
-        raise DreamvidError(f"input is not a file: {path}")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DreamvidError(f"input not found: {path}") from None
+    except OSError as error:
+        raise DreamvidError(f"cannot open input {path}: {error.strerror or error}") from None
+    if not stat.S_ISREG(mode):
+        raise DreamvidError(f"input is not a file ({_file_kind(mode)}): {path}")
     if path.stat().st_size == 0:
         raise DreamvidError(f"input is empty: {path}")
     if not os.access(path, os.R_OK):
         raise DreamvidError(f"input is not readable: {path}")
     return path
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
+
+
+def check_regular_if_exists(path: str | os.PathLike) -> None:
+    """Refuse a named pipe, device or socket before a reader (ffmpeg) blocks on it; other paths pass."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise DreamvidError(f"input is not a file ({_file_kind(mode)}): {os.fspath(path)}")
+
+
+def output_is_folder(text: str) -> bool:
+    """Whether the output as the user typed it names a folder: a trailing slash, `.` or `..`.
+
+    Call it on the raw string: `pathlib.Path` (and so typer's Path options) drops the trailing slash, so
+    `-o render.v2/` would otherwise read as a file with the extension `.v2`.
+    """
+    text = os.fspath(text)
+    if text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep)):
+        return True
+    return os.path.basename(text) in (".", "..")
+
+
+def folder_output_text(text: str) -> str:
+    """The output with a trailing separator when `output_is_folder` says it names a folder.
+
+    `-o .` becomes `./`, `-o ./` and `-o render.v2/` stay as they are: writers then treat them as folders
+    whatever their name looks like. Other outputs are returned unchanged.
+    """
+    text = os.fspath(text)
+    if output_is_folder(text) and not text.endswith(("/", os.sep)):
+        return text + os.sep
+    return text
+
+
+def named_output(path: str | os.PathLike) -> Path:
+    """An absolute output path whose last part is a real name (`.`, `./` and `..` are resolved).
+
+    Sibling names such as a work folder `.NAME.dreamvid-work` need a name to build on; `Path('.').name` is ''.
+    """
+    return Path(os.path.abspath(os.fspath(path)))
 
 
 def check_output_folder(path: str | os.PathLike) -> Path:
@@ -40,7 +108,128 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     return path
 
 
+def check_overwrite(path: str | os.PathLike, overwrite: bool) -> None:
+    """Refuse to replace an existing output unless `overwrite` (the CLI's `--overwrite`).
+
+    An empty folder is not an output yet, so it passes. What counts is what is on disk now; a resumed
+    render whose output does not exist yet passes too.
+    """
+    path = Path(path)
+    if overwrite or not (path.exists() or path.is_symlink()):
+        return
+    if path.is_dir() and not any(path.iterdir()):
+        return
+    raise DreamvidError(f"{path} exists; pass --overwrite to replace it")
+
+
+def same_file(first: str | os.PathLike, second: str | os.PathLike) -> bool:
+    """Whether two spellings name one file: resolved paths (symlinks, `..`, relative) or one inode.
+
+    Works when neither exists yet: `out.mp4` and `./sub/../out.mp4` are the same output to be.
+    """
+    if _resolved(first) == _resolved(second):
+        return True
+    try:
+        return os.path.samefile(first, second)  # hard links
+    except OSError:
+        return False
+
+
+def _resolved(path: str | os.PathLike) -> Path:
+    return Path(os.path.abspath(os.fspath(path))).resolve(strict=False)
+
+
+def check_side_output(path: str | os.PathLike, *, protected: list[str | os.PathLike],
+                      overwrite: bool = True) -> Path:
+    """A report, a saved octave or any other extra file: the same checks as a main output.
+
+    Its folder must exist and be writable, it must not be a folder, and it must not be (or, for a folder
+    output among `protected`, lie inside) the input, the main output or any other protected path, however
+    it is spelled. With `overwrite=False` an existing file is refused as well.
+    """
+    path = check_output_dir(path)
+    target = _resolved(path)
+    for other in protected:
+        if other is None:
+            continue
+        if same_file(path, other):
+            raise DreamvidError(f"{path} would replace {os.fspath(other)}; choose another name")
+        other_resolved = _resolved(other)
+        if os.path.isdir(other_resolved) and other_resolved in target.parents:
+            raise DreamvidError(f"{path} would be inside the folder {os.fspath(other)}; choose another place")
+    check_overwrite(path, overwrite)
+    return path
+
+
 def partial_path(path: str | os.PathLike) -> Path:
     """A hidden sibling that keeps the extension, so writers still pick the format from it."""
     path = Path(path)
     return path.with_name(f".{path.stem}.partial{path.suffix}")
+
+
+FINGERPRINT_BYTES = 1 << 20  # the hash covers the first MiB: the header and the first frames of a video
+
+
+def input_fingerprint(source: str | os.PathLike) -> dict:
+    """What identifies an input for resuming: size, modification time and a hash of its start.
+
+    For a folder or glob of images: every image's name, size and modification time. Two fingerprints differ
+    when the input was replaced, even by another clip of the same size. JSON-ready.
+    """
+    text = os.fspath(source)
+    if os.path.isdir(text) or (not os.path.exists(text) and glob.has_magic(text)):
+        names = sorted(os.listdir(text)) if os.path.isdir(text) else sorted(glob.glob(text))
+        files = [os.path.join(text, name) if os.path.isdir(text) else name for name in names]
+        listing = [[os.path.basename(name), os.stat(name).st_size, os.stat(name).st_mtime_ns]
+                   for name in files if os.path.isfile(name)]
+        return {"images": hashlib.sha256(repr(listing).encode()).hexdigest(), "count": len(listing)}
+    status = os.stat(text)
+    with open(text, "rb") as file:
+        start = hashlib.sha256(file.read(FINGERPRINT_BYTES)).hexdigest()
+    return {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "start_sha256": start}
+
+
+class OutputLock:
+    """Only one dreamvid writes (or resumes) one output at a time: `with OutputLock(output):`.
+
+    An exclusive, non-blocking `flock` on a hidden `.NAME.dreamvid-lock` beside the output; a second run
+    gets DreamvidError at once instead of interleaving frames with the first. The lock file is removed on
+    release; the kernel drops the lock if the process dies (kill -9 included), so no stale lock blocks.
+    """
+
+    def __init__(self, output: str | os.PathLike):
+        target = named_output(os.fspath(output).rstrip("/" + os.sep) or os.fspath(output))
+        self.path = target.with_name(f".{target.name}.dreamvid-lock")
+        self._file = None
+
+    def __enter__(self) -> "OutputLock":
+        while True:
+            try:
+                file = open(self.path, "a+")
+            except OSError as error:
+                raise DreamvidError(f"cannot create {self.path}: {error.strerror or error}") from None
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                file.close()
+                output = self.path.with_name(self.path.name[1:].removesuffix(".dreamvid-lock"))
+                raise DreamvidError(f"another dreamvid is writing {output}; wait for it to finish or stop it") from None
+            try:
+                same = os.fstat(file.fileno()).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # not a file the previous holder unlinked after we opened it
+                self._file = file
+                return self
+            file.close()
+
+    def __exit__(self, *exception_info) -> None:
+        if self._file is None:
+            return
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+        self._file = None

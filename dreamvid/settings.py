@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -42,6 +43,29 @@ class LayerTerm:
         return f"{self.layer}{channel}={self.weight:g}"
 
 
+def _check_finite(settings) -> None:
+    """Refuse nan and inf in any number of a settings dataclass (pairs and layer weights too), naming the field.
+
+    Comparisons such as `value > 0` let nan through and accept inf, so this runs before them.
+    """
+    for field in dataclasses.fields(settings):
+        for value in _numbers(getattr(settings, field.name)):
+            if not math.isfinite(value):
+                raise DreamvidError(f"{field.name.replace('_', ' ')} must be a finite number, got {value}")
+
+
+def _numbers(value):
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, (int, float)):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, LayerTerm):
+        yield value.weight
+
+
 def _positive(name: str, value: float) -> None:
     if not value > 0:
         raise DreamvidError(f"{name} must be positive, got {value}")
@@ -71,6 +95,9 @@ class DreamSettings:
     weights: str | None = None  # a local weights file for the model
 
     def __post_init__(self) -> None:
+        _check_finite(self)
+        if self.seed < 0:
+            raise DreamvidError(f"seed must be 0 or more, got {self.seed}")
         _positive("octaves", self.octaves)
         _positive("steps", self.steps)
         _positive("step size", self.step_size)
@@ -146,6 +173,7 @@ class CoherenceSettings:
     coherent: bool = True
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         if not 0.0 <= self.blend <= 1.0:
             raise DreamvidError(f"blend must be between 0 and 1, got {self.blend}")
         if self.steps_next < 0:
@@ -215,6 +243,7 @@ class ZoomSettings:
     MIN_LOOP_FRAMES = 8
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         if self.frames < 2:
             raise DreamvidError(f"an animation needs at least 2 frames, got {self.frames}")
         _positive("fps", self.fps)

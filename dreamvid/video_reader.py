@@ -33,6 +33,8 @@ import imageio_ffmpeg
 import numpy as np
 
 from dreamvid.errors import DreamvidError
+from dreamvid.image_io import check_image_header, check_min_side, fitted_size
+from dreamvid.paths import check_regular_if_exists
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_SEQUENCE_FPS = Fraction(25)
@@ -131,6 +133,7 @@ def open_video(
     source = os.fspath(path)
     start = float(start)
     _check_selection(start, end, frames, max_side)
+    check_regular_if_exists(source)  # ffmpeg would wait forever on a named pipe
     if os.path.isdir(source) or (not os.path.exists(source) and glob.has_magic(source)):
         return _open_image_sequence(source, start, end, frames, max_side, fps)
     if not os.path.exists(source):
@@ -159,6 +162,9 @@ def count_frames(path: str | os.PathLike) -> int:
 
 
 def _check_selection(start: float, end: float | None, frames: int | None, max_side: int | None) -> None:
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not math.isfinite(value):
+            raise DreamvidError(f"{name} must be a number of seconds, not {value}")
     if start < 0:
         raise DreamvidError(f"start must be 0 s or later, not {start} s")
     if end is not None and end <= start:
@@ -184,10 +190,9 @@ def _selected_range(total: int, fps: Fraction, start: float, end: float | None, 
 
 
 def _fitted_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
-    if max_side is None or max(width, height) <= max_side:
-        return width, height
-    scale = max_side / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    """The frame size after max_side; frames too small for the network (before or after) are refused."""
+    check_min_side(width, height, "a video frame")
+    return fitted_size(width, height, max_side)
 
 
 def _resized(frame: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -315,6 +320,8 @@ def _natural_key(path: str) -> list:
 
 
 def _read_image(path: str) -> np.ndarray | None:
+    """RGB pixels, upright (OpenCV applies the EXIF orientation); DreamvidError over image_io.MAX_PIXELS."""
+    check_image_header(path)
     data = np.fromfile(path, dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

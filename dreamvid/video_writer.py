@@ -12,8 +12,15 @@ The output kind follows the path:
 - `.webm`: VP9 (libvpx-vp9) with Opus audio when the shipped ffmpeg has them, else VP8 with Vorbis.
 - `.gif`: one filter graph with palettegen/paletteuse; no audio. GIF delays are whole centiseconds, so
   the frame rate is only approximate.
-- a path ending in "/", an existing folder or a path without extension: a folder of PNG frames
-  `frame_000001.png`, ... (no audio). A non-empty existing folder is replaced only on success.
+- a path ending in "/", `.`, an existing folder or a path without extension: a folder of PNG frames
+  `frame_000001.png`, ... (no audio), each marked as dreamvid's by a PNG text chunk (Software: dreamvid).
+  A video extension on an existing folder (`out.mp4/` spelled without the slash) is refused.
+
+A folder output never loses a file dreamvid did not make. An existing folder is accepted only when it holds
+nothing but dreamvid's own marked frames (and system files such as .DS_Store); otherwise the writer refuses
+before anything is written. Frames are staged in a hidden folder and moved in one by one on success, each
+with an atomic rename; dreamvid's own frames numbered past the new clip's end are removed so the folder
+holds one clip. The folder itself is never removed.
 
 Frames go to ffmpeg at the exact fraction `fps` (`-framerate 30000/1001`), so the output has the input's
 frame rate, frame count and duration. With `audio`, the video is encoded first to a temporary file, then a
@@ -26,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -37,6 +45,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from dreamvid.errors import DreamvidError
+from dreamvid.image_io import png_with_text, read_png_text
 from dreamvid.video_reader import VideoInfo, exact_fps
 
 
@@ -75,6 +84,11 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
     ".gif": OutputFormat(("-filter_complex", _GIF_PALETTE, "-loop", "0"), None),
 }
 FOLDER = "folder"
+FRAME_NAME = "frame_{:06d}.png"
+FRAME_PATTERN = re.compile(r"frame_(\d{6,})\.png")
+FRAME_MARK = {"Software": "dreamvid"}  # a PNG text chunk in every frame: what tells our frames from a user's
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})  # made by file browsers; left alone
+STAGING_PATTERN = re.compile(r"\.dreamvid-frames\.[0-9a-f]{8}\.partial")  # inside an existing output folder
 # One encoding thread: a dreamed frame arrives about once a second, and the dream has both cores.
 ENCODER_THREADS = ("-threads", "1", "-filter_threads", "1")
 
@@ -94,15 +108,73 @@ def _webm_codecs() -> tuple[str, str]:
 
 
 def output_kind(path: str | os.PathLike) -> str:
-    """".mp4", ".webm", ... or FOLDER; DreamvidError for an unsupported extension."""
+    """".mp4", ".webm", ... or FOLDER; DreamvidError for an unsupported extension or a folder named like a video."""
     text = os.fspath(path)
-    extension = os.path.splitext(text.rstrip("/" + os.sep))[1].lower()
-    if text.endswith(("/", os.sep)) or os.path.isdir(text) or not extension:
+    bare = text.rstrip("/" + os.sep)
+    extension = os.path.splitext(bare)[1].lower()
+    if text.endswith(("/", os.sep)) or os.path.basename(bare) in (".", "..") or not extension:
         return FOLDER
-    if extension not in OUTPUT_FORMATS:
-        supported = ", ".join(OUTPUT_FORMATS)
-        raise DreamvidError(f"cannot write {extension} files; use {supported} or a folder (a path ending in /)")
-    return extension
+    if extension in OUTPUT_FORMATS:
+        if os.path.isdir(text):
+            raise DreamvidError(f"{text} is a folder; name a new {extension} file, or end the path with / "
+                                "to write PNG frames into the folder")
+        return extension
+    if os.path.isdir(text):
+        return FOLDER
+    supported = ", ".join(OUTPUT_FORMATS)
+    raise DreamvidError(f"cannot write {extension} files; use {supported} or a folder (a path ending in /)")
+
+
+def is_dreamvid_frame(path: str | os.PathLike) -> bool:
+    """A file named like our frames that carries our mark (reads the PNG header only)."""
+    path = os.fspath(path)
+    if FRAME_PATTERN.fullmatch(os.path.basename(path)) is None or not os.path.isfile(path):
+        return False
+    text = read_png_text(path)
+    return all(text.get(key) == value for key, value in FRAME_MARK.items())
+
+
+def check_frame_folder(path: str | os.PathLike) -> None:
+    """Refuse a folder output that exists and holds anything dreamvid did not make; a missing one passes.
+
+    Call it before any work starts (the writer calls it too): what it refuses, the writer would refuse.
+    """
+    path = os.fspath(path)
+    if not os.path.lexists(path):
+        return
+    if not os.path.isdir(path):
+        raise DreamvidError(f"{path} exists and is not a folder")
+    foreign = sorted(name for name in os.listdir(path)
+                     if name not in SYSTEM_FILES and STAGING_PATTERN.fullmatch(name) is None
+                     and not is_dreamvid_frame(os.path.join(path, name)))
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise DreamvidError(f"{path} holds files dreamvid did not make ({foreign[0]}{more}); "
+                            "write the frames to a new or empty folder")
+
+
+def remove_stale_partials(path: str | os.PathLike) -> list[str]:
+    """Delete what an interrupted writer of this output left behind (killed before it could clean up).
+
+    The hidden `.NAME.<hex>.partial...` siblings and, inside a folder output, `.dreamvid-frames.<hex>.partial`.
+    Only call it while holding the output's lock: a writer running beside it has such files too.
+    Returns the removed paths. Earlier versions' `.NAME.<hex>.old` folders are left alone: they may hold
+    the only copy of a user's replaced folder.
+    """
+    text = os.fspath(path)
+    bare = text.rstrip("/" + os.sep) or text
+    target = os.path.abspath(bare)
+    folder, name = os.path.dirname(target), os.path.basename(target)
+    sibling = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{8}\.(video\.)?partial(\.\w+)?")
+    found = [os.path.join(folder, entry) for entry in os.listdir(folder) if sibling.fullmatch(entry)]
+    if os.path.isdir(target):
+        found += [os.path.join(target, entry) for entry in os.listdir(target) if STAGING_PATTERN.fullmatch(entry)]
+    for stale in found:
+        if os.path.isdir(stale) and not os.path.islink(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            os.remove(stale)
+    return found
 
 
 def _last_line(text: str) -> str:
@@ -144,11 +216,14 @@ class VideoWriter:
         self._video_file: str | None = None
         self._temporary_paths: list[str] = []
 
-        folder = os.path.dirname(os.path.abspath(self.path))
+        target = os.path.abspath(self.path)
+        folder = os.path.dirname(target)
         if not os.path.isdir(folder):
             raise DreamvidError(f"output folder does not exist: {folder}")
-        if self.kind == FOLDER and os.path.exists(self.path) and not os.path.isdir(self.path):
-            raise DreamvidError(f"{self.path} exists and is not a folder")
+        if self.kind == FOLDER:
+            check_frame_folder(self.path)
+            if os.path.isdir(target):
+                folder = target  # frames are staged inside the output folder; its parent may be read-only
         if not os.access(folder, os.W_OK):
             raise DreamvidError(f"cannot write to folder {folder}: permission denied")
         even_size = self.kind != FOLDER and OUTPUT_FORMATS[self.kind].even_size
@@ -156,7 +231,11 @@ class VideoWriter:
         self._pad_bottom = self.height % 2 if even_size else 0
         try:
             if self.kind == FOLDER:
-                self._output = self._temporary_path(folder, ".partial", directory=True)
+                if folder == target:
+                    self._output = self._new_temporary(os.path.join(
+                        target, f".dreamvid-frames.{secrets.token_hex(4)}.partial"), directory=True)
+                else:
+                    self._output = self._temporary_path(folder, ".partial", directory=True)
             else:
                 self._output = self._temporary_path(folder, f".partial{self.kind}")
                 self._video_file = self._output
@@ -169,7 +248,10 @@ class VideoWriter:
 
     def _temporary_path(self, folder: str, suffix: str, directory: bool = False) -> str:
         """A new hidden file or folder next to the target, named after it, deleted unless moved into place."""
-        path = os.path.join(folder, f".{os.path.basename(self.path)}.{secrets.token_hex(4)}{suffix}")
+        name = os.path.basename(os.path.abspath(self.path))
+        return self._new_temporary(os.path.join(folder, f".{name}.{secrets.token_hex(4)}{suffix}"), directory)
+
+    def _new_temporary(self, path: str, directory: bool = False) -> str:
         if directory:
             os.mkdir(path)
         else:
@@ -202,10 +284,11 @@ class VideoWriter:
             shape, dtype = getattr(frame, "shape", None), getattr(frame, "dtype", type(frame).__name__)
             raise DreamvidError(f"a frame must be a {expected_shape} uint8 array, not {shape} {dtype}")
         if self.kind == FOLDER:
-            image_path = os.path.join(self._output, f"frame_{self.frames_written + 1:06d}.png")
-            encoded = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))[1]
+            image_path = os.path.join(self._output, FRAME_NAME.format(self.frames_written + 1))
+            encoded = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))[1].tobytes()
             try:
-                encoded.tofile(image_path)
+                with open(image_path, "wb") as image_file:
+                    image_file.write(png_with_text(encoded, FRAME_MARK))
             except OSError as error:
                 self.abort()
                 raise DreamvidError(f"cannot write {image_path}: {error.strerror}") from None
@@ -251,14 +334,32 @@ class VideoWriter:
                      "-af", "aresample=async=1:first_pts=0", self._output], self.path)
 
     def _move_into_place(self) -> None:
-        if self.kind == FOLDER and os.path.isdir(self.path) and os.listdir(self.path):
-            old = self._temporary_path(os.path.dirname(os.path.abspath(self.path)), ".old", directory=True)
-            os.replace(self.path, os.path.join(old, "previous"))
-            os.replace(self._output, self.path)
+        if self.kind == FOLDER:
+            self._move_frames_into_place()
         else:
             os.replace(self._output, self.path)
-        self._temporary_paths.remove(self._output)
+            self._temporary_paths.remove(self._output)
         self._remove_temporary_files()
+
+    def _move_frames_into_place(self) -> None:
+        """A new folder is renamed into place whole; into an existing one, frame by frame (atomic each)."""
+        target = os.path.abspath(self.path)
+        if not os.path.lexists(target):
+            try:
+                os.rename(self._output, target)
+                self._temporary_paths.remove(self._output)
+                return
+            except OSError:
+                pass  # created meanwhile: fall through and merge
+        check_frame_folder(target)  # again: files may have appeared while the frames were dreamed
+        names = [FRAME_NAME.format(number) for number in range(1, self.frames_written + 1)]
+        stale = [os.path.join(target, name) for name in os.listdir(target)
+                 if (match := FRAME_PATTERN.fullmatch(name)) and int(match.group(1)) > self.frames_written]
+        for name in names:
+            os.replace(os.path.join(self._output, name), os.path.join(target, name))
+        for path in stale:
+            if is_dreamvid_frame(path):
+                os.remove(path)
 
     def abort(self) -> None:
         """Stop ffmpeg and delete the temporary output; the final path is left as it was."""

@@ -1,7 +1,7 @@
 import pytest
 
 from dreamvid.errors import DreamvidError
-from dreamvid.settings import DreamSettings, LayerTerm
+from dreamvid.settings import CoherenceSettings, DreamSettings, LayerTerm, ZoomSettings
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,42 @@ def test_unknown_flow_preset_is_refused():
 
     with pytest.raises(DreamvidError, match="unknown flow preset 'slow'"):
         CoherenceSettings(flow_preset="slow")
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    "settings_class, changes, words",
+    [
+        (DreamSettings, {"step_size": INF}, "step size must be a finite number, got inf"),
+        (DreamSettings, {"octave_scale": INF}, "octave scale must be a finite number"),
+        (DreamSettings, {"tv_weight": NAN}, "tv weight must be a finite number, got nan"),
+        (DreamSettings, {"max_loss": INF}, "max loss"),
+        (DreamSettings, {"layers": (LayerTerm("block5_conv3", INF),)}, "layers must be a finite number"),
+        (DreamSettings, {"seed": -1}, "seed must be 0 or more"),
+        (CoherenceSettings, {"blend": NAN}, "blend must be a finite number"),
+        (CoherenceSettings, {"flow_tolerance": INF}, "flow tolerance"),
+        (CoherenceSettings, {"step_size_next": NAN}, "step size next"),
+        (CoherenceSettings, {"regrowth": INF}, "regrowth"),
+        (ZoomSettings, {"zoom": INF}, "zoom must be a finite number"),
+        (ZoomSettings, {"fps": INF}, "fps must be a finite number"),
+        (ZoomSettings, {"rotate": NAN}, "rotate"),
+        (ZoomSettings, {"pan": (0.0, INF)}, "pan must be a finite number"),
+        (ZoomSettings, {"center": (NAN, 0.5)}, "center"),
+    ],
+)
+def test_non_finite_values_are_refused_in_one_line(settings_class, changes, words):
+    with pytest.raises(DreamvidError, match=words) as raised:
+        settings_class(**changes)
+    assert "\n" not in str(raised.value)
+
+
+def test_huge_layer_weight_parses_to_inf_and_is_refused():
+    term = LayerTerm.parse("block5_conv3=1e999")
+    with pytest.raises(DreamvidError, match="finite"):
+        DreamSettings(layers=(term,))
+
+
+def test_finite_values_still_pass():
+    DreamSettings(seed=0, step_size=1e-3, tv_weight=0.0, max_loss=5.0)
+    ZoomSettings(zoom=0.8, rotate=-3.0, pan=(1.5, -2.0), fps=12.5)
+    CoherenceSettings(blend=0.0, step_size_next=None)

@@ -170,7 +170,7 @@ def test_clean_video_has_no_warnings(clips):
 
 def test_image_sequence_folder_sorted_by_number(tmp_path):
     for number in range(1, 12):
-        cv2.imwrite(str(tmp_path / f"shot_{number}.png"), np.full((8, 10, 3), number, np.uint8))
+        cv2.imwrite(str(tmp_path / f"shot_{number}.png"), np.full((16, 20, 3), number, np.uint8))
     (tmp_path / "notes.txt").write_text("not an image")
     info, frames = read_all(tmp_path)
     assert info.fps == 25 and info.frame_count == 11 and not info.has_audio
@@ -292,25 +292,106 @@ def test_nothing_at_final_path_until_clean_exit(tmp_path):
 def test_exception_leaves_existing_output_untouched(tmp_path, name):
     target = tmp_path / name
     if name.endswith("/"):
-        target.mkdir()
-        (target / "old.png").write_bytes(b"old")
+        write_clip(target, gradient_frames(2), 10)  # a folder dreamvid made: it may be written again
+        old = (target / "frame_000001.png").read_bytes()
     else:
         target.write_bytes(b"old")
+        old = b"old"
     before = sorted(os.listdir(tmp_path))
     with pytest.raises(RuntimeError):
         with VideoWriter(target, fps=30, size=(96, 64), audio=None) as writer:
-            writer.write(gradient_frames(1)[0])
+            writer.write(gradient_frames(3)[2])
             raise RuntimeError("interrupted")
     assert sorted(os.listdir(tmp_path)) == before
-    assert (target / "old.png" if name.endswith("/") else target).read_bytes() == b"old"
+    assert (target / "frame_000001.png" if name.endswith("/") else target).read_bytes() == old
+    if name.endswith("/"):
+        assert sorted(os.listdir(target)) == ["frame_000001.png", "frame_000002.png"]
 
 
-def test_png_folder_replaces_old_content_on_success(tmp_path):
-    (tmp_path / "frames").mkdir()
-    (tmp_path / "frames" / "old.png").write_bytes(b"old")
-    write_clip(tmp_path / "frames", gradient_frames(2), 10)
-    assert sorted(os.listdir(tmp_path / "frames")) == ["frame_000001.png", "frame_000002.png"]
-    assert os.listdir(tmp_path) == ["frames"]
+def user_folder(folder):
+    """A folder of the user's own files, one of them named exactly like a dreamvid frame (ffmpeg made it)."""
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"the user's photo")
+    cv2.imwrite(str(folder / "frame_000001.png"), np.zeros((8, 8, 3), np.uint8))
+    return {name: (folder / name).read_bytes() for name in os.listdir(folder)}
+
+
+@pytest.mark.parametrize("spelling", ["photos/", "photos"])
+def test_folder_holding_user_files_is_refused_and_kept(tmp_path, spelling):
+    kept = user_folder(tmp_path / "photos")
+    with pytest.raises(DreamvidError, match=r"holds files dreamvid did not make \(frame_000001.png and 1 more\)"):
+        VideoWriter(tmp_path / spelling, fps=10, size=(96, 64))
+    assert {name: (tmp_path / "photos" / name).read_bytes() for name in os.listdir(tmp_path / "photos")} == kept
+    assert os.listdir(tmp_path) == ["photos"]
+
+
+def test_user_frames_as_input_and_output_are_refused(tmp_path):
+    """`video 'frames/*.png' -o frames/` once deleted its own input."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for number in range(1, 4):
+        cv2.imwrite(str(frames / f"frame_{number:06d}.png"), np.full((64, 96, 3), number, np.uint8))
+    kept = {name: (frames / name).read_bytes() for name in os.listdir(frames)}
+    info, decoded = read_all(frames / "*.png")
+    with pytest.raises(DreamvidError, match="did not make"):
+        write_clip(str(frames) + "/", decoded, info.fps)
+    assert {name: (frames / name).read_bytes() for name in os.listdir(frames)} == kept
+
+
+def test_video_name_on_a_folder_is_refused(tmp_path):
+    kept = user_folder(tmp_path / "out.mp4")
+    with pytest.raises(DreamvidError, match="out.mp4 is a folder"):
+        VideoWriter(tmp_path / "out.mp4", fps=10, size=(96, 64))
+    assert {name: (tmp_path / "out.mp4" / name).read_bytes() for name in os.listdir(tmp_path / "out.mp4")} == kept
+    assert video_writer.output_kind(str(tmp_path / "out.mp4") + "/") == video_writer.FOLDER
+
+
+def test_files_appearing_during_the_render_are_kept(tmp_path):
+    target = tmp_path / "frames"
+    target.mkdir()
+    with pytest.raises(DreamvidError, match="did not make"):
+        with VideoWriter(target, fps=10, size=(96, 64)) as writer:
+            writer.write(gradient_frames(1)[0])
+            (target / "notes.txt").write_text("mine")
+    assert os.listdir(target) == ["notes.txt"] and os.listdir(tmp_path) == ["frames"]
+
+
+def test_png_folder_adds_and_replaces_only_its_own_frames(tmp_path):
+    target = tmp_path / "frames"
+    target.mkdir()
+    (target / ".DS_Store").write_bytes(b"finder")
+    write_clip(target, gradient_frames(5), 10)
+    assert sorted(os.listdir(target)) == [".DS_Store"] + [f"frame_{n:06d}.png" for n in range(1, 6)]
+    assert all(video_writer.is_dreamvid_frame(target / f"frame_{n:06d}.png") for n in range(1, 6))
+    shorter = gradient_frames(7)[4:]
+    write_clip(target, shorter, 10)  # a shorter clip: its own frames past the end go, the folder stays one clip
+    assert sorted(os.listdir(target)) == [".DS_Store", "frame_000001.png", "frame_000002.png", "frame_000003.png"]
+    _, decoded = read_all(target)
+    assert all(np.array_equal(a, b) for a, b in zip(shorter, decoded))
+    assert (target / ".DS_Store").read_bytes() == b"finder" and os.listdir(tmp_path) == ["frames"]
+
+
+def test_current_folder_as_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for spelling in (".", "./"):
+        write_clip(spelling, gradient_frames(2), 10)
+        assert sorted(os.listdir(tmp_path)) == ["frame_000001.png", "frame_000002.png"]
+
+
+def test_stale_partials_are_found_and_removed(tmp_path):
+    target = tmp_path / "frames"
+    write_clip(target, gradient_frames(1), 10)
+    leftovers = [tmp_path / ".out.mp4.0123abcd.partial.mp4", tmp_path / ".out.mp4.89abcdef.video.partial.mp4"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"killed")
+    (target / ".dreamvid-frames.0123abcd.partial").mkdir()
+    (tmp_path / ".frames.0123abcd.old").mkdir()  # an older version's copy of a replaced folder: kept
+    (tmp_path / "out.mp4.notes").write_text("mine")
+    removed = video_writer.remove_stale_partials(tmp_path / "out.mp4")
+    assert sorted(removed) == sorted(map(str, leftovers))
+    assert video_writer.remove_stale_partials(str(target) + "/") == [str(target / ".dreamvid-frames.0123abcd.partial")]
+    assert sorted(os.listdir(tmp_path)) == [".frames.0123abcd.old", "frames", "out.mp4.notes"]
+    assert os.listdir(target) == ["frame_000001.png"]
 
 
 def test_writer_errors_at_construction(tmp_path):
@@ -344,3 +425,40 @@ def test_bad_frames_and_empty_output(tmp_path):
         with VideoWriter(tmp_path / "out.mp4", fps=30, size=(96, 64)):
             pass
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("selection, words", [
+    ({"start": float("nan")}, "start must be a number of seconds, not nan"),
+    ({"start": float("inf")}, "start must be a number of seconds, not inf"),
+    ({"end": float("inf")}, "end must be a number of seconds, not inf"),
+    ({"end": float("nan")}, "end must be a number of seconds"),
+])
+def test_non_finite_start_and_end_are_refused(clips, selection, words):
+    with pytest.raises(DreamvidError, match=words):
+        open_video(clips["thirty"], **selection)
+
+
+def test_named_pipe_is_refused_without_waiting(tmp_path):
+    pipe = tmp_path / "clip.mp4"
+    os.mkfifo(pipe)  # nothing ever writes to it: reading it would block forever
+    with pytest.raises(DreamvidError, match=r"input is not a file \(a named pipe\)"):
+        open_video(pipe)
+
+
+@pytest.mark.parametrize("size, selection, words", [
+    ("14x14", {}, "a video frame is 14x14; dreamvid needs at least 16 px a side"),
+    ("96x8", {}, "a video frame is 96x8"),
+    ("96x64", {"max_side": 1}, "max side 1 would shrink 96x64 to 1x1; dreamvid needs at least 16 px a side"),
+    ("96x64", {"max_side": 20}, "to 20x13"),
+])
+def test_frames_too_small_for_the_network_are_refused(tmp_path, size, selection, words):
+    ffmpeg(*video_source(10, 0.3, size), tmp_path / "small.avi")
+    with pytest.raises(DreamvidError, match=words):
+        open_video(tmp_path / "small.avi", **selection)
+
+
+def test_huge_image_in_a_sequence_is_refused_from_its_header(tmp_path, monkeypatch):
+    monkeypatch.setattr("dreamvid.image_io.MAX_PIXELS", 20 * 20)  # a 21x20 frame stands in for a 400 MP one
+    cv2.imwrite(str(tmp_path / "frame_1.png"), np.zeros((20, 21, 3), np.uint8))
+    with pytest.raises(DreamvidError, match=r"image is 21x20 \(0 MP\); dreamvid reads at most 0 MP"):
+        open_video(tmp_path)
