@@ -49,9 +49,7 @@ def video_settings(**options) -> VideoSettings:
 def make_effect(**options):
     """The DeepDream effect for these options, model loaded and step traced (reusable across calls)."""
     from dreamvid.deepdream import DeepDream
-    from dreamvid.runtime import start_tensorflow
 
-    start_tensorflow()
     return DeepDream.for_video(video_settings(**options))
 
 

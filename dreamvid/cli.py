@@ -56,7 +56,8 @@ Weights = Annotated[Optional[Path], typer.Option(help="Local weights file for th
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.", rich_help_panel=RENDER)]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted render of the same output.", rich_help_panel=RENDER)]
 Report = Annotated[Optional[Path], typer.Option(help="Write a JSON report of the render here.", rich_help_panel=FILES)]
-VideoOutput = Annotated[Path, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False, rich_help_panel=FILES)]
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output (and report).", rich_help_panel=FILES)]
+VideoOutput = Annotated[str, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False, rich_help_panel=FILES)]
 
 
 def _dream_parameters(max_side: int) -> list[inspect.Parameter]:
@@ -94,10 +95,9 @@ DREAM_OPTIONS = tuple(parameter.name for parameter in _dream_parameters(0))
 def dream_settings(*, model: str, layer: list[str] | None, loss: str, max_side: int,
                    weights: Path | None, **numbers) -> DreamSettings:
     """The dream settings of the shared options (checked here, before TensorFlow starts)."""
-    from dreamvid.models import get_spec
+    from dreamvid.models import check_layers
 
-    get_spec(model)
-    return DreamSettings(
+    settings = DreamSettings(
         model=model,
         layers=tuple(LayerTerm.parse(spec) for spec in layer or ()),
         loss=loss,
@@ -105,6 +105,8 @@ def dream_settings(*, model: str, layer: list[str] | None, loss: str, max_side: 
         weights=str(weights) if weights else None,
         **numbers,
     )
+    check_layers(settings.model, settings.layers, settings.loss, settings.weights)
+    return settings
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -157,10 +159,17 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
     return decorate
 
 
-def start_model_runtime() -> None:
-    from dreamvid.runtime import start_tensorflow
+def check_outputs(source, output: str, report: Path | None, overwrite: bool) -> str:
+    """The output as the writers read it (`-o .` and `-o name/` are folders), checked with the report
+    before any work: neither may replace the input or each other, nor (without --overwrite) a file."""
+    from dreamvid.paths import check_side_output, folder_output_text
+    from dreamvid.renderer import check_render_paths
 
-    start_tensorflow()
+    output = folder_output_text(output)
+    check_render_paths(source, output, overwrite=overwrite)
+    if report is not None:
+        check_side_output(report, protected=[source, output], overwrite=overwrite)
+    return output
 
 
 def version_callback(value: bool) -> None:
@@ -182,19 +191,26 @@ def image(
     source: Annotated[Path, typer.Argument(help="Input image.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output image (.png, .jpg, .webp).", show_default=False, rich_help_panel=FILES)],
     dream: DreamSettings,
-    save_octaves: Annotated[bool, typer.Option(help="Also write each octave's result (NAME.octaveN.EXT).", rich_help_panel=FILES)] = False,
+    save_octaves: Annotated[bool, typer.Option("--save-octaves", help="Also write each octave's result (NAME.octaveN.EXT).", rich_help_panel=FILES)] = False,
+    overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Dream one image."""
-    start_model_runtime()
     from dreamvid.deepdream import DeepDream
     from dreamvid.progress import StepProgress
+    from dreamvid.provenance import settings_tags
     from dreamvid.still import dream_file
 
     with StepProgress(dream.octaves * dream.steps, quiet) as progress:
-        dream_file(source, output, lambda: DeepDream.create(dream), seed=dream.seed, max_side=dream.max_side,
-                   progress=progress, save_octaves=save_octaves)
+        picture = dream_file(source, output, lambda: DeepDream.create(dream), seed=dream.seed,
+                             max_side=dream.max_side, progress=progress,
+                             save_octaves=dream.octaves if save_octaves else 0,
+                             tags=settings_tags("image", dream), overwrite=overwrite)
     if not quiet:
+        if picture.shrunk:
+            (width, height), (new_width, new_height) = picture.original_size, picture.size
+            typer.echo(f"dreamvid: shrank {width}x{height} to {new_width}x{new_height} (--max-side {dream.max_side}; "
+                       "0 keeps the size)", err=True)
         typer.echo(f"wrote {output}", err=True)
 
 
@@ -215,6 +231,7 @@ def video(
     flow_preset: Annotated[str, typer.Option(help="Optical-flow quality.", rich_help_panel=COHERENCE, **choices(FLOW_PRESETS))] = _COHERENCE.flow_preset,
     dream_scale: Annotated[float, typer.Option(help="Dream at this fraction of the frame size and upsample the change (faster).", rich_help_panel=COHERENCE)] = _COHERENCE.dream_scale,
     independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).", rich_help_panel=COHERENCE)] = False,
+    overwrite: Overwrite = False,
     resume: Resume = False,
     quiet: Quiet = False,
 ) -> None:
@@ -223,7 +240,7 @@ def video(
                                   flow_preset=flow_preset, dream_scale=dream_scale, coherent=not independent)
     settings = VideoSettings(dream=dream, coherence=coherence, start=start, end=end, frames=frames,
                              audio=not no_audio)
-    start_model_runtime()
+    output = check_outputs(source, output, report, overwrite)
     from dreamvid.deepdream import DeepDream
     from dreamvid.progress import FrameProgress
     from dreamvid.report import write_report
@@ -231,7 +248,7 @@ def video(
 
     with FrameProgress(None, quiet) as progress:
         summary = render_video(source, output, settings, lambda: DeepDream.for_video(settings),
-                               resume=resume, on_progress=progress)
+                               resume=resume, overwrite=overwrite, on_progress=progress)
     for warning in summary.warnings:
         typer.echo(f"dreamvid: warning: {warning}", err=True)
     if report is not None:
@@ -282,6 +299,7 @@ def zoom(
     loop: Annotated[bool, typer.Option("--loop", help="Make the last frame flow into the first, for endless playback.", rich_help_panel=CAMERA)] = False,
     loop_frames: Annotated[Optional[int], typer.Option(help="Length of the loop's cross-fade (default: a quarter of the frames).", rich_help_panel=CAMERA)] = None,
     steps_next: Annotated[int, typer.Option(help="Ascent steps per frame after the first.", rich_help_panel=CAMERA)] = _ZOOM.steps_next,
+    overwrite: Overwrite = False,
     resume: Resume = False,
     quiet: Quiet = False,
 ) -> None:
@@ -299,7 +317,7 @@ def zoom(
     from dreamvid.schedule import load_schedule
 
     keyframes = load_schedule(schedule) if schedule is not None else None
-    start_model_runtime()
+    output = check_outputs(source, output, report, overwrite)
     from dreamvid.deepdream import DeepDream
     from dreamvid.progress import FrameProgress
     from dreamvid.report import write_report
@@ -308,7 +326,7 @@ def zoom(
     with FrameProgress(None, quiet) as progress:
         summary = render_zoom(source, output, dream, settings,
                               lambda: DeepDream.for_zoom(dream, settings, keyframes),
-                              schedule=keyframes, resume=resume, on_progress=progress)
+                              schedule=keyframes, resume=resume, overwrite=overwrite, on_progress=progress)
     if report is not None:
         write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model)
     if not quiet:
@@ -335,7 +353,9 @@ def layers(
         from dreamvid.models import get_spec, load_model
 
         spec = get_spec(model)
-        start_model_runtime()
+        from dreamvid.runtime import start_tensorflow
+
+        start_tensorflow()
         network = load_model(model, str(weights) if weights else None)
         shapes = _shapes_at(network, spec, size)
     defaults = {term.layer for term in spec.default_layers}

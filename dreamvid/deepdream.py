@@ -19,6 +19,7 @@ from dreamvid.events import Progress
 from dreamvid.models import dreamable_layers, get_spec, load_model
 from dreamvid.objective import build_objective
 from dreamvid.octaves import dream, dream_at_scale
+from dreamvid.runtime import start_tensorflow
 from dreamvid.schedule import Schedule
 from dreamvid.settings import DreamSettings, LayerTerm, VideoSettings, WarmStart, ZoomSettings
 
@@ -27,8 +28,9 @@ def build_dreamer(settings: DreamSettings, extra_layers: tuple[LayerTerm, ...] =
     """Load the model once and compile its step for the settings' objective.
 
     `extra_layers` adds terms (at weight 0 by default use) that a schedule may turn up later,
-    so changing layer weights over time never retraces the step.
+    so changing layer weights over time never retraces the step. TensorFlow starts here, quietly.
     """
+    start_tensorflow()
     spec = get_spec(settings.model)
     model = load_model(settings.model, settings.weights)
     available = dict(dreamable_layers(spec, model))

@@ -31,6 +31,7 @@ class ModelSpec:
     layer_pattern: str
     builder: Callable[[str | None], object]
     weights_file: str  # a bundled path, or the file name in Keras's cache
+    known_layers: tuple[tuple[str, int], ...] = ()  # (dreamable layer, channels), when known without loading
 
     @property
     def bundled(self) -> bool:
@@ -135,6 +136,35 @@ def _keras_application(constructor_name: str, spec_name: str):
     return build
 
 
+def _vgg_layers(convs_per_block: tuple[int, ...]) -> tuple[tuple[str, int], ...]:
+    """VGG's dreamable layers and their channels, known without building the model."""
+    layers = []
+    for block, (convs, channels) in enumerate(zip(convs_per_block, (64, 128, 256, 512, 512)), start=1):
+        layers += [(f"block{block}_conv{index}", channels) for index in range(1, convs + 1)]
+        layers.append((f"block{block}_pool", channels))
+    return tuple(layers)
+
+
+VGG16_LAYERS = _vgg_layers((2, 2, 3, 3, 3))
+VGG19_LAYERS = _vgg_layers((2, 2, 4, 4, 4))
+
+
+def check_layers(model: str, layers: tuple[LayerTerm, ...], loss: str, weights: str | None = None) -> None:
+    """Check an objective's layers and channels and the weights file before any model loads.
+
+    Layers are checked where the registry knows the model's layers (the VGG family); the others
+    are checked when the model is built.
+    """
+    spec = get_spec(model)
+    if weights is not None and not Path(weights).is_file():
+        raise DreamvidError(f"weights file not found: {weights}")
+    if spec.known_layers:
+        from dreamvid.objective import build_objective
+
+        available = {name: (None, None, None, channels) for name, channels in spec.known_layers}
+        build_objective(tuple(layers) or spec.default_layers, loss, available)
+
+
 def _terms(*pairs: tuple[str, float]) -> tuple[LayerTerm, ...]:
     return tuple(LayerTerm(layer, weight) for layer, weight in pairs)
 
@@ -150,6 +180,7 @@ MODELS: dict[str, ModelSpec] = {
             layer_pattern=r"block\d_(conv\d|pool)",
             builder=_build_vgg16_hed,
             weights_file=hed_weights_file(),
+            known_layers=VGG16_LAYERS,
         ),
         ModelSpec(
             name="inception_v3",
@@ -168,6 +199,7 @@ MODELS: dict[str, ModelSpec] = {
             layer_pattern=r"block\d_(conv\d|pool)",
             builder=_keras_application("VGG16", "vgg16_imagenet"),
             weights_file="vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            known_layers=VGG16_LAYERS,
         ),
         ModelSpec(
             name="vgg19",
@@ -177,6 +209,7 @@ MODELS: dict[str, ModelSpec] = {
             layer_pattern=r"block\d_(conv\d|pool)",
             builder=_keras_application("VGG19", "vgg19"),
             weights_file="vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            known_layers=VGG19_LAYERS,
         ),
         ModelSpec(
             name="resnet50",

@@ -19,9 +19,10 @@ import numpy as np
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, ProgressEvent, RenderEvent, RenderProgress
 from dreamvid.overlap import FrameSaver
-from dreamvid.paths import check_output_folder
+from dreamvid.paths import OutputLock, check_output_folder, check_overwrite, same_file
 from dreamvid.report import RenderSummary
-from dreamvid.video_writer import AudioSource, VideoWriter, output_kind
+from dreamvid.video_writer import FOLDER, AudioSource, VideoWriter, check_frame_folder, output_kind, \
+    remove_stale_partials
 from dreamvid.workdir import WorkDir
 
 
@@ -52,14 +53,19 @@ class RenderPlan:
     total: int | None  # frames the stream makes, when known
     audio: AudioSource | None = None
     finish: Finish | None = None
+    metadata: dict[str, str] | None = None  # container tags, e.g. the settings that made the render
 
 
-def check_render_paths(source: str | os.PathLike, output: str | os.PathLike) -> None:
-    """Fail before any work when the output cannot be written or would overwrite the input."""
-    output_kind(output)
+def check_render_paths(source: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = True) -> None:
+    """Fail before any work when the output cannot be written, would overwrite the input, or (without
+    `overwrite`) exists already; a folder output must hold nothing but dreamvid's frames."""
+    kind = output_kind(output)
     target = check_output_folder(output)
-    if os.path.exists(source) and target.exists() and os.path.samefile(source, target):
+    if os.path.exists(source) and same_file(source, target):
         raise DreamvidError(f"the output must not be the input: {target}")
+    if kind == FOLDER:
+        check_frame_folder(output)
+    check_overwrite(target, overwrite)
 
 
 def render(plan: RenderPlan, stream: FrameStream, *, resume: bool = False,
@@ -70,9 +76,23 @@ def render(plan: RenderPlan, stream: FrameStream, *, resume: bool = False,
     after them. With `overlap` (the default) each finished frame is saved in a worker thread while
     the next one is made; without it every stage runs in turn (for measuring).
     """
-    work = WorkDir.open(plan.output, plan.manifest, resume=resume)
-    done = work.frames_done()
-    state = work.load_state() if done else None
+    with OutputLock(plan.output):
+        remove_stale_partials(plan.output)
+        work = WorkDir.open(plan.output, plan.manifest, resume=resume)
+        try:
+            summary = _render(work, plan, stream, on_progress, overlap)
+        except BaseException:
+            if not work.has_state():
+                work.remove()  # nothing finished: leave nothing that would block the next run
+            raise
+        work.remove()
+    return summary
+
+
+def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: RenderProgress | None,
+            overlap: bool) -> RenderSummary:
+    state = work.load_state() if work.has_state() else None
+    done = int(state["frames_done"]) if state is not None else 0
     width, height = plan.size
     summary = RenderSummary(str(plan.output), 0, str(plan.fps), width, height, resumed_at=done)
     made = done
@@ -84,7 +104,7 @@ def render(plan: RenderPlan, stream: FrameStream, *, resume: bool = False,
     def all_frames(saver: FrameSaver) -> Iterator[np.ndarray]:
         nonlocal made
         for index in range(done):
-            yield work.saved_frame(index)
+            yield work.saved_frame(index, plan.size)
         frames = stream(done, state, step_done)
         try:
             while True:
@@ -104,12 +124,11 @@ def render(plan: RenderPlan, stream: FrameStream, *, resume: bool = False,
         finally:
             frames.close()
 
-    with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio) as writer, \
+    with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio, metadata=plan.metadata) as writer, \
             FrameSaver(work) as saver:
         made_frames = all_frames(saver)
         for pixels in plan.finish(made_frames) if plan.finish else made_frames:
             writer.write(pixels)
         saver.wait()
         summary.frames = writer.frames_written
-    work.remove()
     return summary

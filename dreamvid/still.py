@@ -9,9 +9,10 @@ from typing import Callable
 import numpy as np
 
 from dreamvid.effect import Effect
-from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
-from dreamvid.image_io import check_image_output, fit_max_side, read_image, write_image
+from dreamvid.image_io import Picture, check_image_output, read_image, write_image
+from dreamvid.errors import DreamvidError
+from dreamvid.paths import check_overwrite, check_side_output, same_file
 
 
 def octave_path(output: Path, octave: int) -> Path:
@@ -26,26 +27,32 @@ def dream_file(
     seed: int = 0,
     max_side: int | None = None,
     progress: Progress | None = None,
-    save_octaves: bool = False,
-) -> np.ndarray:
-    """Treat one image file into another; inputs and output are checked before the model loads.
+    save_octaves: int = 0,
+    tags: dict[str, str] | None = None,
+    overwrite: bool = True,
+) -> Picture:
+    """Treat one image file into another; returns the input as read (size before and after `max_side`).
 
-    `effect` is the effect itself or a function that builds it (called once the paths are checked).
-    `save_octaves` writes each octave's result beside the output (effects with octaves only).
+    Inputs and outputs are checked before the model loads: `effect` is the effect itself or a function
+    that builds it. `save_octaves` (the number of octaves) writes each octave's result beside the output
+    as NAME.octaveN.EXT (effects with octaves only). The colour profile is kept; `tags` become PNG text.
     """
-    picture = read_image(source)
     output = check_image_output(output)
-    if output.exists() and output.samefile(source):
+    if same_file(output, source):
         raise DreamvidError(f"the output must not be the input: {output}")
+    check_overwrite(output, overwrite)
+    octave_paths = [octave_path(output, index) for index in range(1, save_octaves + 1)]
+    for path in octave_paths:
+        check_side_output(path, protected=[source, output], overwrite=overwrite)
+    picture = read_image(source, max_side)
     if not isinstance(effect, Effect):
         effect = effect()
-    rgb = fit_max_side(picture.rgb, max_side)
     if save_octaves:
         def keep_octave(index: int, image: np.ndarray) -> None:
-            write_image(octave_path(output, index), image, picture.alpha)
+            write_image(octave_paths[index - 1], image, picture.alpha, icc_profile=picture.icc_profile, text=tags)
 
-        result = effect.first(rgb, seed=seed, progress=progress, on_octave=keep_octave)
+        result = effect.first(picture.rgb, seed=seed, progress=progress, on_octave=keep_octave)
     else:
-        result = effect.first(rgb, seed=seed, progress=progress)
-    write_image(output, result, picture.alpha)
-    return result
+        result = effect.first(picture.rgb, seed=seed, progress=progress)
+    write_image(output, result, picture.alpha, icc_profile=picture.icc_profile, text=tags)
+    return picture

@@ -21,6 +21,8 @@ from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, RenderProgress
 from dreamvid.image_io import to_uint8
 from dreamvid.overlap import MotionAhead, with_next
+from dreamvid.paths import input_fingerprint
+from dreamvid.provenance import video_metadata
 from dreamvid.renderer import RenderedFrame, RenderPlan, check_render_paths, render
 from dreamvid.report import RenderSummary
 from dreamvid.settings import CoherenceSettings, VideoSettings
@@ -34,6 +36,7 @@ def video_manifest(source: str | os.PathLike, info: VideoInfo, settings: VideoSe
         "source": os.path.abspath(os.fspath(source)),
         "size": [info.width, info.height],
         "fps": str(info.fps),
+        "input": input_fingerprint(source),
         "settings": json.loads(json.dumps(dataclasses.asdict(settings))),
     }
 
@@ -70,6 +73,7 @@ def render_video(
     effect: Effect | Callable[[], Effect],
     *,
     resume: bool = False,
+    overwrite: bool = True,
     on_progress: RenderProgress | None = None,
     overlap: bool = True,
 ) -> RenderSummary:
@@ -77,7 +81,7 @@ def render_video(
 
     `effect` is the effect itself or a function that builds it (called once the input is checked).
     """
-    check_render_paths(source, output)
+    check_render_paths(source, output, overwrite=overwrite)
     info, frames = open_video(
         source, start=settings.start, end=settings.end, frames=settings.frames,
         max_side=settings.dream.max_side,
@@ -93,7 +97,8 @@ def render_video(
                                 progress=progress, overlap=overlap)
 
         plan = RenderPlan(output, video_manifest(source, info, settings), info.fps, (info.width, info.height),
-                          info.frame_count, audio_of(info) if settings.audio else None)
+                          info.frame_count, audio_of(info) if settings.audio else None,
+                          metadata=video_metadata("video", settings))
         summary = render(plan, stream, resume=resume, on_progress=on_progress, overlap=overlap)
     summary.warnings = list(frames.warnings)
     summary.scene_cuts = coherence.state.scene_cuts if coherence.state else 0

@@ -200,7 +200,8 @@ class VideoWriter:
     """
 
     def __init__(self, path: str | os.PathLike, *, fps: Fraction | int | float, size: tuple[int, int],
-                 audio: AudioSource | None = None):
+                 audio: AudioSource | None = None, metadata: dict[str, str] | None = None):
+        self.metadata = dict(metadata or {})  # container tags (e.g. comment), where the format keeps them
         self.path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
         self.kind = output_kind(path)
         self.fps = exact_fps(fps)
@@ -265,10 +266,16 @@ class VideoWriter:
         size = f"{self.width + self._pad_right}x{self.height + self._pad_bottom}"
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", str(self.fps), "-i", "-",
-                   *codec, *output_format.video_arguments, *ENCODER_THREADS, self._video_file]
+                   *codec, *output_format.video_arguments, *ENCODER_THREADS, *self._metadata_arguments(),
+                   self._video_file]
         self._error_log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=self._error_log)
+
+    def _metadata_arguments(self) -> list[str]:
+        if self.kind == ".gif":
+            return []
+        return [argument for key, value in self.metadata.items() for argument in ("-metadata", f"{key}={value}")]
 
     def _ffmpeg_message(self) -> str:
         self._error_log.seek(0)
@@ -331,7 +338,7 @@ class VideoWriter:
         _run_ffmpeg(["-i", self._video_file, "-ss", str(self.audio.start), "-t", str(float(duration)),
                      "-i", self.audio.path, "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy",
                      *audio_codec, *OUTPUT_FORMATS[self.kind].audio_arguments,
-                     "-af", "aresample=async=1:first_pts=0", self._output], self.path)
+                     "-af", "aresample=async=1:first_pts=0", *self._metadata_arguments(), self._output], self.path)
 
     def _move_into_place(self) -> None:
         if self.kind == FOLDER:

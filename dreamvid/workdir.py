@@ -17,13 +17,14 @@ import cv2
 import numpy as np
 
 from dreamvid.errors import DreamvidError
+from dreamvid.paths import named_output
 
 MANIFEST = "manifest.json"
 STATE = "state.npz"
 
 
 def work_dir_for(output: str | os.PathLike) -> Path:
-    output = Path(os.fspath(output).rstrip("/" + os.sep))
+    output = named_output(os.fspath(output).rstrip("/" + os.sep) or os.fspath(output))
     return output.with_name(f".{output.name}.dreamvid-work")
 
 
@@ -35,6 +36,8 @@ class WorkDir:
     def open(cls, output: str | os.PathLike, manifest: dict, *, resume: bool) -> "WorkDir":
         """Create the directory, or with `resume` reopen one made with the same manifest."""
         work = cls(work_dir_for(output))
+        if work.path.exists() and work.frames_done() == 0 and (work.path / MANIFEST).exists():
+            work.remove()  # it holds no finished frame: nothing to resume, nothing to lose
         if work.path.exists():
             if not resume:
                 raise DreamvidError(
@@ -65,17 +68,29 @@ class WorkDir:
     def frame_path(self, index: int) -> Path:
         return self.path / "frames" / f"{index:06d}.png"
 
+    def has_state(self) -> bool:
+        return (self.path / STATE).exists()
+
     def frames_done(self) -> int:
         """How many frames the saved state covers (0 when none)."""
-        state = self.path / STATE
-        if not state.exists():
-            return 0
-        with np.load(state) as stored:
-            return int(stored["frames_done"])
+        return int(self.load_state()["frames_done"]) if self.has_state() else 0
 
     def load_state(self) -> dict:
-        with np.load(self.path / STATE) as stored:
-            return {key: stored[key] for key in stored.files}
+        """The saved state, checked: readable, with a frame count, every number finite."""
+        try:
+            with np.load(self.path / STATE) as stored:
+                state = {key: stored[key] for key in stored.files}
+        except (OSError, ValueError, EOFError, KeyError) as error:
+            raise self._damaged(f"its state cannot be read ({error})") from None
+        if "frames_done" not in state or state["frames_done"].shape != () or int(state["frames_done"]) < 0:
+            raise self._damaged("its state has no frame count")
+        for key, values in state.items():
+            if values.dtype.kind == "f" and not np.isfinite(values).all():
+                raise self._damaged(f"its saved {key} holds values that are not numbers")
+        return state
+
+    def _damaged(self, why: str) -> DreamvidError:
+        return DreamvidError(f"the unfinished render in {self.path} is damaged: {why}; delete that folder to start over")
 
     def save_frame(self, index: int, rgb_uint8: np.ndarray, state: dict) -> None:
         """Save frame `index` (0-based), then the state after it; a failure leaves the old state."""
@@ -93,10 +108,13 @@ class WorkDir:
                 f"free some space and run again with --resume"
             ) from None
 
-    def saved_frame(self, index: int) -> np.ndarray:
+    def saved_frame(self, index: int, size: tuple[int, int] | None = None) -> np.ndarray:
+        """Finished frame `index`; with `size` (width, height) it must have that size."""
         pixels = cv2.imread(str(self.frame_path(index)), cv2.IMREAD_COLOR)
         if pixels is None:
-            raise DreamvidError(f"frame {index + 1} is missing from {self.path}; delete it to start over")
+            raise self._damaged(f"frame {index + 1} is missing or unreadable")
+        if size is not None and pixels.shape[:2] != (size[1], size[0]):
+            raise self._damaged(f"frame {index + 1} is {pixels.shape[1]}x{pixels.shape[0]}, not {size[0]}x{size[1]}")
         return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
 
     def remove(self) -> None:

@@ -19,7 +19,9 @@ import numpy as np
 from dreamvid.camera import CameraMove, apply_camera
 from dreamvid.effect import Effect
 from dreamvid.events import Progress, RenderProgress
-from dreamvid.image_io import fit_max_side, read_image, to_uint8
+from dreamvid.image_io import read_image, to_uint8
+from dreamvid.paths import input_fingerprint
+from dreamvid.provenance import video_metadata
 from dreamvid.renderer import RenderedFrame, RenderPlan, check_render_paths, render
 from dreamvid.report import RenderSummary
 from dreamvid.schedule import Schedule
@@ -112,6 +114,7 @@ def zoom_manifest(source, size, settings: DreamSettings, zoom: ZoomSettings, sch
     return json.loads(json.dumps({
         "source": os.path.abspath(os.fspath(source)),
         "size": list(size),
+        "input": input_fingerprint(source),
         "dream": dataclasses.asdict(settings),
         "zoom": dataclasses.asdict(zoom),
         "schedule": dataclasses.asdict(schedule) if schedule else None,
@@ -127,14 +130,15 @@ def render_zoom(
     *,
     schedule: Schedule | None = None,
     resume: bool = False,
+    overwrite: bool = True,
     on_progress: RenderProgress | None = None,
 ) -> RenderSummary:
     """Render a zoom animation of `zoom.frames` output frames into `output`.
 
     `effect` is the effect itself or a function that builds it (called once the input is checked).
     """
-    check_render_paths(source, output)
-    picture = fit_max_side(read_image(source).rgb, settings.max_side)
+    check_render_paths(source, output, overwrite=overwrite)
+    picture = read_image(source, settings.max_side).rgb
     height, width = picture.shape[:2]
     if not isinstance(effect, Effect):
         effect = effect()
@@ -145,5 +149,6 @@ def render_zoom(
 
     plan = RenderPlan(output, zoom_manifest(source, (width, height), settings, zoom, schedule), zoom.fps,
                       (width, height), zoom.frames + zoom.overlap,
-                      finish=lambda raw: loop_crossfade(raw, zoom))
+                      finish=lambda raw: loop_crossfade(raw, zoom),
+                      metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom, "schedule": schedule}))
     return render(plan, stream, resume=resume, on_progress=on_progress)

@@ -70,3 +70,17 @@ def test_bundled_vgg16_dream_raises_objective_and_changes_image(vgg16_dreamer):
     result = dream(image, settings, vgg16_dreamer)
     assert vgg16_dreamer.loss(result) > 1.5 * vgg16_dreamer.loss(image)
     assert np.abs(result - image).mean() > 3.0
+
+
+def test_known_layers_match_the_built_models_and_are_checked_before_loading(vgg16_dreamer):
+    from dreamvid.models import VGG16_LAYERS, check_layers, dreamable_layers, get_spec, load_model
+    from dreamvid.settings import LayerTerm
+
+    spec = get_spec("vgg16")
+    built = dreamable_layers(spec, load_model("vgg16"))
+    assert [(name, shape[-1]) for name, shape in built] == list(VGG16_LAYERS)
+    with pytest.raises(DreamvidError, match="unknown layer 'block9_conv9'"):
+        check_layers("vgg19", (LayerTerm("block9_conv9"),), "l2")
+    with pytest.raises(DreamvidError, match="channel 512 is out of range"):
+        check_layers("vgg16_imagenet", (LayerTerm("block5_conv3", channel=512),), "l2")
+    check_layers("vgg19", (LayerTerm("block5_conv4"),), "l2")
