@@ -180,6 +180,34 @@ def _mix(first, second, share: float):
     return first + (second - first) * share
 
 
+def layer_cycle_schedule(names: list[str] | tuple[str, ...], seconds: float, fade: float = 0.5) -> Schedule:
+    """A schedule that hands the objective from layer to layer: each leads for `seconds`, in turn, forever.
+
+    Layer k of n has weight smoothstep(h + w, h - w, d) with h = 1/(2n), w = fade * h and d the
+    distance, in cycles of n * seconds, from t to the middle of k's turn: 1 through the middle of its
+    turn, 0 outside it, and across each change of turn (a `fade` share of a turn) one layer's weight
+    falls as the next one's rises, the two summing to 1.
+    """
+    names = tuple(names)
+    if len(names) < 2:
+        raise DreamvidError(f"a layer cycle needs at least two layers, got {len(names)}")
+    if len(set(names)) != len(names):
+        raise DreamvidError(f"a layer cycle names a layer twice: {', '.join(names)}")
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise DreamvidError(f"the seconds per layer of a cycle must be positive, got {seconds}")
+    if not 0 < fade <= 1:
+        raise DreamvidError(f"the fade of a layer cycle must be more than 0 and at most 1, got {fade}")
+    count = len(names)
+    weights = {}
+    for index, name in enumerate(names):
+        LayerTerm.parse(name)
+        # Written as fractions, so the formula reads as the docstring: e.g. 1.5/6, 0.5/6, 1/6.
+        distance = f"abs(saw(t/{count * seconds:g} - {2 * index + 1}/{2 * count} + 0.5) - 0.5)"
+        text = f"smoothstep({1 + fade:g}/{2 * count}, {1 - fade:g}/{2 * count}, {distance})"
+        weights[name] = Formula(Expression.parse(text), f"layer cycle `{name}`")
+    return Schedule((Keyframe(0.0, {"layers": weights}),), source="layer cycle")
+
+
 def load_schedule(path: str | Path) -> Schedule:
     """Read and check a schedule; every error names the file and the line that is wrong."""
     path = Path(path)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from dreamvid.errors import DreamvidError
-from dreamvid.schedule import Keyframe, Schedule, load_schedule
+from dreamvid.schedule import Keyframe, layer_cycle_schedule, load_schedule
 
 TOML = """\
 [[keyframe]]
@@ -211,3 +211,34 @@ def test_sample_trip_schedule_loads_and_checks():
     assert {keyframe.ease for keyframe in schedule.keyframes} >= {"smooth", "linear"}
     assert {"block3_conv3", "block4_conv3", "block5_conv1"} <= set(schedule.layer_names)
     schedule.check(frames=60 * 24, fps=24)
+
+
+def test_layer_cycle_hands_the_objective_from_layer_to_layer():
+    names = ("block3_conv3", "block4_conv3", "block5_conv1")
+    schedule = layer_cycle_schedule(names, seconds=6)
+    assert schedule.layer_names == names
+    middles = {name: schedule.value("layers", 3.0 + 6 * index, None) for index, name in enumerate(names)}
+    for name, weights in middles.items():
+        assert weights == pytest.approx({other: float(other == name) for other in names})
+    assert schedule.value("layers", 18.0 + 3.0, None) == pytest.approx(middles["block3_conv3"])  # it repeats
+    assert schedule.value("layers", 6.0, None) == pytest.approx({"block3_conv3": 0.5, "block4_conv3": 0.5, "block5_conv1": 0.0})
+    for seconds in [0.0, 1.3, 4.7, 5.9, 8.2, 11.5, 17.9, 40.1]:
+        weights = schedule.value("layers", seconds, None)
+        assert sum(weights.values()) == pytest.approx(1.0)
+        assert min(weights.values()) >= 0.0
+    json.dumps(schedule.manifest())
+
+
+@pytest.mark.parametrize(
+    "names, seconds, fade, words",
+    [
+        (["block3_conv3"], 6, 0.5, "at least two layers"),
+        (["block3_conv3", "block3_conv3"], 6, 0.5, "names a layer twice"),
+        (["block3_conv3", "block4_conv3"], 0, 0.5, "must be positive"),
+        (["block3_conv3", "block4_conv3"], 6, 0, "fade"),
+        (["block3_conv3", "no good"], 6, 0.5, "cannot read layer"),
+    ],
+)
+def test_bad_layer_cycle(names, seconds, fade, words):
+    with pytest.raises(DreamvidError, match=words):
+        layer_cycle_schedule(names, seconds, fade)
