@@ -304,3 +304,58 @@ def dominant_motif_share(frame, patch=24, threshold=0.7, candidates=8):
 def _grey(frame):
     """Grey image of an RGB frame, float64 0..255, not rounded."""
     return cv2.cvtColor(_as_float_frame(frame), cv2.COLOR_RGB2GRAY).astype(np.float64)
+
+
+def texture_signature(frame, bands=5, orientations=4):
+    """What kind of texture a frame holds, wherever it sits: log power spectrum in octave bands x orientations.
+
+    The grey frame, less its mean and under a Hann window, goes through a 2-D FFT; the power is
+    averaged in `bands` octaves of spatial frequency (0.25..0.5 cycles per pixel, then each octave
+    below) times `orientations` equal angle sectors, logged, and the mean over all bins is taken off,
+    so a change of contrast does not count and a shift of the picture changes nothing. Returns a
+    (bands * orientations,) float64 array.
+    """
+    grey = _grey(frame)
+    height, width = grey.shape
+    if min(height, width) < 2 ** (bands + 1):
+        raise DreamvidError(f"a texture signature with {bands} bands needs frames of at least {2 ** (bands + 1)} pixels a side")
+    window = np.outer(np.hanning(height), np.hanning(width))
+    power = np.abs(np.fft.fft2((grey - grey.mean()) * window)) ** 2
+    vertical, horizontal = np.meshgrid(np.fft.fftfreq(height), np.fft.fftfreq(width), indexing="ij")
+    band = np.floor(-np.log2(np.maximum(np.hypot(vertical, horizontal), 1e-12) / 0.5)).astype(int)
+    sector = (np.mod(np.arctan2(vertical, horizontal), np.pi) / np.pi * orientations).astype(int) % orientations
+    inside = (band >= 0) & (band < bands)
+    bins = band[inside] * orientations + sector[inside]
+    totals = np.bincount(bins, weights=power[inside], minlength=bands * orientations)
+    counts = np.bincount(bins, minlength=bands * orientations)
+    logs = np.log(totals / np.maximum(counts, 1) + 1e-6)
+    return logs - logs.mean()
+
+
+def texture_distance(first, second):
+    """Root-mean-square difference of the texture signatures, in natural-log units of power.
+
+    0 for the same texture (also shifted, or at another contrast); it grows as the scale or the
+    orientation of the detail changes. Unlike structural_dissimilarity it does not need the two
+    pictures to line up, so between frames 10 s apart in a zoom (long since moved past each other)
+    it still tells one repeated texture (low) from a picture that keeps changing (high)."""
+    difference = texture_signature(first) - texture_signature(second)
+    return float(np.sqrt(np.mean(difference**2)))
+
+
+def texture_change(frames, fps, seconds=10.0):
+    """texture_distance(frame i, frame i + round(seconds * fps)) for every i that has a partner.
+
+    Frames stream; only the signatures of the last round(seconds * fps) frames are kept.
+    """
+    gap = round(seconds * fps)
+    if gap < 1:
+        raise DreamvidError(f"texture_change needs a gap of at least one frame, got {seconds} s at {fps} fps")
+    window = [None] * gap  # signature of frame i sits at i % gap
+    values = []
+    for index, frame in enumerate(frames):
+        signature = texture_signature(frame)
+        if index >= gap:
+            values.append(float(np.sqrt(np.mean((window[index % gap] - signature) ** 2))))
+        window[index % gap] = signature
+    return values

@@ -189,3 +189,31 @@ def test_new_figures_reject_bad_input():
         metrics.structural_change(frames, fps=10, seconds=0.01)
     with pytest.raises(DreamvidError, match="at least 48 x 48"):
         metrics.dominant_motif_share(frames[0])
+
+
+def test_texture_distance_ignores_position_and_contrast_but_not_scale():
+    image = texture(128, 128, 10, cell=4)
+    other_seed = texture(128, 128, 11, cell=4)
+    coarser = texture(128, 128, 12, cell=16)
+    assert metrics.texture_distance(image, image) == 0.0
+    assert metrics.texture_distance(image, 0.5 * image + 60.0) == pytest.approx(0.0, abs=1e-5)
+    same_kind = metrics.texture_distance(image, other_seed)
+    assert same_kind < 0.6
+    assert metrics.texture_distance(image, coarser) > 5 * same_kind
+    assert metrics.texture_distance(image, fine_texture(13, 128)) > 5 * same_kind
+    assert metrics.texture_signature(image).shape == (20,)
+
+
+def test_texture_change_low_where_structural_change_cannot_tell():
+    """A field of one motif, shifted: the pixels no longer line up, the texture is the same."""
+    motif = texture(16, 16, 14, cell=2)
+    field = np.tile(motif, (14, 14, 1))
+    frames = [field[shift : shift + 128, 2 * shift : 2 * shift + 128] for shift in range(0, 40, 5)]
+    assert max(metrics.texture_change(frames, fps=1, seconds=3)) < 0.3
+    assert min(metrics.structural_change(frames, fps=1, seconds=3)) > 0.2
+    varied = [texture(128, 128, seed, cell=2 + 3 * (seed % 4)) for seed in range(8)]
+    assert min(metrics.texture_change(varied, fps=1, seconds=3)) > 1.0
+    with pytest.raises(DreamvidError, match="at least one frame"):
+        metrics.texture_change(frames, fps=1, seconds=0.2)
+    with pytest.raises(DreamvidError, match="at least 64 pixels"):
+        metrics.texture_signature(np.zeros((32, 128, 3)))
