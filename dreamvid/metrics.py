@@ -172,3 +172,190 @@ def _as_float_frame(frame):
     if image.ndim != 3 or image.shape[2] != 3:
         raise DreamvidError(f"expected an (H, W, 3) RGB frame, got shape {image.shape}")
     return image
+
+
+def sharpness(frame):
+    """Variance of the Laplacian of the grey image: how much fine detail a frame holds.
+
+    Grey is cv2's RGB -> grey (0.299 R + 0.587 G + 0.114 B) taken in float, not rounded to 8 bits;
+    the Laplacian is cv2's 3x3 one in float64 with reflected borders. A blur or a cross-fade of
+    two unrelated pictures lowers it; noise raises it.
+    """
+    return float(cv2.Laplacian(_grey(frame), cv2.CV_64F).var())
+
+
+def sharpness_ratios(frames, start, end=None):
+    """sharpness(frame i) / reference for each i in [start, end) (end None: to the last frame), where
+    reference is the median sharpness of the frames outside that run. 1.0 is as sharp as a typical
+    other frame. Frames stream: only one figure per frame is kept.
+
+    For a looped zoom of N output frames whose last `overlap` frames cross-fade, start = N - overlap.
+    """
+    if start < 0 or (end is not None and end <= start):
+        raise DreamvidError(f"sharpness ratios need 0 <= start < end, got start={start}, end={end}")
+    inside, outside = [], []
+    for index, frame in enumerate(frames):
+        (inside if start <= index and (end is None or index < end) else outside).append(sharpness(frame))
+    if not inside or not outside:
+        raise DreamvidError(
+            f"sharpness ratios need frames both inside and outside [{start}, {end}), got {len(inside)} and {len(outside)}"
+        )
+    reference = float(np.median(outside))
+    if reference == 0.0:
+        raise DreamvidError("sharpness ratios: the frames outside the run have no detail (sharpness 0)")
+    return [value / reference for value in inside]
+
+
+def sharpness_dip(frames, start, end=None):
+    """(minimum, median) of sharpness_ratios(frames, start, end): how soft a loop's cross-fade gets.
+
+    The zoom loop goal: minimum >= 0.85.
+    """
+    ratios = sharpness_ratios(frames, start, end)
+    return min(ratios), float(np.median(ratios))
+
+
+def structural_similarity(first, second):
+    """SSIM of the grey images (Wang et al. 2004): Gaussian window sigma 1.5 (11 x 11),
+    C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2, the mean of the SSIM map over the whole frame.
+    1.0 for identical frames, about 0 for unrelated ones."""
+    return _grey_similarity(_grey(first), _grey(second))
+
+
+def structural_dissimilarity(first, second):
+    """(1 - SSIM) / 2 of the grey images: 0 for identical frames, about 0.5 for unrelated ones
+    (1 only for a frame against its negative). Taken between frames some seconds apart in a zoom,
+    it says whether the picture keeps changing or has settled into one texture."""
+    return (1.0 - structural_similarity(first, second)) / 2.0
+
+
+def _grey_similarity(first, second):
+    """SSIM of two grey images (see structural_similarity)."""
+    if first.shape != second.shape:
+        raise DreamvidError(f"frames differ in shape: {first.shape} and {second.shape}")
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(image):
+        return cv2.GaussianBlur(image, (11, 11), 1.5)
+
+    mean_first, mean_second = blur(first), blur(second)
+    variance_first = blur(first * first) - mean_first**2
+    variance_second = blur(second * second) - mean_second**2
+    covariance = blur(first * second) - mean_first * mean_second
+    numerator = (2 * mean_first * mean_second + c1) * (2 * covariance + c2)
+    denominator = (mean_first**2 + mean_second**2 + c1) * (variance_first + variance_second + c2)
+    return float((numerator / denominator).mean())
+
+
+def structural_change(frames, fps, seconds=10.0):
+    """structural_dissimilarity(frame i, frame i + round(seconds * fps)) for every i that has a partner.
+
+    Frames stream; the grey images of the last round(seconds * fps) frames are kept. A zoom that
+    stays interesting keeps these values up over its length; one that turns into a uniform field of
+    the same motif sees them fall toward 0 (zoomed texture looks like itself).
+    """
+    gap = round(seconds * fps)
+    if gap < 1:
+        raise DreamvidError(f"structural_change needs a gap of at least one frame, got {seconds} s at {fps} fps")
+    window = [None] * gap  # grey frame i sits at i % gap
+    values = []
+    for index, frame in enumerate(frames):
+        grey = _grey(frame)
+        if index >= gap:
+            values.append((1.0 - _grey_similarity(window[index % gap], grey)) / 2.0)
+        window[index % gap] = grey
+    return values
+
+
+def dominant_motif_share(frame, patch=24, threshold=0.7, candidates=8):
+    """The share of the frame covered by copies of its most repeated patch, 0..1.
+
+    The grey frame is cut into a `candidates` x `candidates` grid; the patch x patch square at each
+    grid cell's centre (unless nearly flat) is matched everywhere with cv2.matchTemplate
+    (TM_CCOEFF_NORMED). A copy is a position whose score exceeds `threshold` and is the highest
+    within patch x patch around it (so a patch does not count again one pixel along an edge); each
+    copy covers its patch x patch square. The answer is the largest covered share over the
+    candidates: a field of one motif repeated at most `patch` pixels apart scores near 1, a
+    varied picture near 0 (a lone patch covers patch^2 / frame area by itself).
+    """
+    grey = _grey(frame).astype(np.float32)  # matchTemplate takes float32
+    height, width = grey.shape
+    if height < 2 * patch or width < 2 * patch:
+        raise DreamvidError(f"dominant_motif_share needs a frame of at least {2 * patch} x {2 * patch}, got {width} x {height}")
+    window = np.ones((patch, patch), np.uint8)
+    best = 0.0
+    for row in range(candidates):
+        for column in range(candidates):
+            top = round((row + 0.5) * (height - patch) / candidates)
+            left = round((column + 0.5) * (width - patch) / candidates)
+            template = grey[top : top + patch, left : left + patch]
+            if template.std() < 2.0:  # flat: matches anything flat, not a motif
+                continue
+            scores = cv2.matchTemplate(grey, template, cv2.TM_CCOEFF_NORMED)
+            peaks = (scores > threshold) & (scores >= cv2.dilate(scores, window))
+            copies = np.zeros((height, width), np.uint8)
+            copies[: scores.shape[0], : scores.shape[1]] = peaks
+            # The copy found at (y, x) covers [y, y + patch) x [x, x + patch): grow each one down and right.
+            covered = cv2.dilate(copies, window, anchor=(patch - 1, patch - 1), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+            best = max(best, float(covered.mean()))
+    return best
+
+
+def _grey(frame):
+    """Grey image of an RGB frame, float64 0..255, not rounded."""
+    return cv2.cvtColor(_as_float_frame(frame), cv2.COLOR_RGB2GRAY).astype(np.float64)
+
+
+def texture_signature(frame, bands=5, orientations=4):
+    """What kind of texture a frame holds, wherever it sits: log power spectrum in octave bands x orientations.
+
+    The grey frame, less its mean and under a Hann window, goes through a 2-D FFT; the power is
+    averaged in `bands` octaves of spatial frequency (0.25..0.5 cycles per pixel, then each octave
+    below) times `orientations` equal angle sectors, logged, and the mean over all bins is taken off,
+    so a change of contrast does not count and a shift of the picture changes nothing. Returns a
+    (bands * orientations,) float64 array.
+    """
+    grey = _grey(frame)
+    height, width = grey.shape
+    if min(height, width) < 2 ** (bands + 1):
+        raise DreamvidError(f"a texture signature with {bands} bands needs frames of at least {2 ** (bands + 1)} pixels a side")
+    window = np.outer(np.hanning(height), np.hanning(width))
+    power = np.abs(np.fft.fft2((grey - grey.mean()) * window)) ** 2
+    vertical, horizontal = np.meshgrid(np.fft.fftfreq(height), np.fft.fftfreq(width), indexing="ij")
+    band = np.floor(-np.log2(np.maximum(np.hypot(vertical, horizontal), 1e-12) / 0.5)).astype(int)
+    sector = (np.mod(np.arctan2(vertical, horizontal), np.pi) / np.pi * orientations).astype(int) % orientations
+    inside = (band >= 0) & (band < bands)
+    bins = band[inside] * orientations + sector[inside]
+    totals = np.bincount(bins, weights=power[inside], minlength=bands * orientations)
+    counts = np.bincount(bins, minlength=bands * orientations)
+    logs = np.log(totals / np.maximum(counts, 1) + 1e-6)
+    return logs - logs.mean()
+
+
+def texture_distance(first, second):
+    """Root-mean-square difference of the texture signatures, in natural-log units of power.
+
+    0 for the same texture (also shifted, or at another contrast); it grows as the scale or the
+    orientation of the detail changes. Unlike structural_dissimilarity it does not need the two
+    pictures to line up, so between frames 10 s apart in a zoom (long since moved past each other)
+    it still tells one repeated texture (low) from a picture that keeps changing (high)."""
+    difference = texture_signature(first) - texture_signature(second)
+    return float(np.sqrt(np.mean(difference**2)))
+
+
+def texture_change(frames, fps, seconds=10.0):
+    """texture_distance(frame i, frame i + round(seconds * fps)) for every i that has a partner.
+
+    Frames stream; only the signatures of the last round(seconds * fps) frames are kept.
+    """
+    gap = round(seconds * fps)
+    if gap < 1:
+        raise DreamvidError(f"texture_change needs a gap of at least one frame, got {seconds} s at {fps} fps")
+    window = [None] * gap  # signature of frame i sits at i % gap
+    values = []
+    for index, frame in enumerate(frames):
+        signature = texture_signature(frame)
+        if index >= gap:
+            values.append(float(np.sqrt(np.mean((window[index % gap] - signature) ** 2))))
+        window[index % gap] = signature
+    return values

@@ -118,3 +118,102 @@ def test_bad_input_raises_dreamvid_error():
         metrics.flicker(frames[:1], frames[:1])
     with pytest.raises(DreamvidError, match="two frames"):
         metrics.loop_seam(frames[:1], camera.CameraMove())
+
+
+def fine_texture(seed, size=64):
+    """Pixel-level random RGB detail, float32 0..255."""
+    return np.random.default_rng(seed).uniform(0, 255, (size, size, 3)).astype(np.float32)
+
+
+def test_sharpness_falls_with_blur_and_is_zero_for_a_flat_frame():
+    image = texture(64, 64, 5, cell=2)
+    blurred = cv2.GaussianBlur(image, (0, 0), 1.5)
+    assert metrics.sharpness(blurred) < 0.2 * metrics.sharpness(image)
+    assert metrics.sharpness(np.full((16, 16, 3), 77, np.uint8)) == 0.0
+    as_bytes = np.rint(image).astype(np.uint8)
+    assert metrics.sharpness(as_bytes) == metrics.sharpness(as_bytes.astype(np.float32))
+
+
+def test_sharpness_dip_of_a_cross_fade_of_two_unrelated_frames_is_about_one_half():
+    """Half of each of two independent textures has half the Laplacian variance of either."""
+    clip = [fine_texture(seed) for seed in range(8)]
+    fade = [0.5 * fine_texture(20 + seed) + 0.5 * fine_texture(40 + seed) for seed in range(4)]
+    minimum, median = metrics.sharpness_dip(clip + fade, start=8)
+    assert 0.4 < minimum <= median < 0.6
+    ratios = metrics.sharpness_ratios(iter(clip + fade + clip[:2]), start=8, end=12)
+    assert len(ratios) == 4 and max(ratios) < 0.6
+    assert metrics.sharpness_dip([clip[0]] * 6, start=4) == (1.0, 1.0)
+
+
+def test_structural_dissimilarity_zero_for_identical_half_for_unrelated():
+    image = texture(64, 64, 6, cell=2)
+    assert metrics.structural_dissimilarity(image, image) == 0.0
+    assert metrics.structural_similarity(image, image) == 1.0
+    unrelated = metrics.structural_dissimilarity(fine_texture(1), fine_texture(2))
+    assert unrelated == pytest.approx(0.5, abs=0.02)
+    blurred = metrics.structural_dissimilarity(image, cv2.GaussianBlur(image, (0, 0), 1.0))
+    assert 0.0 < blurred < unrelated
+    assert metrics.structural_dissimilarity(image, 255.0 - image) > 0.9  # the negative: structure reversed
+    assert blurred == metrics.structural_dissimilarity(cv2.GaussianBlur(image, (0, 0), 1.0), image)
+
+
+def test_structural_change_pairs_frames_the_given_time_apart():
+    still = [texture(48, 48, 7)] * 7
+    assert metrics.structural_change(still, fps=2, seconds=1.5) == [0.0] * 4  # gap 3: pairs (0,3) .. (3,6)
+    changing = [fine_texture(seed, 48) for seed in range(5)]
+    values = metrics.structural_change(iter(changing), fps=1, seconds=2)
+    assert len(values) == 3
+    assert values == pytest.approx([0.5] * 3, abs=0.03)
+    assert metrics.structural_change(changing[:2], fps=1, seconds=2) == []
+
+
+def test_dominant_motif_share_high_for_a_field_of_one_motif_low_for_a_varied_frame():
+    motif = texture(20, 20, 8, cell=3)
+    field = np.tile(motif, (7, 7, 1))[:128, :128]
+    assert metrics.dominant_motif_share(field) > 0.85
+    assert metrics.dominant_motif_share(fine_texture(9, 128)) < 0.05
+    assert metrics.dominant_motif_share(np.full((128, 128, 3), 50, np.float32)) == 0.0
+
+
+def test_new_figures_reject_bad_input():
+    frames = [fine_texture(seed, 16) for seed in range(4)]
+    with pytest.raises(DreamvidError, match="inside and outside"):
+        metrics.sharpness_dip(frames, start=0)
+    with pytest.raises(DreamvidError, match="start < end"):
+        metrics.sharpness_dip(frames, start=2, end=2)
+    with pytest.raises(DreamvidError, match="no detail"):
+        metrics.sharpness_dip([np.zeros((8, 8, 3))] * 3 + frames[:1], start=3)
+    with pytest.raises(DreamvidError, match="differ in shape"):
+        metrics.structural_dissimilarity(frames[0], frames[1][:8])
+    with pytest.raises(DreamvidError, match="at least one frame"):
+        metrics.structural_change(frames, fps=10, seconds=0.01)
+    with pytest.raises(DreamvidError, match="at least 48 x 48"):
+        metrics.dominant_motif_share(frames[0])
+
+
+def test_texture_distance_ignores_position_and_contrast_but_not_scale():
+    image = texture(128, 128, 10, cell=4)
+    other_seed = texture(128, 128, 11, cell=4)
+    coarser = texture(128, 128, 12, cell=16)
+    assert metrics.texture_distance(image, image) == 0.0
+    assert metrics.texture_distance(image, 0.5 * image + 60.0) == pytest.approx(0.0, abs=1e-5)
+    same_kind = metrics.texture_distance(image, other_seed)
+    assert same_kind < 0.6
+    assert metrics.texture_distance(image, coarser) > 5 * same_kind
+    assert metrics.texture_distance(image, fine_texture(13, 128)) > 5 * same_kind
+    assert metrics.texture_signature(image).shape == (20,)
+
+
+def test_texture_change_low_where_structural_change_cannot_tell():
+    """A field of one motif, shifted: the pixels no longer line up, the texture is the same."""
+    motif = texture(16, 16, 14, cell=2)
+    field = np.tile(motif, (14, 14, 1))
+    frames = [field[shift : shift + 128, 2 * shift : 2 * shift + 128] for shift in range(0, 40, 5)]
+    assert max(metrics.texture_change(frames, fps=1, seconds=3)) < 0.3
+    assert min(metrics.structural_change(frames, fps=1, seconds=3)) > 0.2
+    varied = [texture(128, 128, seed, cell=2 + 3 * (seed % 4)) for seed in range(8)]
+    assert min(metrics.texture_change(varied, fps=1, seconds=3)) > 1.0
+    with pytest.raises(DreamvidError, match="at least one frame"):
+        metrics.texture_change(frames, fps=1, seconds=0.2)
+    with pytest.raises(DreamvidError, match="at least 64 pixels"):
+        metrics.texture_signature(np.zeros((32, 128, 3)))
