@@ -5,6 +5,10 @@
 Seam: with the known per-frame camera transform Z, d_i = mean |F_{i+1} - Z(F_i)| and
 d_wrap = mean |F_0 - Z(F_{N-1})|; the loop passes when d_wrap / median(d_i) <= 1.5.
 Drift: mean brightness (HSV V) and saturation (S) of frame 300 against frame 30.
+Loop sharpness: each transition frame's sharpness (variance of the Laplacian) over the median of the
+other frames, minimum and median (goal: minimum >= 0.85). Stays interesting: the share of the frame
+covered by its most repeated motif (`dominant_motif_share`) every few seconds; with --layer-cycle the
+objective is handed from layer to layer.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import numpy as np
 
 from dreamvid.camera import CameraMove
 from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.deepdream import DeepDream, build_dreamer
-from dreamvid.metrics import brightness_saturation, loop_seam
+from dreamvid.deepdream import DeepDream
+from dreamvid.metrics import brightness_saturation, dominant_motif_share, loop_seam, sharpness_dip
+from dreamvid.schedule import layer_cycle_schedule
 from dreamvid.settings import DreamSettings, ZoomSettings
 from dreamvid.zoom import render_zoom
 
@@ -32,13 +37,16 @@ def main() -> None:
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--loop", action="store_true")
     parser.add_argument("--sheet")
+    parser.add_argument("--layer-cycle", help="comma-separated layers handed over in turn")
+    parser.add_argument("--cycle-seconds", type=float, default=6.0)
     args = parser.parse_args()
     settings = DreamSettings(max_side=args.max_side)
     zoom = ZoomSettings(frames=args.frames, loop=args.loop)
-    dreamer = build_dreamer(settings)
+    schedule = layer_cycle_schedule(args.layer_cycle.split(","), args.cycle_seconds) if args.layer_cycle else None
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "frames"
-        summary = render_zoom(args.image, f"{out}/", settings, zoom, DeepDream.for_zoom(settings, zoom, dreamer=dreamer))
+        summary = render_zoom(args.image, f"{out}/", settings, zoom, DeepDream.for_zoom(settings, zoom, schedule),
+                              schedule=schedule)
         paths = sorted(out.glob("*.png"))
         frames = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB).astype(np.float32) for p in paths]
     times = summary.seconds_per_frame
@@ -56,6 +64,12 @@ def main() -> None:
         v30, s30 = brightness_saturation(frames[30])
         v300, s300 = brightness_saturation(frames[300])
         print(f"drift 30 -> 300: brightness {100 * (v300 / v30 - 1):+.1f}%, saturation {100 * (s300 / s30 - 1):+.1f}%")
+    if args.loop:
+        minimum, median = sharpness_dip(frames, len(frames) - zoom.overlap)
+        print(f"loop transition sharpness: minimum {minimum:.2f}, median {median:.2f} of the other frames' median")
+    every = max(1, round(5 * zoom.fps))
+    shares = [f"{index / zoom.fps:.0f}s {dominant_motif_share(frames[index]):.3f}" for index in range(0, len(frames), every)]
+    print("dominant motif share:", ", ".join(shares))
     if args.sheet:
         picks = np.linspace(0, len(frames) - 1, 8).round().astype(int)
         save_png(args.sheet, contact_sheet([frames[i] for i in picks], columns=4, labels=[f"frame {i}" for i in picks]))

@@ -295,7 +295,9 @@ def zoom(
     rotate: Annotated[float, typer.Option(help="Rotation, degrees per second (counter-clockwise).", rich_help_panel=CAMERA)] = _ZOOM.rotate,
     pan: Annotated[str, typer.Option(help="Camera pan X,Y per second, in fractions of the frame.", rich_help_panel=CAMERA)] = "0,0",
     center: Annotated[str, typer.Option(help="Point to zoom into, X,Y in fractions of the frame.", rich_help_panel=CAMERA)] = "0.5,0.5",
-    schedule: Annotated[Optional[Path], typer.Option(help="Keyframes (TOML or JSON) varying zoom, rotate, pan, step_size and layers over time.", rich_help_panel=CAMERA)] = None,
+    schedule: Annotated[Optional[Path], typer.Option(help="Keyframes (TOML or JSON) varying zoom, rotate, pan, step_size and layers over time; values may be formulas in t (seconds) or f (frame), with linear, smooth or step easing.", rich_help_panel=CAMERA)] = None,
+    layer_cycle: Annotated[Optional[str], typer.Option(help="Hand the dream from layer to layer over time, e.g. block3_conv3,block4_conv3,block5_conv1.", rich_help_panel=CAMERA)] = None,
+    cycle_seconds: Annotated[float, typer.Option(help="Seconds each layer of --layer-cycle leads.", rich_help_panel=CAMERA)] = 6.0,
     loop: Annotated[bool, typer.Option("--loop", help="Make the last frame flow into the first, for endless playback.", rich_help_panel=CAMERA)] = False,
     loop_frames: Annotated[Optional[int], typer.Option(help="Length of the loop's cross-fade (default: a quarter of the frames).", rich_help_panel=CAMERA)] = None,
     steps_next: Annotated[int, typer.Option(help="Ascent steps per frame after the first.", rich_help_panel=CAMERA)] = _ZOOM.steps_next,
@@ -314,9 +316,7 @@ def zoom(
         pan=parse_pair("pan", pan), center=parse_pair("center", center),
         steps_next=steps_next, loop=loop, loop_frames=loop_frames,
     )
-    from dreamvid.schedule import load_schedule
-
-    keyframes = load_schedule(schedule) if schedule is not None else None
+    keyframes = zoom_schedule(schedule, layer_cycle, cycle_seconds, dream, settings)
     output = check_outputs(source, output, report, overwrite)
     from dreamvid.deepdream import DeepDream
     from dreamvid.progress import FrameProgress
@@ -328,9 +328,41 @@ def zoom(
                               lambda: DeepDream.for_zoom(dream, settings, keyframes),
                               schedule=keyframes, resume=resume, overwrite=overwrite, on_progress=progress)
     if report is not None:
-        write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model)
+        write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model,
+                     figures=loop_figures(summary.sharpness, settings.overlap))
     if not quiet:
         typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
+
+
+def zoom_schedule(path: Path | None, layer_cycle: str | None, cycle_seconds: float, dream: DreamSettings,
+                  settings: ZoomSettings):
+    """The zoom's schedule (a file, or a layer cycle), checked at every frame before any work."""
+    from dreamvid.models import check_layers
+    from dreamvid.schedule import layer_cycle_schedule, load_schedule
+
+    if path is not None and layer_cycle is not None:
+        raise DreamvidError("give --schedule or --layer-cycle, not both (a schedule may cycle layers itself)")
+    if layer_cycle is not None:
+        keyframes = layer_cycle_schedule([name.strip() for name in layer_cycle.split(",") if name.strip()],
+                                         cycle_seconds)
+    elif path is not None:
+        keyframes = load_schedule(path)
+    else:
+        return None
+    keyframes.check(frames=settings.frames, fps=settings.fps)
+    scheduled = tuple(LayerTerm.parse(name) for name in keyframes.layer_names)
+    check_layers(dream.model, dream.layers + scheduled, dream.loss)
+    return keyframes
+
+
+def loop_figures(sharpness: list[float], overlap: int) -> dict:
+    """A loop's transition against the rest: each transition frame's sharpness over the others' median."""
+    if not overlap or len(sharpness) <= overlap:
+        return {}
+    from dreamvid.metrics import ratios_to_the_rest
+
+    ratios = ratios_to_the_rest(sharpness, len(sharpness) - overlap)
+    return {"loop_sharpness": {"minimum": round(min(ratios), 3), "median": round(sorted(ratios)[len(ratios) // 2], 3)}}
 
 
 @app.command()

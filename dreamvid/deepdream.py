@@ -66,6 +66,7 @@ class DeepDream:
     scale: float = 1.0
     finish_steps: int = 0
     schedule: Schedule | None = None
+    fps: float | None = None  # frames per second of a schedule's time, for formulas in f (the frame)
 
     @classmethod
     def create(cls, settings: DreamSettings, *, dreamer: Dreamer | None = None, **options) -> "DeepDream":
@@ -85,12 +86,12 @@ class DeepDream:
     def for_zoom(cls, settings: DreamSettings, zoom: ZoomSettings, schedule: Schedule | None = None,
                  dreamer: Dreamer | None = None) -> "DeepDream":
         """The effect of a zoom render: warm starts from the zoom settings, weights and step size scheduled."""
-        return cls.create(settings, dreamer=dreamer, warm=zoom.warm, schedule=schedule)
+        return cls.create(settings, dreamer=dreamer, warm=zoom.warm, schedule=schedule, fps=zoom.fps)
 
     def weights(self, time: float) -> np.ndarray:
         """The objective's term weights at `time`: the settings' own, or the schedule's there."""
         weights = self.dreamer.default_weights()
-        layers = self.schedule.value("layers", time, None) if self.schedule else None
+        layers = self.schedule.value("layers", time, None, frame=self._frame(time)) if self.schedule else None
         if layers is None:
             return weights
         by_term = {(t.layer, t.channel): w for t, w in ((LayerTerm.parse(k), w) for k, w in layers.items())}
@@ -101,7 +102,11 @@ class DeepDream:
         settings = self.warm.applied_to(self.settings)
         if self.schedule is None:
             return settings
-        return dataclasses.replace(settings, step_size=self.schedule.value("step_size", time, settings.step_size))
+        step_size = self.schedule.value("step_size", time, settings.step_size, frame=self._frame(time))
+        return dataclasses.replace(settings, step_size=step_size)
+
+    def _frame(self, time: float) -> int | None:
+        return round(time * self.fps) if self.fps else None
 
     def first(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
               on_octave: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:

@@ -191,11 +191,16 @@ def sharpness_ratios(frames, start, end=None):
 
     For a looped zoom of N output frames whose last `overlap` frames cross-fade, start = N - overlap.
     """
+    return ratios_to_the_rest([sharpness(frame) for frame in frames], start, end)
+
+
+def ratios_to_the_rest(values, start, end=None):
+    """values[i] / median of the values outside [start, end), for each i in [start, end)."""
     if start < 0 or (end is not None and end <= start):
         raise DreamvidError(f"sharpness ratios need 0 <= start < end, got start={start}, end={end}")
     inside, outside = [], []
-    for index, frame in enumerate(frames):
-        (inside if start <= index and (end is None or index < end) else outside).append(sharpness(frame))
+    for index, value in enumerate(values):
+        (inside if start <= index and (end is None or index < end) else outside).append(value)
     if not inside or not outside:
         raise DreamvidError(
             f"sharpness ratios need frames both inside and outside [{start}, {end}), got {len(inside)} and {len(outside)}"

@@ -18,6 +18,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, ProgressEvent, RenderEvent, RenderProgress
+from dreamvid.metrics import sharpness
 from dreamvid.overlap import FrameSaver
 from dreamvid.paths import OutputLock, check_output_folder, check_overwrite, same_file
 from dreamvid.report import RenderSummary
@@ -129,6 +130,7 @@ def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: R
         made_frames = all_frames(saver)
         for pixels in plan.finish(made_frames) if plan.finish else made_frames:
             writer.write(pixels)
+            summary.sharpness.append(sharpness(pixels))
         saver.wait()
         summary.frames = writer.frames_written
     return summary

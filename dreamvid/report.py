@@ -28,6 +28,7 @@ class RenderSummary:
     resumed_at: int = 0
     scene_cuts: int = 0
     warnings: list[str] = field(default_factory=list)
+    sharpness: list[float] = field(default_factory=list)  # of each written frame (variance of the Laplacian)
 
 
 def _as_dict(settings):
@@ -36,8 +37,10 @@ def _as_dict(settings):
     return {key: _as_dict(value) for key, value in settings.items()}
 
 
-def write_report(path: str | os.PathLike, summary: RenderSummary, settings, model: str) -> None:
-    """JSON: settings, model, versions, frames written, seconds per frame."""
+def write_report(path: str | os.PathLike, summary: RenderSummary, settings, model: str,
+                 figures: dict | None = None) -> None:
+    """JSON: settings, model, versions, frames written, seconds per frame, sharpness, and `figures`
+    (measured quality figures of the render, e.g. a loop's sharpness dip)."""
     import cv2
     import keras
     import numpy as np
@@ -60,6 +63,11 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings, mode
             "mean": statistics.fmean(times) if times else None,
             "all": [round(value, 4) for value in times],
         },
+        "sharpness": {
+            "median": statistics.median(summary.sharpness) if summary.sharpness else None,
+            "all": [round(value, 1) for value in summary.sharpness],
+        },
+        "figures": figures or {},
         "versions": {
             "dreamvid": __version__,
             "python": platform.python_version(),

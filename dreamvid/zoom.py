@@ -28,17 +28,23 @@ from dreamvid.schedule import Schedule
 from dreamvid.settings import DreamSettings, ZoomSettings
 
 
-def frame_time(zoom: ZoomSettings, index: int) -> float:
-    """Seconds into the output at which raw frame `index` shows (lead-in frames: in the fade)."""
+def frame_number(zoom: ZoomSettings, index: int) -> int:
+    """The output frame at which raw frame `index` shows (lead-in frames: in the fade)."""
     overlap = zoom.overlap
-    shown = index - overlap if index >= overlap else zoom.frames - overlap + index
-    return shown / zoom.fps
+    return index - overlap if index >= overlap else zoom.frames - overlap + index
+
+
+def frame_time(zoom: ZoomSettings, index: int) -> float:
+    """Seconds into the output at which raw frame `index` shows."""
+    return frame_number(zoom, index) / zoom.fps
 
 
 def camera_move(zoom: ZoomSettings, schedule: Schedule | None, seconds: float) -> CameraMove:
     """The camera's move for one frame at `seconds`: the settings', or the schedule's there."""
+    frame = round(seconds * zoom.fps)
+
     def value(key, default):
-        return schedule.value(key, seconds, default) if schedule else default
+        return schedule.value(key, seconds, default, frame=frame) if schedule else default
 
     return CameraMove.per_frame(
         zoom_per_second=value("zoom", zoom.zoom),
@@ -90,16 +96,43 @@ def zoom_frames(picture: np.ndarray, effect: Effect, zoom: ZoomSettings, schedul
             "state": current, "reference_mean": reference[0], "reference_spread": reference[1]})
 
 
-def crossfade(late: np.ndarray, early: np.ndarray, position: int, overlap: int) -> np.ndarray:
-    """Output frame `position` of the fade (0-based): mostly `late` first, all `early` at the end,
-    so the last output frame is the lead-in frame that the first output frame follows."""
-    share = (position + 1) / overlap
-    return to_uint8((1.0 - share) * late.astype(np.float32) + share * early.astype(np.float32))
+FEATHER = 0.05  # width of the wipe's soft edge, as a share of the distance from the center to the farthest corner
 
 
-def loop_crossfade(raw: Iterator[np.ndarray], zoom: ZoomSettings) -> Iterator[np.ndarray]:
+def wipe_mask(shape: tuple[int, int], share: float, center: tuple[float, float]) -> np.ndarray:
+    """(h, w) weights of the picture that grows from `center` (fractions of the frame): 0 outside a disc,
+    1 inside, with a soft edge of FEATHER; `share` 0 shows none of it, 1 all of it."""
+    height, width = shape
+    cx, cy = center[0] * (width - 1), center[1] * (height - 1)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    distance = np.hypot(xs - cx, ys - cy)
+    reach = float(distance.max()) or 1.0
+    radius = share * reach * (1.0 + FEATHER)
+    return np.clip((radius - distance) / (FEATHER * reach), 0.0, 1.0)
+
+
+def crossfade(late: np.ndarray, early: np.ndarray, position: int, overlap: int,
+              center: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """Output frame `position` of the loop's transition (0-based): `early` grows out of `center` over
+    `late` as a disc with a soft edge, the way a zoom falls into the picture at its center; the last
+    output frame is all `early`, the lead-in frame that the first output frame follows.
+
+    Each pixel shows one picture (two only in the narrow edge), so the transition stays as sharp as
+    the frames around it and never shows both pictures at once, as a pixel cross-fade does.
+    """
+    mask = wipe_mask(late.shape[:2], (position + 1) / overlap, center)[..., None]
+    return to_uint8((1.0 - mask) * late.astype(np.float32) + mask * early.astype(np.float32))
+
+
+def loop_crossfade(raw: Iterator[np.ndarray], zoom: ZoomSettings, effect: Effect | None = None, *,
+                   seed: int = 0, schedule_time: Callable[[int], float] | None = None) -> Iterator[np.ndarray]:
     """The output frames of a zoom from its raw frames: without a loop the same; with one, the
-    lead-in frames are held back and the last `overlap` frames fade into them."""
+    lead-in frames are held back and the last `overlap` frames turn into them.
+
+    With an `effect`, each transition frame is refined (its warm start, on the joined picture), so
+    detail regrows across the join and the transition stays as sharp as the frames around it. The
+    last frame is the lead-in frame itself, untouched, so the loop still repeats exactly.
+    """
     overlap = zoom.overlap
     lead_in: list[np.ndarray] = []
     for index, frame in enumerate(raw):
@@ -107,7 +140,14 @@ def loop_crossfade(raw: Iterator[np.ndarray], zoom: ZoomSettings) -> Iterator[np
             lead_in.append(frame)
             continue
         position = index - overlap - (zoom.frames - overlap)
-        yield crossfade(frame, lead_in[position], position, overlap) if position >= 0 else frame
+        if position < 0:
+            yield frame
+            continue
+        joined = crossfade(frame, lead_in[position], position, overlap, zoom.center)
+        if effect is not None and position < overlap - 1:
+            time = schedule_time(index) if schedule_time else 0.0
+            joined = to_uint8(effect.refine(joined.astype(np.float32), seed=seed + index, time=time))
+        yield joined
 
 
 def zoom_manifest(source, size, settings: DreamSettings, zoom: ZoomSettings, schedule: Schedule | None) -> dict:
@@ -117,7 +157,7 @@ def zoom_manifest(source, size, settings: DreamSettings, zoom: ZoomSettings, sch
         "input": input_fingerprint(source),
         "dream": dataclasses.asdict(settings),
         "zoom": dataclasses.asdict(zoom),
-        "schedule": dataclasses.asdict(schedule) if schedule else None,
+        "schedule": schedule.manifest() if schedule else None,
     }))
 
 
@@ -149,6 +189,8 @@ def render_zoom(
 
     plan = RenderPlan(output, zoom_manifest(source, (width, height), settings, zoom, schedule), zoom.fps,
                       (width, height), zoom.frames + zoom.overlap,
-                      finish=lambda raw: loop_crossfade(raw, zoom),
-                      metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom, "schedule": schedule}))
+                      finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
+                                                         schedule_time=lambda index: frame_time(zoom, index)),
+                      metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,
+                                                       "schedule": schedule.manifest() if schedule else None}))
     return render(plan, stream, resume=resume, on_progress=on_progress)

@@ -131,3 +131,40 @@ def test_cli_zoom_gif(picture, tmp_path):
     assert count_frames(out) == 8
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["frames_written"] == 8 and report["settings"]["zoom"]["loop"] is True
+    assert len(report["sharpness"]["all"]) == 8 and report["figures"]["loop_sharpness"]["minimum"] > 0
+
+
+def test_loop_transition_grows_the_lead_in_from_the_centre_and_ends_on_it():
+    from dreamvid.zoom import crossfade, wipe_mask
+
+    late, early = np.zeros((40, 60, 3), np.uint8), np.full((40, 60, 3), 200, np.uint8)
+    middle = crossfade(late, early, 3, 8)
+    assert middle[20, 30, 0] == 200 and middle[0, 0, 0] == 0  # the centre shows the lead-in, the corner not yet
+    assert np.array_equal(crossfade(late, early, 7, 8), early)
+    shares = [wipe_mask((40, 60), share, (0.5, 0.5)).mean() for share in (0.25, 0.5, 0.75)]
+    assert shares == sorted(shares)
+
+
+def test_loop_transition_is_sharper_than_a_pixel_cross_fade(picture, vgg16_dreamer):
+    from dreamvid.image_io import read_image, to_uint8
+    from dreamvid.metrics import sharpness
+    from dreamvid.zoom import loop_crossfade, zoom_frames
+
+    settings = dataclasses.replace(ZOOM, frames=16, loop=True)
+    effect = DeepDream.for_zoom(SMALL, settings, dreamer=vgg16_dreamer)
+    raw = [frame.pixels for frame in zoom_frames(read_image(picture, 96).rgb, effect, settings, None, seed=0)]
+    joined = list(loop_crossfade(iter(raw), settings, effect, seed=0))
+    overlap, frames = settings.overlap, settings.frames
+    for position in range(overlap - 1):  # the last transition frame is the lead-in frame itself
+        late, early = raw[overlap + frames - overlap + position], raw[position]
+        share = (position + 1) / overlap
+        faded = to_uint8((1 - share) * late.astype(np.float32) + share * early.astype(np.float32))
+        assert sharpness(joined[frames - overlap + position]) > 1.1 * sharpness(faded), position
+    assert np.array_equal(joined[-1], raw[overlap - 1])
+
+
+def test_cli_zoom_layer_cycle_is_checked_before_any_work(picture, tmp_path):
+    out = tmp_path / "out.mp4"
+    cli_error(["zoom", picture, "-o", out, "--layer-cycle", "block3_conv3,block9_conv1"], "unknown layer 'block9_conv1'")
+    cli_error(["zoom", picture, "-o", out, "--layer-cycle", "block3_conv3"], "at least two layers")
+    assert not out.exists()
