@@ -50,6 +50,7 @@ DREAM = "Dream"
 COHERENCE = "Coherence"
 CAMERA = "Camera"
 RENDER = "Render"
+SCALE = "Scale out (Ray)"
 
 Model = Annotated[str, typer.Option("--model", "-m", help="Model.", rich_help_panel=DREAM, **choices(MODELS))]
 Weights = Annotated[Optional[Path], typer.Option(help="Local weights file for the model (.h5).", rich_help_panel=DREAM)]
@@ -234,12 +235,20 @@ def video(
     overwrite: Overwrite = False,
     resume: Resume = False,
     quiet: Quiet = False,
+    workers: Annotated[Optional[int], typer.Option(help="Dream segments of the clip on this many Ray workers on this machine.", rich_help_panel=SCALE)] = None,
+    ray_address: Annotated[Optional[str], typer.Option("--ray", help="Join a running Ray cluster: HOST:PORT or auto.", rich_help_panel=SCALE)] = None,
+    segment_frames: Annotated[Optional[int], typer.Option(help="Frames per segment (default: from the clip length and workers).", rich_help_panel=SCALE)] = None,
 ) -> None:
     """Dream a video clip, frame by frame, without flicker."""
     coherence = CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
                                   flow_preset=flow_preset, dream_scale=dream_scale, coherent=not independent)
     settings = VideoSettings(dream=dream, coherence=coherence, start=start, end=end, frames=frames,
                              audio=not no_audio)
+    scale_out = None
+    if workers is not None or ray_address is not None or segment_frames is not None:
+        from dreamvid.ray_render import RaySettings
+
+        scale_out = RaySettings(workers=workers, address=ray_address, segment_frames=segment_frames)
     output = check_outputs(source, output, report, overwrite)
     from dreamvid.deepdream import DeepDream
     from dreamvid.progress import FrameProgress
@@ -247,8 +256,8 @@ def video(
     from dreamvid.video import render_video
 
     with FrameProgress(None, quiet) as progress:
-        summary = render_video(source, output, settings, lambda: DeepDream.for_video(settings),
-                               resume=resume, overwrite=overwrite, on_progress=progress)
+        summary = render_video(source, output, settings, functools.partial(DeepDream.for_video, settings),
+                               resume=resume, overwrite=overwrite, on_progress=progress, ray=scale_out)
     for warning in summary.warnings:
         typer.echo(f"dreamvid: warning: {warning}", err=True)
     if report is not None:

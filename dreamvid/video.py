@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import json
 import os
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from dreamvid.report import RenderSummary
 from dreamvid.settings import CoherenceSettings, VideoSettings
 from dreamvid.video_reader import VideoInfo, open_video
 from dreamvid.video_writer import audio_of
+
+if TYPE_CHECKING:
+    from dreamvid.ray_render import RaySettings
 
 
 def video_manifest(source: str | os.PathLike, info: VideoInfo, settings: VideoSettings) -> dict:
@@ -76,30 +79,41 @@ def render_video(
     overwrite: bool = True,
     on_progress: RenderProgress | None = None,
     overlap: bool = True,
+    ray: "RaySettings | None" = None,
 ) -> RenderSummary:
     """Treat a clip into `output`; returns what was done. Inputs are checked before the model loads.
 
     `effect` is the effect itself or a function that builds it (called once the input is checked).
+    With `ray`, segments of the clip are dreamed on Ray workers: `effect` must then be a function
+    (it is sent to each worker, which builds its own effect once).
     """
     check_render_paths(source, output, overwrite=overwrite)
     info, frames = open_video(
         source, start=settings.start, end=settings.end, frames=settings.frames,
         max_side=settings.dream.max_side,
     )
+    coherence = None
     with frames:
-        if not isinstance(effect, Effect):
-            effect = effect()
-        coherence = Coherence(effect, settings.coherence)
+        if ray is not None:
+            from dreamvid.ray_render import ray_frames
 
-        def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
-            coherence.state = CoherenceState.from_arrays(state) if state is not None else None
-            return video_frames(frames, coherence, seed=settings.dream.seed, first=first,
-                                progress=progress, overlap=overlap)
+            if isinstance(effect, Effect):
+                raise DreamvidError("a render on Ray workers needs a function that builds the effect, not the effect")
+            stream = ray_frames(frames, info.frame_count, effect, settings.coherence, settings.dream.seed, ray)
+        else:
+            if not isinstance(effect, Effect):
+                effect = effect()
+            coherence = Coherence(effect, settings.coherence)
+
+            def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
+                coherence.state = CoherenceState.from_arrays(state) if state is not None else None
+                return video_frames(frames, coherence, seed=settings.dream.seed, first=first,
+                                    progress=progress, overlap=overlap)
 
         plan = RenderPlan(output, video_manifest(source, info, settings), info.fps, (info.width, info.height),
                           info.frame_count, audio_of(info) if settings.audio else None,
                           metadata=video_metadata("video", settings))
         summary = render(plan, stream, resume=resume, on_progress=on_progress, overlap=overlap)
     summary.warnings = list(frames.warnings)
-    summary.scene_cuts = coherence.state.scene_cuts if coherence.state else 0
+    summary.scene_cuts = coherence.state.scene_cuts if coherence and coherence.state else 0
     return summary

@@ -1,0 +1,134 @@
+"""Rendering on a local Ray runtime (2 workers, the tiny model): count, order, fps, audio, faults, resume."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from conftest import textured_image, tiny_dreamer, tiny_model
+from dreamvid.deepdream import DeepDream
+from dreamvid.errors import DreamvidError
+from dreamvid.settings import DreamSettings, VideoSettings, WarmStart
+from dreamvid.video import render_video
+from dreamvid.video_reader import count_frames, probe_video
+
+ray = pytest.importorskip("ray")
+TESTS = Path(__file__).resolve().parent
+SETTINGS = VideoSettings(dream=DreamSettings(model="tiny", octaves=2, steps=2, tile_size=64))
+
+
+def make_tiny_effect():
+    """Built on each worker: the tiny model, its objective and the warm start."""
+    return DeepDream(SETTINGS.dream, tiny_dreamer(tiny_model()), warm=WarmStart(1))
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": f"{TESTS}:{TESTS.parent}"}})
+    yield ray
+    ray.shutdown()
+
+
+def distinct_frames(count=20, height=40, width=56):
+    """Unrelated textures, so each output frame can only match its own input."""
+    return [textured_image(height, width, seed=100 + index).astype(np.uint8) for index in range(count)]
+
+
+def write_folder(folder: Path, frames) -> Path:
+    folder.mkdir()
+    for index, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"f{index:03d}.png"), frame[..., ::-1])
+    return folder
+
+
+def read_folder(folder: Path):
+    return [cv2.imread(str(path))[..., ::-1] for path in sorted(folder.glob("*.png"))]
+
+
+def ray_settings(**changes):
+    from dreamvid.ray_render import RaySettings
+
+    return RaySettings(**{"workers": 2, "segment_frames": 6, "run_up": 2, "overlap": 2, **changes})
+
+
+def test_frames_come_back_complete_and_in_order(local_ray, tmp_path):
+    inputs = distinct_frames()
+    out = tmp_path / "out"
+    summary = render_video(write_folder(tmp_path / "in", inputs), f"{out}/", SETTINGS, make_tiny_effect,
+                           ray=ray_settings())
+    outputs = read_folder(out)
+    assert summary.frames == len(outputs) == 20
+    for index, output in enumerate(outputs):
+        distances = [np.abs(output.astype(float) - frame).mean() for frame in inputs]
+        assert int(np.argmin(distances)) == index
+
+
+def test_fps_and_audio_are_kept(local_ray, tmp_path):
+    clip = tmp_path / "tone.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=64x48:rate=30000/1001", "-f", "lavfi", "-i", "sine=frequency=440",
+                    "-t", "0.6", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(clip)], check=True)
+    out = tmp_path / "out.mp4"
+    render_video(clip, out, SETTINGS, make_tiny_effect, ray=ray_settings())
+    info = probe_video(out)
+    assert info.fps == Fraction(30000, 1001) and info.has_audio and count_frames(out) == count_frames(clip)
+
+
+def test_a_killed_worker_has_its_segment_run_again(local_ray, tmp_path):
+    from dreamvid.ray_render import ray_frames
+
+    killed = []
+
+    def kill_one(event):
+        if event.frame_finished and event.frames_done == 3 and not killed:
+            killed.append(True)
+            ray.kill(kill_one.stream.workers[1], no_restart=False)
+
+    original = ray_frames
+
+    def spying(*arguments, **options):
+        stream = original(*arguments, **options)
+        kill_one.stream = stream
+        return stream
+
+    import dreamvid.ray_render as ray_render
+
+    ray_render.ray_frames = spying
+    try:
+        out = tmp_path / "out"
+        summary = render_video(write_folder(tmp_path / "in", distinct_frames()), f"{out}/", SETTINGS,
+                               make_tiny_effect, ray=ray_settings(), on_progress=kill_one)
+    finally:
+        ray_render.ray_frames = original
+    assert killed and summary.frames == 20 and len(read_folder(out)) == 20
+
+
+def test_resume_after_a_stop_completes_the_clip(local_ray, tmp_path):
+    source = write_folder(tmp_path / "in", distinct_frames())
+    out = tmp_path / "out"
+
+    def stop(event):
+        if event.frame_finished and event.frames_done == 9:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render_video(source, f"{out}/", SETTINGS, make_tiny_effect, ray=ray_settings(), on_progress=stop)
+    summary = render_video(source, f"{out}/", SETTINGS, make_tiny_effect, ray=ray_settings(), resume=True)
+    assert summary.resumed_at == 9 and summary.frames == 20 and len(read_folder(out)) == 20
+
+
+def test_an_unreachable_cluster_fails_fast(tmp_path):
+    source = write_folder(tmp_path / "in", distinct_frames(4))
+    started = time.perf_counter()
+    with pytest.raises(DreamvidError, match="cannot reach the Ray cluster at 127.0.0.1:9"):
+        render_video(source, f"{tmp_path / 'out'}/", SETTINGS, make_tiny_effect,
+                     ray=ray_settings(address="127.0.0.1:9", workers=None))
+    assert time.perf_counter() - started < 10
