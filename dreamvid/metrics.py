@@ -26,6 +26,8 @@ class FlickerMeter:
         self._output_total = 0.0
         self._input_total = 0.0
         self._steps = 0
+        self._frames = 0
+        self.pairs = []  # (index t of the later frame, output figure, input figure) of each measured step
 
     def add(self, input_frame, output_frame):
         """Add the next frame pair."""
@@ -35,6 +37,7 @@ class FlickerMeter:
             raise DreamvidError(
                 f"input and output frames differ in shape: {input_frame.shape} and {output_frame.shape}"
             )
+        self._frames += 1
         if self._previous_input is not None:
             self._measure_step(input_frame, output_frame)
         self._previous_input = input_frame
@@ -70,13 +73,12 @@ class FlickerMeter:
         consistent = flow.consistency_mask(backward, forward, softening=0) > 0.5
         if not consistent.any():
             return
-        self._output_total += _masked_difference(
-            flow.warp(self._previous_output, backward), output_frame, consistent
-        )
-        self._input_total += _masked_difference(
-            flow.warp(self._previous_input, backward), input_frame, consistent
-        )
+        output_difference = _masked_difference(flow.warp(self._previous_output, backward), output_frame, consistent)
+        input_difference = _masked_difference(flow.warp(self._previous_input, backward), input_frame, consistent)
+        self._output_total += output_difference
+        self._input_total += input_difference
         self._steps += 1
+        self.pairs.append((self._frames - 1, output_difference, input_difference))
 
     def _require_steps(self):
         """Raise DreamvidError until at least one step is measured."""
