@@ -19,11 +19,12 @@ import typer
 from dreamvid import __version__
 from dreamvid.errors import DreamvidError
 from dreamvid.models import MODELS
-from dreamvid.settings import FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, LayerTerm, VideoSettings, ZoomSettings
+from dreamvid.settings import (
+    FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, VideoSettings, ZoomSettings,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     help="Dream images, video clips and infinite zooms with DeepDream.",
 )
@@ -55,9 +56,12 @@ SCALE = "Scale out (Ray)"
 Model = Annotated[str, typer.Option("--model", "-m", help="Model.", rich_help_panel=DREAM, **choices(MODELS))]
 Weights = Annotated[Optional[Path], typer.Option(help="Local weights file for the model (.h5).", rich_help_panel=DREAM)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.", rich_help_panel=RENDER)]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="A progress line for every frame (and step).", rich_help_panel=RENDER)]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted render of the same output.", rich_help_panel=RENDER)]
 Report = Annotated[Optional[Path], typer.Option(help="Write a JSON report of the render here.", rich_help_panel=FILES)]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output (and report).", rich_help_panel=FILES)]
+Crf = Annotated[Optional[int], typer.Option(help="Video quality: CRF, lower is better (default 18 for H.264, 32 for VP9).", rich_help_panel=FILES)]
+Preset = Annotated[Optional[str], typer.Option(help="x264 speed preset (ultrafast ... veryslow; default medium).", rich_help_panel=FILES)]
 VideoOutput = Annotated[str, typer.Option("--output", "-o", help="Output: .mp4, .webm, .gif, .mov, .mkv, or a folder/ of PNG frames.", show_default=False, rich_help_panel=FILES)]
 
 
@@ -193,20 +197,33 @@ def image(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output image (.png, .jpg, .webp).", show_default=False, rich_help_panel=FILES)],
     dream: DreamSettings,
     save_octaves: Annotated[bool, typer.Option("--save-octaves", help="Also write each octave's result (NAME.octaveN.EXT).", rich_help_panel=FILES)] = False,
+    report: Report = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Dream one image."""
+    import time
+
     from dreamvid.deepdream import DeepDream
+    from dreamvid.paths import check_side_output
     from dreamvid.progress import StepProgress
     from dreamvid.provenance import settings_tags
+    from dreamvid.report import RenderSummary, write_report
     from dreamvid.still import dream_file
 
-    with StepProgress(dream.octaves * dream.steps, quiet) as progress:
+    if report is not None:
+        check_side_output(report, protected=[source, output], overwrite=overwrite)
+    started = time.perf_counter()
+    with StepProgress(dream.octaves * dream.steps, quiet, verbose) as progress:
         picture = dream_file(source, output, lambda: DeepDream.create(dream), seed=dream.seed,
                              max_side=dream.max_side, progress=progress,
                              save_octaves=dream.octaves if save_octaves else 0,
                              tags=settings_tags("image", dream), overwrite=overwrite)
+    if report is not None:
+        width, height = picture.size
+        summary = RenderSummary(str(output), 1, "", width, height, [time.perf_counter() - started])
+        write_report(report, summary, dream, dream.model)
     if not quiet:
         if picture.shrunk:
             (width, height), (new_width, new_height) = picture.original_size, picture.size
@@ -226,6 +243,8 @@ def video(
     frames: Annotated[Optional[int], typer.Option(help="Dream at most this many frames from the start.", rich_help_panel=FILES)] = None,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the input's audio.", rich_help_panel=FILES)] = False,
     report: Report = None,
+    crf: Crf = None,
+    preset: Preset = None,
     blend: Annotated[float, typer.Option(help="Share of the previous frame's warped dream carried into the next (0..1).", rich_help_panel=COHERENCE)] = _COHERENCE.blend,
     steps_next: Annotated[int, typer.Option(help="Ascent steps per octave for frames after the first.", rich_help_panel=COHERENCE)] = _COHERENCE.steps_next,
     octaves_next: Annotated[int, typer.Option(help="Finest octaves dreamed for frames after the first.", rich_help_panel=COHERENCE)] = _COHERENCE.octaves_next,
@@ -235,6 +254,7 @@ def video(
     overwrite: Overwrite = False,
     resume: Resume = False,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     workers: Annotated[Optional[int], typer.Option(help="Dream segments of the clip on this many Ray workers on this machine.", rich_help_panel=SCALE)] = None,
     ray_address: Annotated[Optional[str], typer.Option("--ray", help="Join a running Ray cluster: HOST:PORT or auto.", rich_help_panel=SCALE)] = None,
     segment_frames: Annotated[Optional[int], typer.Option(help="Frames per segment (default: from the clip length and workers).", rich_help_panel=SCALE)] = None,
@@ -255,9 +275,10 @@ def video(
     from dreamvid.report import write_report
     from dreamvid.video import render_video
 
-    with FrameProgress(None, quiet) as progress:
+    with FrameProgress(None, quiet, verbose=verbose) as progress:
         summary = render_video(source, output, settings, functools.partial(DeepDream.for_video, settings),
-                               resume=resume, overwrite=overwrite, on_progress=progress, ray=scale_out)
+                               resume=resume, overwrite=overwrite, encode=EncodeSettings(crf, preset),
+                               on_progress=progress, ray=scale_out)
     for warning in summary.warnings:
         typer.echo(f"dreamvid: warning: {warning}", err=True)
     if report is not None:
@@ -300,6 +321,8 @@ def zoom(
     seconds: Annotated[Optional[float], typer.Option(help="Length in seconds (instead of --frames).", rich_help_panel=FILES)] = None,
     fps: Annotated[float, typer.Option(help="Frames per second.", rich_help_panel=FILES)] = _ZOOM.fps,
     report: Report = None,
+    crf: Crf = None,
+    preset: Preset = None,
     zoom_rate: Annotated[str, typer.Option("--zoom", help="Zoom per second (1.25 or 1.25/s) or per frame (1.02/frame); below 1 zooms out.", rich_help_panel=CAMERA)] = str(_ZOOM.zoom),
     rotate: Annotated[float, typer.Option(help="Rotation, degrees per second (counter-clockwise).", rich_help_panel=CAMERA)] = _ZOOM.rotate,
     pan: Annotated[str, typer.Option(help="Camera pan X,Y per second, in fractions of the frame.", rich_help_panel=CAMERA)] = "0,0",
@@ -313,6 +336,7 @@ def zoom(
     overwrite: Overwrite = False,
     resume: Resume = False,
     quiet: Quiet = False,
+    verbose: Verbose = False,
 ) -> None:
     """Dream an infinite zoom: each frame falls into the dream of the one before."""
     if frames is not None and seconds is not None:
@@ -332,15 +356,18 @@ def zoom(
     from dreamvid.report import write_report
     from dreamvid.zoom import render_zoom
 
-    with FrameProgress(None, quiet) as progress:
+    label = "frames dreamed" if settings.loop else "frames"  # a loop also dreams its lead-in frames
+    with FrameProgress(None, quiet, label=label, verbose=verbose) as progress:
         summary = render_zoom(source, output, dream, settings,
                               lambda: DeepDream.for_zoom(dream, settings, keyframes),
-                              schedule=keyframes, resume=resume, overwrite=overwrite, on_progress=progress)
+                              schedule=keyframes, resume=resume, overwrite=overwrite,
+                              encode=EncodeSettings(crf, preset), on_progress=progress)
     if report is not None:
         write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model,
                      figures=loop_figures(summary.sharpness, settings.overlap))
     if not quiet:
-        typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
+        lead_in = f"; {settings.overlap} more dreamed to lead into the loop" if settings.loop else ""
+        typer.echo(f"wrote {output} ({summary.frames} frames{lead_in})", err=True)
 
 
 def zoom_schedule(path: Path | None, layer_cycle: str | None, cycle_seconds: float, dream: DreamSettings,

@@ -22,6 +22,7 @@ from dreamvid.metrics import sharpness
 from dreamvid.overlap import FrameSaver
 from dreamvid.paths import OutputLock, check_output_folder, check_overwrite, same_file
 from dreamvid.report import RenderSummary
+from dreamvid.settings import EncodeSettings
 from dreamvid.video_writer import FOLDER, AudioSource, VideoWriter, check_frame_folder, output_kind, \
     remove_stale_partials
 from dreamvid.workdir import WorkDir
@@ -55,6 +56,7 @@ class RenderPlan:
     audio: AudioSource | None = None
     finish: Finish | None = None
     metadata: dict[str, str] | None = None  # container tags, e.g. the settings that made the render
+    encode: EncodeSettings | None = None
 
 
 def check_render_paths(source: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = True) -> None:
@@ -125,7 +127,8 @@ def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: R
         finally:
             frames.close()
 
-    with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio, metadata=plan.metadata) as writer, \
+    with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio, metadata=plan.metadata,
+                     encode=plan.encode) as writer, \
             FrameSaver(work) as saver:
         made_frames = all_frames(saver)
         for pixels in plan.finish(made_frames) if plan.finish else made_frames:

@@ -204,6 +204,24 @@ class CoherenceSettings:
         return WarmStart(self.steps_next, self.octaves_next, self.step_size_next, self.jitter_next)
 
 
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """How a video output is encoded (not what is dreamed): quality (CRF, lower is better; None: the
+    format's default, 18 for H.264 and 32 for VP9) and the x264 preset (None: medium)."""
+
+    crf: int | None = None
+    preset: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.crf is not None and not 0 <= self.crf <= 63:
+            raise DreamvidError(f"crf must be between 0 and 63 (51 for H.264), got {self.crf}")
+        if self.preset is not None and self.preset not in X264_PRESETS:
+            raise DreamvidError(f"unknown preset {self.preset!r}: choose one of {', '.join(X264_PRESETS)}")
+
+
 @dataclass(frozen=True)
 class VideoSettings:
     """Everything a video render depends on, besides its input and output paths."""

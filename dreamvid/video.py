@@ -25,7 +25,7 @@ from dreamvid.paths import input_fingerprint
 from dreamvid.provenance import video_metadata
 from dreamvid.renderer import RenderedFrame, RenderPlan, check_render_paths, render
 from dreamvid.report import RenderSummary
-from dreamvid.settings import CoherenceSettings, VideoSettings
+from dreamvid.settings import CoherenceSettings, EncodeSettings, VideoSettings
 from dreamvid.video_reader import VideoInfo, open_video
 from dreamvid.video_writer import audio_of
 
@@ -77,6 +77,7 @@ def render_video(
     *,
     resume: bool = False,
     overwrite: bool = True,
+    encode: EncodeSettings | None = None,
     on_progress: RenderProgress | None = None,
     overlap: bool = True,
     ray: "RaySettings | None" = None,
@@ -112,7 +113,7 @@ def render_video(
 
         plan = RenderPlan(output, video_manifest(source, info, settings), info.fps, (info.width, info.height),
                           info.frame_count, audio_of(info) if settings.audio else None,
-                          metadata=video_metadata("video", settings))
+                          metadata=video_metadata("video", settings), encode=encode)
         summary = render(plan, stream, resume=resume, on_progress=on_progress, overlap=overlap)
     summary.warnings = list(frames.warnings)
     summary.scene_cuts = coherence.state.scene_cuts if coherence and coherence.state else 0

@@ -45,6 +45,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from dreamvid.errors import DreamvidError
+from dreamvid.settings import EncodeSettings
 from dreamvid.image_io import png_with_text, read_png_text
 from dreamvid.video_reader import VideoInfo, exact_fps
 
@@ -200,7 +201,9 @@ class VideoWriter:
     """
 
     def __init__(self, path: str | os.PathLike, *, fps: Fraction | int | float, size: tuple[int, int],
-                 audio: AudioSource | None = None, metadata: dict[str, str] | None = None):
+                 audio: AudioSource | None = None, metadata: dict[str, str] | None = None,
+                 encode: EncodeSettings | None = None):
+        self.encode = encode or EncodeSettings()
         self.metadata = dict(metadata or {})  # container tags (e.g. comment), where the format keeps them
         self.path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
         self.kind = output_kind(path)
@@ -266,11 +269,21 @@ class VideoWriter:
         size = f"{self.width + self._pad_right}x{self.height + self._pad_bottom}"
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", str(self.fps), "-i", "-",
-                   *codec, *output_format.video_arguments, *ENCODER_THREADS, *self._metadata_arguments(),
+                   *codec, *self._video_arguments(output_format), *ENCODER_THREADS, *self._metadata_arguments(),
                    self._video_file]
         self._error_log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=self._error_log)
+
+    def _video_arguments(self, output_format: OutputFormat) -> list[str]:
+        """The format's encoder arguments with the chosen CRF and preset, where the format has them."""
+        arguments = list(output_format.video_arguments)
+        for flag, value in (("-crf", self.encode.crf), ("-preset", self.encode.preset)):
+            if value is not None and flag in arguments:
+                arguments[arguments.index(flag) + 1] = str(value)
+        if self.encode.crf is not None and self.encode.crf > 51 and "libx264" in arguments:
+            raise DreamvidError(f"crf must be at most 51 for H.264, got {self.encode.crf}")
+        return arguments
 
     def _metadata_arguments(self) -> list[str]:
         if self.kind == ".gif":

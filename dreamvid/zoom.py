@@ -25,7 +25,7 @@ from dreamvid.provenance import video_metadata
 from dreamvid.renderer import RenderedFrame, RenderPlan, check_render_paths, render
 from dreamvid.report import RenderSummary
 from dreamvid.schedule import Schedule
-from dreamvid.settings import DreamSettings, ZoomSettings
+from dreamvid.settings import DreamSettings, EncodeSettings, ZoomSettings
 
 
 def frame_number(zoom: ZoomSettings, index: int) -> int:
@@ -171,6 +171,7 @@ def render_zoom(
     schedule: Schedule | None = None,
     resume: bool = False,
     overwrite: bool = True,
+    encode: EncodeSettings | None = None,
     on_progress: RenderProgress | None = None,
 ) -> RenderSummary:
     """Render a zoom animation of `zoom.frames` output frames into `output`.
@@ -192,5 +193,6 @@ def render_zoom(
                       finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
                                                          schedule_time=lambda index: frame_time(zoom, index)),
                       metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,
-                                                       "schedule": schedule.manifest() if schedule else None}))
+                                                       "schedule": schedule.manifest() if schedule else None}),
+                      encode=encode)
     return render(plan, stream, resume=resume, on_progress=on_progress)
