@@ -10,7 +10,9 @@ import contextlib
 import dataclasses
 import functools
 import inspect
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
@@ -124,18 +126,33 @@ def os_error_message(error: OSError) -> str:
     return f"{error.strerror or error}{where}"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a scheduler stopping the job): unwound like Ctrl-C, so finished frames are kept."""
+
+
+def _terminate(signal_number, frame) -> None:
+    raise Terminated()
+
+
 @contextlib.contextmanager
 def error_boundary(resumable: bool = False):
-    """Bad input, a failed write or Ctrl-C: one line on stderr and a non-zero exit, never a traceback."""
+    """Bad input, a failed write, Ctrl-C or SIGTERM: one line on stderr and a non-zero exit, never a
+    traceback; what a render finished stays in its work folder for --resume."""
     hint = "; run again with --resume to continue" if resumable else ""
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
         yield
     except DreamvidError as error:
         raise fail(str(error)) from None
+    except Terminated:
+        raise fail("terminated" + (hint or "; no output written"), 143) from None
     except KeyboardInterrupt:
         raise fail("interrupted" + (hint or "; no output written"), 130) from None
     except OSError as error:
         raise fail(os_error_message(error) + hint) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def dream_command(*, max_side: int, resumable: bool) -> Callable:
