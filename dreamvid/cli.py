@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import functools
 import inspect
+import math
 import signal
 import sys
 import threading
@@ -358,8 +359,10 @@ def zoom(
     """Dream an infinite zoom: each frame falls into the dream of the one before."""
     if frames is not None and seconds is not None:
         raise DreamvidError("give --frames or --seconds, not both")
-    if not fps > 0:
-        raise DreamvidError(f"fps must be positive, got {fps:g}")
+    if not (math.isfinite(fps) and fps > 0):
+        raise DreamvidError(f"fps must be a positive number, got {fps:g}")
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise DreamvidError(f"seconds must be a positive number, got {seconds:g}")
     count = frames if frames is not None else round((seconds if seconds is not None else 4.0) * fps)
     settings = ZoomSettings(
         frames=count, fps=fps, zoom=parse_zoom(zoom_rate, fps), rotate=rotate,

@@ -113,6 +113,8 @@ def test_cli_zoom_bad_inputs(picture, tmp_path):
     cli_error(["zoom", picture, "-o", out, "--schedule", bad], "bad.toml line 3: zoom must be positive")
     cli_error(["zoom", picture, "-o", out, "--schedule", tmp_path / "none.toml"], "cannot read schedule")
     cli_error(["zoom", picture, "-o", out, "--pan", "1"], "pan takes two numbers")
+    cli_error(["zoom", picture, "-o", out, "--fps", "inf"], "fps must be a positive number")
+    cli_error(["zoom", picture, "-o", out, "--seconds", "nan"], "seconds must be a positive number")
     cli_error(["zoom", picture, "-o", tmp_path / "out.doc"], "cannot write .doc")
     cli_error(["zoom", picture, "-o", out, "--octaves", "0"], "octaves must be positive")
     assert not out.exists()
