@@ -50,12 +50,12 @@ def plan_segments(first: int, total: int, segment_frames: int, run_up: int, over
     return segments
 
 
-def default_segment_frames(frames: int, workers: int, run_up: int) -> int:
-    """About four segments per worker (so a lost worker costs little and all stay busy), never so short
-    that the run-up costs more than a quarter of the work."""
+def default_segment_frames(frames: int, workers: int, run_up: int, overlap: int) -> int:
+    """About four segments per worker (so a lost worker costs little and all stay busy), never shorter
+    than twice the frames a segment dreams for its neighbours (run-up and overlap)."""
     if frames <= 0:
         return 1
-    return max(4 * run_up, math.ceil(frames / (4 * max(workers, 1))), 1)
+    return max(2 * (run_up + overlap), math.ceil(frames / (4 * max(workers, 1))), 2)
 
 
 def fade_weight(index: int, overlap_start: int, overlap: int) -> float:

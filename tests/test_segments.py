@@ -32,5 +32,5 @@ def test_fade_goes_smoothly_from_the_earlier_segment_to_the_later():
 
 
 def test_default_segments_keep_every_worker_busy_and_the_run_up_small():
-    assert default_segment_frames(4500, 8, 4) == 141
-    assert default_segment_frames(20, 2, 4) == 16
+    assert default_segment_frames(4500, 8, 4, 20) == 141
+    assert default_segment_frames(100, 2, 4, 20) == 48
