@@ -7,7 +7,6 @@ The dream options are defined once (`dream_command` adds them to a command and h
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import inspect
 import math

@@ -48,10 +48,10 @@ def _check_finite(settings) -> None:
 
     Comparisons such as `value > 0` let nan through and accept inf, so this runs before them.
     """
-    for field in dataclasses.fields(settings):
-        for value in _numbers(getattr(settings, field.name)):
+    for member in dataclasses.fields(settings):
+        for value in _numbers(getattr(settings, member.name)):
             if not math.isfinite(value):
-                raise DreamvidError(f"{field.name.replace('_', ' ')} must be a finite number, got {value}")
+                raise DreamvidError(f"{member.name.replace('_', ' ')} must be a finite number, got {value}")
 
 
 def _numbers(value):
