@@ -18,6 +18,7 @@ import numpy as np
 
 from dreamvid.ascent import Dreamer
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
+from dreamvid.local_redream import RedreamSettings, redream_deficit
 from dreamvid.octaves import Progress, dream, dream_at_scale
 from dreamvid.settings import CoherenceSettings, DreamSettings
 
@@ -56,8 +57,9 @@ class TemporalDreamer:
     """Dreams a stream of frames one at a time, each from the previous one's state."""
 
     def __init__(self, settings: DreamSettings, coherence: CoherenceSettings, dreamer: Dreamer,
-                 state: CoherenceState | None = None):
+                 state: CoherenceState | None = None, redream: RedreamSettings | None = None):
         self.settings = settings
+        self.redream = redream
         self.coherence = coherence
         self.dreamer = dreamer
         self.state = state
@@ -95,6 +97,9 @@ class TemporalDreamer:
             carried += self.coherence.occlusion_fill * (1.0 - reliable) * state.previous_detail
         carried *= self.coherence.blend
         start = np.clip(current + carried, 0.0, 255.0)
+        if self.redream is not None:
+            start = redream_deficit(start, current, carried, motion.reliable, state.reference_strength,
+                                    self._dream_crop, self.redream)
         if self.coherence.steps_next > 0:
             result = dream_at_scale(start, self._next_settings, self.dreamer, self.coherence.dream_scale,
                                     progress=progress)
@@ -102,6 +107,10 @@ class TemporalDreamer:
             result = start
         self._remember(current, result, state.reference_strength, state.scene_cuts)
         return result
+
+    def _dream_crop(self, crop: np.ndarray) -> np.ndarray:
+        """A crop dreamed with the full settings, as the first frame is (for local re-dreaming)."""
+        return dream_at_scale(crop, self.settings, self.dreamer, self.coherence.dream_scale)
 
     def _fresh(self, current: np.ndarray, progress: Progress | None, cuts: int) -> np.ndarray:
         scale = self.coherence.dream_scale

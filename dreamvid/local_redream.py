@@ -1,0 +1,194 @@
+"""Local re-dreaming: give the regions a carried-over dream left short a full multi-octave dream of their own.
+
+A coherent video dream carries the previous frame's detail along the optical flow and refines it with
+one light step. Where the flow cannot be trusted (content entering, uncovered background, non-rigid
+motion) or the carried detail is weak, that light step cannot grow large motifs, so moving subjects
+and their wakes stay plain. This module finds those regions (a deficit map), crops their bounding
+boxes with some context, dreams each crop through the full octave pyramid with any effect's own
+`dream_full` callable, and blends the crop's change back under a feathered mask that follows the
+deficit. Where there is no deficit nothing is dreamed, so a still clip costs what it cost before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from dreamvid.errors import DreamvidError
+
+
+@dataclass(frozen=True)
+class RedreamSettings:
+    """Which regions count as short of dream, and how they are cropped and blended back.
+
+    A pixel is short when its carried local strength (|detail| over channels, box-blurred over
+    `window` px) is under `threshold` times the reference strength, or when its flow reliability is
+    under `reliability` (low-confidence flow is re-dreamed, not kept plain). Short regions smaller than
+    `min_area` pixels are left to the light step. Crops get `margin` px of context, at least
+    `min_side` px a side (so the octave pyramid has octaves to climb), and crops closer than
+    `merge_gap` px merge. At most `max_share` of the frame's area is dreamed per frame, the regions
+    with the largest deficit first. The blend mask is the deficit, feathered by a Gaussian of
+    `feather` px.
+    """
+
+    threshold: float = 0.35
+    reliability: float = 0.5
+    window: int = 9
+    min_area: int = 48
+    margin: int = 16
+    min_side: int = 64
+    merge_gap: int = 16
+    feather: float = 3.0
+    max_share: float = 0.4
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.threshold <= 1:
+            raise DreamvidError(f"re-dream threshold must be between 0 and 1, got {self.threshold}")
+        if not 0 <= self.reliability <= 1:
+            raise DreamvidError(f"re-dream reliability must be between 0 and 1, got {self.reliability}")
+        if self.window < 1 or self.min_area < 1 or self.min_side < 1:
+            raise DreamvidError("re-dream window, minimum area and minimum side must be positive")
+        if self.margin < 0 or self.merge_gap < 0 or self.feather < 0:
+            raise DreamvidError("re-dream margin, merge gap and feather must be 0 or more")
+        if not 0 < self.max_share <= 1:
+            raise DreamvidError(f"re-dream area share must be above 0 and at most 1, got {self.max_share}")
+
+
+Box = tuple[int, int, int, int]  # top, left, bottom, right (exclusive)
+
+
+def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float,
+                settings: RedreamSettings) -> np.ndarray:
+    """(H, W) float32 in 0..1: how far each pixel falls short of a fresh dream.
+
+    The larger of two shortfalls: carried local strength below threshold x reference (0 at the
+    threshold, 1 with no detail at all), and flow reliability below `reliability` (1 where the
+    forward-backward check fails outright).
+    """
+    if not reference_strength > 0:
+        raise DreamvidError(f"the reference strength must be positive, got {reference_strength}")
+    detail = np.asarray(carried_detail, dtype=np.float32)
+    reliable = np.asarray(reliable, dtype=np.float32)
+    if detail.ndim != 3 or reliable.shape != detail.shape[:2]:
+        raise DreamvidError(f"detail {detail.shape} and reliability {reliable.shape} do not match")
+    strength = cv2.blur(np.abs(detail).mean(axis=2), (settings.window, settings.window))
+    expected = settings.threshold * reference_strength
+    shortfall = np.clip(1.0 - strength / expected, 0.0, 1.0) if expected > 0 else np.zeros_like(strength)
+    if settings.reliability > 0:
+        doubt = np.clip(1.0 - reliable / settings.reliability, 0.0, 1.0)
+    else:
+        doubt = np.zeros_like(strength)
+    return np.maximum(shortfall, doubt).astype(np.float32)
+
+
+def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
+    """Crops to re-dream: boxes of the short regions with margin, merged, largest deficit first,
+    within the area budget. Empty when nothing is short."""
+    height, width = deficit.shape
+    short = (deficit > 0.5).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+    boxes = []
+    for label in range(1, count):
+        left, top, box_width, box_height, area = (int(value) for value in stats[label])
+        if area < settings.min_area:
+            continue
+        boxes.append(_grown((top - settings.margin, left - settings.margin,
+                             top + box_height + settings.margin, left + box_width + settings.margin),
+                            settings.min_side, height, width))
+    boxes = _merged(boxes, settings.merge_gap, settings.min_side, height, width)
+    boxes.sort(key=lambda box: -float(deficit[box[0]:box[2], box[1]:box[3]].sum()))
+    budget = settings.max_share * height * width
+    chosen = []
+    for box in boxes:
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        if area <= budget:
+            chosen.append(box)
+            budget -= area
+    return chosen
+
+
+def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.ndarray, reliable: np.ndarray,
+                    reference_strength: float, dream_full: Callable[[np.ndarray], np.ndarray],
+                    settings: RedreamSettings) -> np.ndarray:
+    """The start image with its short regions re-dreamed through the full octave pyramid.
+
+    start: current input plus carried detail (what the light step would refine), float 0..255.
+    current: the input frame. carried_detail: the detail carried onto it, start - current before
+    clipping. reliable: the flow's forward-backward reliability, (H, W) in 0..1. reference_strength:
+    the mean |detail| a fresh dream gives (the first frame's). dream_full: dreams an RGB float crop
+    with the effect's full settings and returns the dreamed crop, same shape.
+
+    Each crop is dreamed from the input plus the carried detail faded out where the deficit is
+    (so misplaced detail is not grown), and its change is blended back with the feathered deficit.
+    Returns a new float32 image; start itself when nothing is short.
+    """
+    start = np.asarray(start, dtype=np.float32)
+    current = np.asarray(current, dtype=np.float32)
+    if start.shape != current.shape:
+        raise DreamvidError(f"start {start.shape} and input {current.shape} differ in shape")
+    deficit = deficit_map(carried_detail, reliable, reference_strength, settings)
+    boxes = deficit_boxes(deficit, settings)
+    if not boxes:
+        return start
+    weight = deficit * (deficit > 0.5)
+    if settings.feather > 0:
+        weight = cv2.GaussianBlur(weight, (0, 0), settings.feather)
+        weight = np.maximum(weight, deficit * (deficit > 0.5))
+    weight = weight[..., None]
+    result = start.copy()
+    for top, left, bottom, right in boxes:
+        crop_weight = weight[top:bottom, left:right]
+        crop_start = start[top:bottom, left:right]
+        crop_input = current[top:bottom, left:right]
+        base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_weight), 0.0, 255.0)
+        dreamed = np.asarray(dream_full(base), dtype=np.float32)
+        if dreamed.shape != base.shape:
+            raise DreamvidError(f"the dream of a {base.shape} crop came back as {dreamed.shape}")
+        result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
+    return np.clip(result, 0.0, 255.0)
+
+
+def _grown(box: Box, min_side: int, height: int, width: int) -> Box:
+    """box clipped to the frame and widened around its centre to at least min_side a side."""
+    top, left, bottom, right = box
+    top, left, bottom, right = max(top, 0), max(left, 0), min(bottom, height), min(right, width)
+    top, bottom = _widened(top, bottom, min(min_side, height), height)
+    left, right = _widened(left, right, min(min_side, width), width)
+    return top, left, bottom, right
+
+
+def _widened(low: int, high: int, side: int, limit: int) -> tuple[int, int]:
+    """The interval [low, high) grown to at least side, kept inside [0, limit)."""
+    missing = side - (high - low)
+    if missing <= 0:
+        return low, high
+    low -= missing // 2
+    high = low + side
+    if low < 0:
+        low, high = 0, side
+    if high > limit:
+        low, high = limit - side, limit
+    return low, high
+
+
+def _merged(boxes: list[Box], gap: int, min_side: int, height: int, width: int) -> list[Box]:
+    """Union boxes that overlap or lie within gap pixels of each other, until none do."""
+    boxes = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        for first in range(len(boxes)):
+            for second in range(first + 1, len(boxes)):
+                a, b = boxes[first], boxes[second]
+                if (a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]):
+                    union = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    boxes[first] = _grown(union, min_side, height, width)
+                    del boxes[second]
+                    merged = True
+                    break
+            if merged:
+                break
+    return boxes
