@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +29,7 @@ from dreamvid.dreamers import build_dreamer
 from dreamvid.image_io import to_uint8
 from dreamvid.local_redream import RedreamSettings
 from dreamvid.octaves import dream_at_scale
-from dreamvid.metrics import FlickerMeter, MotionCoverageMeter, local_strength, plain_share
+from dreamvid.metrics import FlickerMeter, MotionCoverage, MotionCoverageMeter, local_strength, plain_share
 from dreamvid.settings import CoherenceSettings, DreamSettings
 from dreamvid.temporal import TemporalDreamer
 from dreamvid.video_reader import open_video
@@ -98,7 +100,8 @@ def main() -> None:
     parser.add_argument("--reliability", type=float, default=RedreamSettings.reliability)
     parser.add_argument("--max-share", type=float, default=RedreamSettings.max_share)
     parser.add_argument("--redream-steps", type=int, help="ascent steps per octave of the crop dreams")
-    parser.add_argument("--skip-independent", action="store_true")
+    parser.add_argument("--independent-cache", help="JSON file: reuse the independent run's figures if present, "
+                        "else write them (same clip, frames and settings only)")
     parser.add_argument("--sheet", help="PNG contact sheet of --sheet-frames for every mode")
     parser.add_argument("--sheet-frames", default="", help="comma-separated frame indices for the sheet")
     args = parser.parse_args()
@@ -112,19 +115,29 @@ def main() -> None:
     sheet_frames = {int(value) for value in args.sheet_frames.split(",") if value}
     dreamer = build_dreamer(settings)
     results = []
-    reference = None
-    if not args.skip_independent:
+    cache = Path(args.independent_cache) if args.independent_cache else None
+    if cache is not None and cache.exists():
+        independent = json.loads(cache.read_text())
+        independent["coverage"] = MotionCoverage(**independent["coverage"])
+        independent["sheet"] = []
+        naive = independent["naive_s"]
+    else:
+        naive = naive_seconds(frames, settings, dreamer, args.naive_frames)
         independent = run("independent", frames, settings, dataclasses.replace(coherence, coherent=False),
                           dreamer, sheet_frames=sheet_frames)
-        reference = independent["medians"]
-        results.append(independent)
+        if cache is not None:
+            saved = {key: value for key, value in independent.items() if key != "sheet"}
+            saved["coverage"] = dataclasses.asdict(independent["coverage"])
+            saved["naive_s"] = naive
+            cache.write_text(json.dumps(saved))
+    reference = independent["medians"]
+    results.append(independent)
     results.append(run("coherent", frames, settings, coherence, dreamer, reference_medians=reference,
                        sheet_frames=sheet_frames))
     crop_settings = dataclasses.replace(settings, steps=args.redream_steps or settings.steps)
     redreamed = run("redream", frames, settings, coherence, dreamer, redream=redream, crop_settings=crop_settings,
                     reference_medians=reference, sheet_frames=sheet_frames)
     results.append(redreamed)
-    naive = naive_seconds(frames, settings, dreamer, args.naive_frames)
     print(f"redream: {redream}; crop steps {crop_settings.steps}; dream scale {args.dream_scale}")
     print(f"{'mode':11} {'moving':>7} {'wake':>6} {'frames':>6} {'flicker':>7} {'strength':>8} {'plain':>6} "
           f"{'s/frame':>7} {'x naive':>7} {'area':>5}")
@@ -133,12 +146,11 @@ def main() -> None:
         print(f"{result['label']:11} {coverage.moving:7.2f} {coverage.wake:6.2f} {coverage.frames_used:6d} "
               f"{result['flicker_ratio']:7.2f} {result['strength']:8.2f} {result['plain']:6.3f} "
               f"{result['steady_s']:7.2f} {naive / result['steady_s']:7.1f} {result['redream_area']:5.2f}")
-    if reference is not None:
-        base = results[0]["coverage"]
-        for result in results[1:]:
-            coverage = result["coverage"]
-            print(f"{result['label']} / independent: moving {coverage.moving / base.moving:.2f}, "
-                  f"wake {coverage.wake / base.wake:.2f}")
+    base = results[0]["coverage"]
+    for result in results[1:]:
+        coverage = result["coverage"]
+        print(f"{result['label']} / independent: moving {coverage.moving / base.moving:.2f}, "
+              f"wake {coverage.wake / base.wake:.2f}")
     print(f"naive per-frame dream: {naive:.2f} s/frame")
     if args.sheet and sheet_frames:
         cells = [(label, image) for result in results for label, image in result["sheet"]]

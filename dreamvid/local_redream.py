@@ -24,17 +24,21 @@ from dreamvid.errors import DreamvidError
 class RedreamSettings:
     """Which regions count as short of dream, and how they are cropped and blended back.
 
-    A pixel is short when its carried local strength (|detail| over channels, box-blurred over
-    `window` px) is under `threshold` times the reference strength, or when its flow reliability is
-    under `reliability` (low-confidence flow is re-dreamed, not kept plain). Short regions smaller than
-    `min_area` pixels are left to the light step. Crops get `margin` px of context, at least
-    `min_side` px a side (so the octave pyramid has octaves to climb), and crops closer than
-    `merge_gap` px merge. At most `max_share` of the frame's area is dreamed per frame, the regions
+    A pixel falls short when its carried local strength (|detail| over channels, box-blurred over
+    `window` px) is under `threshold` times the reference strength (deficit 0 at the threshold, 1
+    with no detail) where the picture moved more than `min_motion` px (still content keeps the dream
+    it had, weak or not, so it is never re-dreamed over and over), or when its flow reliability is under `reliability` (low-confidence flow is
+    re-dreamed, not kept plain). Regions whose deficit exceeds `trigger` and that cover at least
+    `min_area` pixels are re-dreamed. Crops get `margin` px of context, at least `min_side` px a side
+    (so the octave pyramid has octaves to climb); crops closer than `merge_gap` px merge when the
+    union wastes little. At most `max_share` of the frame's area is dreamed per frame, the crops
     with the largest deficit first. The blend mask is the deficit, feathered by a Gaussian of
     `feather` px.
     """
 
-    threshold: float = 0.35
+    threshold: float = 1.0
+    trigger: float = 0.25
+    min_motion: float = 0.5
     reliability: float = 0.5
     window: int = 9
     min_area: int = 48
@@ -45,28 +49,33 @@ class RedreamSettings:
     max_share: float = 0.4
 
     def __post_init__(self) -> None:
-        if not 0 <= self.threshold <= 1:
-            raise DreamvidError(f"re-dream threshold must be between 0 and 1, got {self.threshold}")
+        if not 0 <= self.threshold <= 2:
+            raise DreamvidError(f"re-dream threshold must be between 0 and 2, got {self.threshold}")
+        if not 0 <= self.trigger < 1:
+            raise DreamvidError(f"re-dream trigger must be at least 0 and under 1, got {self.trigger}")
         if not 0 <= self.reliability <= 1:
             raise DreamvidError(f"re-dream reliability must be between 0 and 1, got {self.reliability}")
         if self.window < 1 or self.min_area < 1 or self.min_side < 1:
             raise DreamvidError("re-dream window, minimum area and minimum side must be positive")
-        if self.margin < 0 or self.merge_gap < 0 or self.feather < 0:
-            raise DreamvidError("re-dream margin, merge gap and feather must be 0 or more")
+        if self.margin < 0 or self.merge_gap < 0 or self.feather < 0 or self.min_motion < 0:
+            raise DreamvidError("re-dream margin, merge gap, feather and minimum motion must be 0 or more")
         if not 0 < self.max_share <= 1:
             raise DreamvidError(f"re-dream area share must be above 0 and at most 1, got {self.max_share}")
 
 
 Box = tuple[int, int, int, int]  # top, left, bottom, right (exclusive)
 
+MERGE_WASTE = 1.3  # near crops merge when their union is at most this multiple of their summed areas
+
 
 def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float,
-                settings: RedreamSettings) -> np.ndarray:
+                settings: RedreamSettings, backward: np.ndarray | None = None) -> np.ndarray:
     """(H, W) float32 in 0..1: how far each pixel falls short of a fresh dream.
 
     The larger of two shortfalls: carried local strength below threshold x reference (0 at the
-    threshold, 1 with no detail at all), and flow reliability below `reliability` (1 where the
-    forward-backward check fails outright).
+    threshold, 1 with no detail at all), counted only where the backward flow is longer than
+    min_motion (everywhere when `backward` is None), and flow reliability below `reliability` (1
+    where the forward-backward check fails outright).
     """
     if not reference_strength > 0:
         raise DreamvidError(f"the reference strength must be positive, got {reference_strength}")
@@ -77,6 +86,11 @@ def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_stre
     strength = cv2.blur(np.abs(detail).mean(axis=2), (settings.window, settings.window))
     expected = settings.threshold * reference_strength
     shortfall = np.clip(1.0 - strength / expected, 0.0, 1.0) if expected > 0 else np.zeros_like(strength)
+    if backward is not None:
+        if backward.shape != detail.shape[:2] + (2,):
+            raise DreamvidError(f"flow {backward.shape} does not match detail {detail.shape}")
+        moved = np.hypot(backward[..., 0], backward[..., 1]) > settings.min_motion
+        shortfall *= cv2.dilate(moved.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
     if settings.reliability > 0:
         doubt = np.clip(1.0 - reliable / settings.reliability, 0.0, 1.0)
     else:
@@ -88,7 +102,7 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
     """Crops to re-dream: boxes of the short regions with margin, merged, largest deficit first,
     within the area budget. Empty when nothing is short."""
     height, width = deficit.shape
-    short = (deficit > 0.5).astype(np.uint8)
+    short = (deficit > settings.trigger).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
     boxes = []
     for label in range(1, count):
@@ -98,12 +112,12 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
         boxes.append(_grown((top - settings.margin, left - settings.margin,
                              top + box_height + settings.margin, left + box_width + settings.margin),
                             settings.min_side, height, width))
-    boxes = _merged(boxes, settings.merge_gap, settings.min_side, height, width)
-    boxes.sort(key=lambda box: -float(deficit[box[0]:box[2], box[1]:box[3]].sum()))
     budget = settings.max_share * height * width
+    boxes = _merged(boxes, settings.merge_gap, settings.min_side, height, width, budget)
+    boxes.sort(key=lambda box: -float(deficit[box[0]:box[2], box[1]:box[3]].sum()))
     chosen = []
     for box in boxes:
-        area = (box[2] - box[0]) * (box[3] - box[1])
+        area = _area(box)
         if area <= budget:
             chosen.append(box)
             budget -= area
@@ -112,14 +126,15 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
 
 def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.ndarray, reliable: np.ndarray,
                     reference_strength: float, dream_full: Callable[[np.ndarray], np.ndarray],
-                    settings: RedreamSettings) -> np.ndarray:
+                    settings: RedreamSettings, backward: np.ndarray | None = None) -> np.ndarray:
     """The start image with its short regions re-dreamed through the full octave pyramid.
 
     start: current input plus carried detail (what the light step would refine), float 0..255.
     current: the input frame. carried_detail: the detail carried onto it, start - current before
     clipping. reliable: the flow's forward-backward reliability, (H, W) in 0..1. reference_strength:
     the mean |detail| a fresh dream gives (the first frame's). dream_full: dreams an RGB float crop
-    with the effect's full settings and returns the dreamed crop, same shape.
+    with the effect's full settings and returns the dreamed crop, same shape. backward: the flow from
+    this frame to the previous one; weak detail counts as short only where it moved (None: anywhere).
 
     Each crop is dreamed from the input plus the carried detail faded out where the deficit is
     (so misplaced detail is not grown), and its change is blended back with the feathered deficit.
@@ -129,14 +144,13 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     current = np.asarray(current, dtype=np.float32)
     if start.shape != current.shape:
         raise DreamvidError(f"start {start.shape} and input {current.shape} differ in shape")
-    deficit = deficit_map(carried_detail, reliable, reference_strength, settings)
+    deficit = deficit_map(carried_detail, reliable, reference_strength, settings, backward)
     boxes = deficit_boxes(deficit, settings)
     if not boxes:
         return start
-    weight = deficit * (deficit > 0.5)
+    weight = deficit * (deficit > settings.trigger)
     if settings.feather > 0:
-        weight = cv2.GaussianBlur(weight, (0, 0), settings.feather)
-        weight = np.maximum(weight, deficit * (deficit > 0.5))
+        weight = np.maximum(cv2.GaussianBlur(weight, (0, 0), settings.feather), weight)
     weight = weight[..., None]
     result = start.copy()
     for top, left, bottom, right in boxes:
@@ -174,8 +188,14 @@ def _widened(low: int, high: int, side: int, limit: int) -> tuple[int, int]:
     return low, high
 
 
-def _merged(boxes: list[Box], gap: int, min_side: int, height: int, width: int) -> list[Box]:
-    """Union boxes that overlap or lie within gap pixels of each other, until none do."""
+def _area(box: Box) -> int:
+    """Pixels in a box."""
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _merged(boxes: list[Box], gap: int, min_side: int, height: int, width: int, budget: float) -> list[Box]:
+    """Union boxes that lie within gap pixels of each other, until none do, unless the union would
+    dream much more than the two boxes (scattered regions stay separate crops) or exceed the budget."""
     boxes = list(boxes)
     merged = True
     while merged:
@@ -183,8 +203,9 @@ def _merged(boxes: list[Box], gap: int, min_side: int, height: int, width: int) 
         for first in range(len(boxes)):
             for second in range(first + 1, len(boxes)):
                 a, b = boxes[first], boxes[second]
-                if (a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]):
-                    union = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                near = a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]
+                union = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                if near and _area(union) <= min(MERGE_WASTE * (_area(a) + _area(b)), budget):
                     boxes[first] = _grown(union, min_side, height, width)
                     del boxes[second]
                     merged = True

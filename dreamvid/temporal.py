@@ -99,7 +99,7 @@ class TemporalDreamer:
         start = np.clip(current + carried, 0.0, 255.0)
         if self.redream is not None:
             start = redream_deficit(start, current, carried, motion.reliable, state.reference_strength,
-                                    self._dream_crop, self.redream)
+                                    self._dream_crop, self.redream, motion.backward)
         if self.coherence.steps_next > 0:
             result = dream_at_scale(start, self._next_settings, self.dreamer, self.coherence.dream_scale,
                                     progress=progress)
