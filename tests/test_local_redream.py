@@ -54,8 +54,8 @@ def test_a_region_without_detail_is_short_even_when_reliable():
     deficit = deficit_map(detail, reliable, 10.0, SETTINGS)
     assert deficit[:, :20].min() == 1.0 and deficit[:, 40:].max() == 0.0
     boxes = deficit_boxes(deficit, SETTINGS)
-    # short where the 9x9 blur keeps under half of 0.35 x 10: columns 0..26, then 8 px of margin
-    assert boxes == [(0, 0, HEIGHT, 27 + 8)]
+    # deficit over the 0.25 trigger where the 9x9 blur keeps under 7.5: columns 0..31, then 8 px margin
+    assert boxes == [(0, 0, HEIGHT, 32 + 8)]
 
 
 def test_small_regions_are_left_alone_and_close_ones_merge():
@@ -68,6 +68,15 @@ def test_small_regions_are_left_alone_and_close_ones_merge():
     assert boxes == [(39, 9, 71, 57)]
 
 
+def test_weak_detail_on_still_content_is_not_short():
+    current, detail, reliable = scene()
+    detail[:, :30] = 0.0
+    still = np.zeros((HEIGHT, WIDTH, 2), np.float32)
+    assert deficit_map(detail, reliable, 10.0, SETTINGS, still).max() == 0.0
+    moving = still + np.float32(2.0)
+    assert deficit_map(detail, reliable, 10.0, SETTINGS, moving)[:, :20].min() == 1.0
+
+
 def test_the_area_budget_caps_the_work():
     current, detail, reliable = scene()
     reliable[:] = 0.0
@@ -77,7 +86,7 @@ def test_the_area_budget_caps_the_work():
 
 def test_bad_settings_and_inputs_raise():
     with pytest.raises(DreamvidError, match="threshold"):
-        RedreamSettings(threshold=1.5)
+        RedreamSettings(threshold=2.5)
     with pytest.raises(DreamvidError, match="area share"):
         RedreamSettings(max_share=0.0)
     current, detail, reliable = scene()
@@ -116,15 +125,18 @@ def test_redream_dreams_an_entering_object_and_costs_nothing_on_a_still_clip(tin
     coherence = CoherenceSettings()
     frames = entering_clip()
     coverage = {}
-    for label, redream in (("coherent", None), ("redream", RedreamSettings(min_side=32, margin=8))):
-        temporal = TemporalDreamer(settings, coherence, dreamer, redream=redream)
+    modes = (("independent", False, None), ("coherent", True, None),
+             ("redream", True, RedreamSettings(min_side=32, margin=8)))
+    for label, coherent, redream in modes:
+        temporal = TemporalDreamer(settings, CoherenceSettings(coherent=coherent), dreamer, redream=redream)
         outputs = [temporal.dream_frame(frame) for frame in frames]
         coverage[label] = metrics.motion_coverage(frames, outputs, first_frame=4)
         if redream is not None:
             flicker = metrics.flicker_ratio(frames, outputs)
     assert coverage["redream"].frames_used >= 6
-    assert coverage["redream"].moving >= 0.8
-    assert coverage["redream"].moving > coverage["coherent"].moving
+    # measured: independent 1.12, coherent 0.36, redream 0.83
+    assert coverage["redream"].moving >= 0.7 * coverage["independent"].moving
+    assert coverage["redream"].moving > 2 * coverage["coherent"].moving
     assert flicker < 3.0
     still = TemporalDreamer(settings, coherence, dreamer, redream=RedreamSettings(min_side=32, margin=8))
     calls = []
