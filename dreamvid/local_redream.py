@@ -153,8 +153,10 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
         weight = np.maximum(cv2.GaussianBlur(weight, (0, 0), settings.feather), weight)
     weight = weight[..., None]
     result = start.copy()
+    height, width = start.shape[:2]
     for top, left, bottom, right in boxes:
-        crop_weight = weight[top:bottom, left:right]
+        crop_weight = weight[top:bottom, left:right] * _edge_taper((top, left, bottom, right), height, width,
+                                                                   max(1.0, settings.margin / 2))
         crop_start = start[top:bottom, left:right]
         crop_input = current[top:bottom, left:right]
         base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_weight), 0.0, 255.0)
@@ -163,6 +165,22 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
             raise DreamvidError(f"the dream of a {base.shape} crop came back as {dreamed.shape}")
         result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
     return np.clip(result, 0.0, 255.0)
+
+
+def _edge_taper(box: Box, height: int, width: int, reach: float) -> np.ndarray:
+    """(h, w, 1) weights rising from 0 at the crop's inner edges to 1 `reach` px inside; sides on the
+    frame's edge stay 1. A region the crop cuts through then blends in without a seam."""
+    top, left, bottom, right = box
+
+    def ramp(length: int, open_start: bool, open_end: bool) -> np.ndarray:
+        position = np.arange(length, dtype=np.float32) + 0.5
+        rising = np.ones(length, np.float32) if open_start else np.clip(position / reach, 0.0, 1.0)
+        falling = np.ones(length, np.float32) if open_end else np.clip((length - position) / reach, 0.0, 1.0)
+        return np.minimum(rising, falling)
+
+    rows = ramp(bottom - top, top == 0, bottom == height)
+    columns = ramp(right - left, left == 0, right == width)
+    return (rows[:, None] * columns[None, :])[..., None]
 
 
 def _grown(box: Box, min_side: int, height: int, width: int) -> Box:
