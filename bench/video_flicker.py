@@ -28,7 +28,7 @@ import numpy as np
 from dreamvid.contact_sheet import contact_sheet, save_png
 from dreamvid.coherence import Coherence
 from dreamvid.deepdream import DeepDream, build_dreamer
-from dreamvid.metrics import FlickerMeter, brightness_saturation
+from dreamvid.metrics import FlickerMeter, MotionCoverageMeter, brightness_saturation
 from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
 from dreamvid.video import render_video, video_frames
 from dreamvid.video_reader import open_video
@@ -41,12 +41,14 @@ def run(label, frames, settings, coherence, dreamer, sheet_every=0):
     stream = video_frames(frames, Coherence(DeepDream.for_video(VideoSettings(settings, coherence), dreamer), coherence),
                           seed=settings.seed, overlap=False)
     meter = FlickerMeter()
+    coverage = MotionCoverageMeter()
     strengths, times, sheet, colour = [], [], [], []
     for index, frame in enumerate(frames):
         start = time.perf_counter()
         output = next(stream).pixels
         times.append(time.perf_counter() - start)
         meter.add(frame, output)
+        coverage.add(frame, output)
         strengths.append(float(np.abs(output.astype(np.float32) - frame).mean()))
         colour.append((brightness_saturation(frame), brightness_saturation(output)))
         if sheet_every and index % sheet_every == 0:
@@ -58,6 +60,7 @@ def run(label, frames, settings, coherence, dreamer, sheet_every=0):
         "flicker": meter.value,
         "flicker_ratio": meter.ratio,
         "strength": statistics.fmean(strengths),
+        "coverage": coverage.value,
         "strengths": strengths,
         "first_s": times[0],
         "steady_s": steady,
@@ -99,10 +102,14 @@ def main() -> None:
     naive = run("naive", frames[: args.naive_frames], naive_settings,
                 CoherenceSettings(coherent=False), dreamer, sheet_every=max(1, args.naive_frames // 2))
     print(f"coherence: {coherence}")
-    print(f"{'mode':9} {'frames':>6} {'flicker':>8} {'ratio':>6} {'strength':>8} {'first s':>8} {'s/frame':>8}")
+    print(f"{'mode':9} {'frames':>6} {'flicker':>8} {'ratio':>6} {'strength':>8} {'moving':>6} {'wake':>6} "
+          f"{'first s':>8} {'s/frame':>8}")
     for result in (coherent, naive):
         print(f"{result['label']:9} {result['frames']:6d} {result['flicker']:8.2f} {result['flicker_ratio']:6.2f} "
-              f"{result['strength']:8.2f} {result['first_s']:8.2f} {result['steady_s']:8.2f}")
+              f"{result['strength']:8.2f} {result['coverage'].moving:6.2f} {result['coverage'].wake:6.2f} "
+              f"{result['first_s']:8.2f} {result['steady_s']:8.2f}")
+    print("moving, wake: motion coverage (median strength over moving / wake pixels over static, frames 10 on; "
+          "nan when too few frames move)")
     print(f"speed-up (steady s/frame, naive / coherent): {naive['steady_s'] / coherent['steady_s']:.1f}x")
     if pipeline is not None:
         print(f"render_video, same frames: {pipeline:.2f} s/frame steady; "

@@ -3,7 +3,10 @@
 For every frame after the first, the effect's detail of the previous frame (result minus its input,
 kept in float) is warped onto the current frame with the backward flow between the two INPUT frames,
 masked where the forward-backward check fails (occlusions, newly revealed areas; Ruder et al. 2016),
-added to the current frame, and refined by the effect's warm start. The detail's strength is held
+added to the current frame, and refined by the effect's warm start. Regions the carried detail
+leaves short of a fresh dream (content entering, the background a moving subject uncovers,
+non-rigid motion the flow cannot follow) get a local full dream of their own first
+(local_redream.py), so moving subjects are dreamed as strongly as the rest. The detail's strength is held
 near the first frame's. A scene cut starts afresh. Any effect works: this module calls only the
 effect's `first` and `refine`.
 
@@ -22,6 +25,7 @@ from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
+from dreamvid.local_redream import redream_deficit
 from dreamvid.settings import CoherenceSettings
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
@@ -113,6 +117,12 @@ class Coherence:
             carried += self.settings.occlusion_fill * (1.0 - reliable) * state.previous_detail
         carried *= self.settings.blend
         start = np.clip(current + carried, 0.0, 255.0)
+        redream = self.settings.redream
+        if redream is not None:  # regions the carried detail leaves short get a full dream of their own
+            start = redream_deficit(
+                start, current, carried, motion.reliable, state.reference_strength,
+                lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
+                redream.for_size(*current.shape[:2]), motion.backward)
         result = self.effect.refine(start, seed=seed, time=time, progress=progress)
         self.remember(current, result, state.reference_strength, state.scene_cuts)
         return result

@@ -109,10 +109,12 @@ class DeepDream:
         return round(time * self.fps) if self.fps else None
 
     def first(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
-              on_octave: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
-        """The octave dream; `on_octave(index, image)` sees each octave's result (at the working scale)."""
+              steps: int | None = None, on_octave: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+        """The octave dream (`steps` per octave instead of the settings' own, when given);
+        `on_octave(index, image)` sees each octave's result (at the working scale)."""
         weights = self.weights(time)
-        result = dream_at_scale(image, self.settings, self.dreamer, self.scale, seed,
+        settings = self.settings if steps is None else dataclasses.replace(self.settings, steps=steps)
+        result = dream_at_scale(image, settings, self.dreamer, self.scale, seed,
                                 progress=progress, weights=weights, on_octave=on_octave)
         if self.scale < 1 and self.finish_steps > 0:
             finish = dataclasses.replace(self.warm.applied_to(self.settings), octaves=1, steps=self.finish_steps,

@@ -20,9 +20,10 @@ from dreamvid.events import Progress
 
 @runtime_checkable
 class Effect(Protocol):
-    def first(self, image: np.ndarray, *, seed: int, time: float = 0.0,
-              progress: Progress | None = None) -> np.ndarray:
-        """The full treatment of an image that carries nothing of a previous frame."""
+    def first(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
+              steps: int | None = None) -> np.ndarray:
+        """The full treatment of an image that carries nothing of a previous frame; `steps` (per
+        scale) asks for a lighter one than the effect's own, e.g. for re-dreaming a region."""
         ...
 
     def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0,

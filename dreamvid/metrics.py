@@ -1,7 +1,11 @@
-"""Measured quality figures for benchmarks and tests: flicker, strength, colour drift, loop seam.
+"""Measured quality figures for benchmarks and tests: flicker, strength, motion coverage, colour drift,
+loop seam.
 
 All figures are on the 0..255 scale. Frames are (H, W, 3) RGB arrays, uint8 or float.
 """
+
+import collections
+import dataclasses
 
 import cv2
 import numpy as np
@@ -106,6 +110,135 @@ def strength(input_frames, output_frames):
     if count == 0:
         raise DreamvidError("strength needs at least one frame")
     return total / count
+
+
+# Motion coverage (issue 15): how strongly moving content, and what it uncovers, is dreamed
+# compared with static content.
+STRENGTH_WINDOW = 9  # box blur side of the local strength, pixels
+MOVING_FLOW = 1.0  # pixels of flow from the previous input frame above which a pixel moves
+WAKE_FRAMES = 6  # a pixel that moved in any of this many previous frames, but not now, is wake
+MIN_REGION_SHARE = 0.002  # frames with a smaller moving (or wake) share are skipped
+FIRST_COVERAGE_FRAME = 9  # 0-based: the 10th frame, once a coherent dream has settled
+PLAIN_FRACTION = 0.25  # a pixel is plain under this share of a reference median strength
+
+
+def local_strength(input_frame, output_frame, window=STRENGTH_WINDOW):
+    """|output - input| averaged over channels and box-blurred over window x window pixels, (H, W)."""
+    input_frame = _as_float_frame(input_frame)
+    output_frame = _as_float_frame(output_frame)
+    if input_frame.shape != output_frame.shape:
+        raise DreamvidError(
+            f"input and output frames differ in shape: {input_frame.shape} and {output_frame.shape}"
+        )
+    difference = np.abs(output_frame - input_frame).mean(axis=2)
+    return cv2.blur(difference, (window, window), borderType=cv2.BORDER_REFLECT)
+
+
+def plain_share(output_frame, input_frame, reference_median):
+    """Share of pixels left plain: local strength under a quarter of reference_median.
+
+    reference_median is typically the median local strength of a per-frame dream of the same frame,
+    so the figure says how much of the picture a dream leaves undreamed compared with it.
+    """
+    if not reference_median > 0:
+        raise DreamvidError(f"the reference median strength must be positive, got {reference_median}")
+    strength_map = local_strength(input_frame, output_frame)
+    return float((strength_map < PLAIN_FRACTION * reference_median).mean())
+
+
+@dataclasses.dataclass(frozen=True)
+class MotionCoverage:
+    """Median over frames of moving (and wake) strength / static strength; nan when no frame qualified."""
+
+    moving: float
+    wake: float
+    frames_used: int  # frames that gave a moving ratio
+    wake_frames_used: int = 0  # frames that gave a wake ratio
+
+
+class MotionCoverageMeter:
+    """Streaming motion coverage: feed (input, output) frame pairs one at a time.
+
+    Per frame: local strength = |output - input| averaged over channels, 9x9 box blur. Moving pixels:
+    the DIS (medium) flow from this input frame back to the previous one is longer than 1 px, mask
+    eroded 3x3. Wake pixels moved in any of the previous 6 frames but not now; static pixels are the
+    rest. The frame's ratios are median strength over moving (wake) pixels / median over static
+    pixels. The result takes the median of each ratio over frames from index first_frame on, skipping
+    frames whose moving (wake) share is under 0.2%. Static content dominates most frames, so global
+    strength and flicker hide a dream that leaves moving subjects plain; this figure does not.
+    """
+
+    def __init__(self, estimator=None, first_frame=FIRST_COVERAGE_FRAME):
+        if first_frame < 1:
+            raise DreamvidError(f"motion coverage starts at frame 1 or later, got {first_frame}")
+        self._estimator = estimator or flow.FlowEstimator("medium")
+        self._first_frame = first_frame
+        self._previous_input = None
+        self._history = collections.deque(maxlen=WAKE_FRAMES)
+        self._index = 0
+        self._moving_ratios = []
+        self._wake_ratios = []
+
+    def add(self, input_frame, output_frame):
+        """Add the next frame pair."""
+        input_frame = _as_float_frame(input_frame)
+        strength_map = local_strength(input_frame, output_frame)
+        if self._previous_input is not None:
+            if input_frame.shape != self._previous_input.shape:
+                raise DreamvidError(
+                    f"frame size changed from {self._previous_input.shape} to {input_frame.shape}"
+                )
+            moving = self._moving_pixels(input_frame)
+            wake = np.zeros_like(moving)
+            for earlier in self._history:
+                wake |= earlier
+            wake &= ~moving
+            if self._index >= self._first_frame:
+                self._measure(strength_map, moving, wake)
+            self._history.append(moving)
+        self._previous_input = input_frame
+        self._index += 1
+
+    @property
+    def value(self):
+        """The MotionCoverage so far."""
+        return MotionCoverage(
+            moving=_median_or_nan(self._moving_ratios),
+            wake=_median_or_nan(self._wake_ratios),
+            frames_used=len(self._moving_ratios),
+            wake_frames_used=len(self._wake_ratios),
+        )
+
+    def _moving_pixels(self, input_frame):
+        """Boolean (H, W): flow back to the previous input frame longer than 1 px, eroded 3x3."""
+        backward = self._estimator.flow(input_frame, self._previous_input)
+        moving = (np.hypot(backward[..., 0], backward[..., 1]) > MOVING_FLOW).astype(np.uint8)
+        return cv2.erode(moving, np.ones((3, 3), np.uint8)).astype(bool)
+
+    def _measure(self, strength_map, moving, wake):
+        """Record this frame's moving and wake ratios where they are defined."""
+        static = ~(moving | wake)
+        if not static.any():
+            return
+        static_median = float(np.median(strength_map[static]))
+        if static_median <= 0.0:
+            return
+        for region, ratios in ((moving, self._moving_ratios), (wake, self._wake_ratios)):
+            if region.mean() >= MIN_REGION_SHARE:
+                ratios.append(float(np.median(strength_map[region])) / static_median)
+
+
+def motion_coverage(input_frames, output_frames, first_frame=FIRST_COVERAGE_FRAME):
+    """MotionCoverage of output_frames, motion measured on input_frames (see MotionCoverageMeter)."""
+    meter = MotionCoverageMeter(first_frame=first_frame)
+    for input_frame, output_frame in _pairs(input_frames, output_frames):
+        meter.add(input_frame, output_frame)
+    return meter.value
+
+
+def _median_or_nan(values):
+    """Median of a list, nan when it is empty."""
+    return float(np.median(values)) if values else float("nan")
 
 
 def brightness_saturation(frame):

@@ -143,6 +143,61 @@ class WarmStart:
 
 
 @dataclass(frozen=True)
+class RedreamSettings:
+    """Which regions count as short of dream, and how they are cropped and blended back.
+
+    A pixel falls short when its carried local strength (|detail| over channels, box-blurred over
+    `window` px) is under `threshold` times the reference strength (deficit 0 at the threshold, 1
+    with no detail) where the picture moved more than `min_motion` px (still content keeps the dream
+    it had, weak or not, so it is never re-dreamed over and over), or when its flow reliability is under `reliability` (low-confidence flow is
+    re-dreamed, not kept plain). Regions whose deficit exceeds `trigger` and that cover at least
+    `min_area` pixels are re-dreamed. Crops get `margin` px of context, at least `min_side` px a side
+    (so the octave pyramid has octaves to climb); crops closer than `merge_gap` px merge when the
+    union wastes little. At most `max_share` of the frame's area is dreamed per frame, the crops
+    with the largest deficit first. The blend mask is the deficit, feathered by a Gaussian of
+    `feather` px.
+    """
+
+    threshold: float = 1.0
+    trigger: float = 0.25
+    min_motion: float = 0.5
+    reliability: float = 0.5
+    window: int = 9
+    min_area: int = 48
+    margin: int = 16
+    min_side: int = 64
+    merge_gap: int = 16
+    feather: float = 3.0
+    max_share: float = 0.4
+
+    crop_steps: int | None = 5  # ascent steps per octave for a crop's dream (None: the full dream's own)
+
+    def for_size(self, height: int, width: int) -> "RedreamSettings":
+        """The pixel sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one)."""
+        factor = max(1.0, max(height, width) / 320.0)
+        return dataclasses.replace(
+            self, margin=round(self.margin * factor), min_side=max(32, round(self.min_side * factor)),
+            merge_gap=round(self.merge_gap * factor), min_area=max(1, round(self.min_area * factor**2)),
+            window=max(1, round(self.window * factor) | 1), feather=self.feather * factor)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.threshold <= 2:
+            raise DreamvidError(f"re-dream threshold must be between 0 and 2, got {self.threshold}")
+        if not 0 <= self.trigger < 1:
+            raise DreamvidError(f"re-dream trigger must be at least 0 and under 1, got {self.trigger}")
+        if not 0 <= self.reliability <= 1:
+            raise DreamvidError(f"re-dream reliability must be between 0 and 1, got {self.reliability}")
+        if self.crop_steps is not None and self.crop_steps < 1:
+            raise DreamvidError(f"re-dream crop steps must be positive, got {self.crop_steps}")
+        if self.window < 1 or self.min_area < 1 or self.min_side < 1:
+            raise DreamvidError("re-dream window, minimum area and minimum side must be positive")
+        if self.margin < 0 or self.merge_gap < 0 or self.feather < 0 or self.min_motion < 0:
+            raise DreamvidError("re-dream margin, merge gap, feather and minimum motion must be 0 or more")
+        if not 0 < self.max_share <= 1:
+            raise DreamvidError(f"re-dream area share must be above 0 and at most 1, got {self.max_share}")
+
+
+@dataclass(frozen=True)
 class CoherenceSettings:
     """How frames after the first are dreamed.
 
@@ -171,6 +226,7 @@ class CoherenceSettings:
     dream_scale: float = 1.0  # dream at this fraction of the frame size, upsample the change
     finish_steps: int = 2  # full-size steps after a scaled first-frame dream
     coherent: bool = True
+    redream: RedreamSettings | None = field(default_factory=RedreamSettings)  # None: never re-dream regions
 
     def __post_init__(self) -> None:
         _check_finite(self)

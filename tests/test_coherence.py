@@ -20,9 +20,9 @@ class Recording:
     def __init__(self, effect):
         self.effect, self.calls = effect, []
 
-    def first(self, image, *, seed, time=0.0, progress=None):
-        self.calls.append("first")
-        return self.effect.first(image, seed=seed, time=time, progress=progress)
+    def first(self, image, *, seed, time=0.0, progress=None, steps=None):
+        self.calls.append("first" if steps is None else "crop")
+        return self.effect.first(image, seed=seed, time=time, progress=progress, steps=steps)
 
     def refine(self, image, *, seed, time=0.0, progress=None):
         self.calls.append("refine")

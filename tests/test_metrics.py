@@ -217,3 +217,89 @@ def test_texture_change_low_where_structural_change_cannot_tell():
         metrics.texture_change(frames, fps=1, seconds=0.2)
     with pytest.raises(DreamvidError, match="at least 64 pixels"):
         metrics.texture_signature(np.zeros((32, 128, 3)))
+SQUARE, SQUARE_STEP, MOVING_FRAMES = 32, 3, 12
+
+
+def moving_square_clip(count=MOVING_FRAMES):
+    """A textured square sliding SQUARE_STEP px right per frame over a static textured background.
+
+    Returns (frames, square_masks): uint8 RGB frames and a boolean mask of the square in each.
+    """
+    background = texture(64, 96, 5)
+    square = texture(SQUARE, SQUARE, 6, cell=3)
+    frames, masks = [], []
+    for index in range(count):
+        left = 8 + SQUARE_STEP * index
+        frame = background.copy()
+        frame[16 : 16 + SQUARE, left : left + SQUARE] = square
+        mask = np.zeros((64, 96), bool)
+        mask[16 : 16 + SQUARE, left : left + SQUARE] = True
+        frames.append(np.rint(frame).astype(np.uint8))
+        masks.append(mask)
+    return frames, masks
+
+
+def dreamed(frames, plain_masks=None):
+    """'Dreams': a fixed +-12 checker added everywhere except where plain_masks[i] is true."""
+    checker = np.where((np.indices((64, 96)).sum(axis=0) % 2) == 0, 12.0, -12.0)[..., None]
+    outputs = []
+    for index, frame in enumerate(frames):
+        detail = np.repeat(checker, 3, axis=2)
+        if plain_masks is not None:
+            detail = detail * ~plain_masks[index][..., None]
+        outputs.append(np.clip(frame.astype(np.float32), 20, 235) + detail)
+    return [np.clip(frame.astype(np.float32), 20, 235) for frame in frames], outputs
+
+
+def test_motion_coverage_is_one_when_detail_is_everywhere():
+    frames, _ = moving_square_clip()
+    inputs, outputs = dreamed(frames)
+    coverage = metrics.motion_coverage(inputs, outputs, first_frame=3)
+    assert coverage.frames_used == MOVING_FRAMES - 3
+    assert coverage.wake_frames_used == MOVING_FRAMES - 3
+    assert coverage.moving == pytest.approx(1.0, abs=0.01)
+    assert coverage.wake == pytest.approx(1.0, abs=0.01)
+
+
+def test_motion_coverage_is_zero_for_a_plain_moving_square():
+    frames, masks = moving_square_clip()
+    inputs, outputs = dreamed(frames, plain_masks=masks)
+    coverage = metrics.motion_coverage(inputs, outputs, first_frame=3)
+    assert coverage.moving == pytest.approx(0.0, abs=0.05)
+    assert coverage.wake == pytest.approx(1.0, abs=0.05)
+
+
+def test_motion_coverage_sees_a_plain_wake():
+    frames, masks = moving_square_clip()
+    wakes = []
+    for index, mask in enumerate(masks):
+        trail = np.zeros_like(mask)
+        for earlier in masks[max(0, index - 6) : index]:
+            trail |= earlier
+        wakes.append(trail & ~mask)
+    inputs, outputs = dreamed(frames, plain_masks=wakes)
+    coverage = metrics.motion_coverage(inputs, outputs, first_frame=3)
+    assert coverage.wake < 0.3
+    assert coverage.moving > 0.5
+
+
+def test_motion_coverage_skips_still_clips_and_early_frames():
+    frames = [input_frames()[0]] * 8
+    inputs, outputs = frames, [frame.astype(np.float32) + 5 for frame in frames]
+    coverage = metrics.motion_coverage(inputs, outputs, first_frame=2)
+    assert coverage.frames_used == 0 and math.isnan(coverage.moving) and math.isnan(coverage.wake)
+    moving, _ = moving_square_clip()
+    assert metrics.motion_coverage(*dreamed(moving)).frames_used == MOVING_FRAMES - metrics.FIRST_COVERAGE_FRAME
+    with pytest.raises(DreamvidError, match="frame 1 or later"):
+        metrics.MotionCoverageMeter(first_frame=0)
+
+
+def test_plain_share_counts_pixels_under_a_quarter_of_the_reference():
+    frames, masks = moving_square_clip(1)
+    inputs, outputs = dreamed(frames, plain_masks=masks)
+    share = metrics.plain_share(outputs[0], inputs[0], reference_median=12.0)
+    square_share = masks[0].mean()
+    assert square_share * 0.5 < share < square_share * 1.1
+    assert metrics.plain_share(inputs[0], inputs[0], reference_median=12.0) == 1.0
+    with pytest.raises(DreamvidError, match="positive"):
+        metrics.plain_share(outputs[0], inputs[0], reference_median=0.0)
