@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from dreamvid.image_io import fit_max_side, read_image, write_image
+from dreamvid.octaves import resize
 from dreamvid.settings import StyleSettings
 from dreamvid.style import build_stylist, stylise
 
@@ -43,7 +44,8 @@ def main() -> None:
     parser.add_argument("--out", default=None)
     parser.add_argument("overrides", nargs="*")
     arguments = parser.parse_args()
-    settings = StyleSettings(styles=((str(media("starry_night.jpg")), 1.0),), **parse_overrides(arguments.overrides))
+    style = str(media("starry_night.jpg"))
+    settings = StyleSettings(styles=((style, 1.0),), **parse_overrides(arguments.overrides))
     content = fit_max_side(read_image(media("fruits.jpg")).rgb, arguments.size)
     print(f"content {content.shape[1]}x{content.shape[0]}, {settings}")
 
@@ -52,12 +54,12 @@ def main() -> None:
     print(f"model and style images: {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     marks = [started]
 
     def on_scale(scale: int, picture: np.ndarray) -> None:
         now = time.perf_counter()
-        losses = stylist.losses(picture, content if picture.shape == content.shape else
-                                __import__("dreamvid.octaves", fromlist=["resize"]).resize(content, picture.shape[:2]))
+        losses = stylist.losses(picture, resize(content, picture.shape[:2]))
         print(f"scale {scale} {picture.shape[1]}x{picture.shape[0]}: {now - marks[-1]:.1f} s, "
               f"style {losses.style:.4f} content {losses.content:.4f} variation {losses.variation:.5f}")
         marks.append(time.perf_counter())
@@ -66,7 +68,8 @@ def main() -> None:
     total = time.perf_counter() - started
     before = stylist.losses(content, content)
     print(f"content picture itself: style {before.style:.4f}")
-    print(f"stylise total: {total:.1f} s (including loss reports)")
+    cpu = time.process_time() - cpu_started
+    print(f"stylise total: {total:.1f} s wall, {cpu:.1f} s CPU (including loss reports)")
     out = Path(arguments.out or f"/tmp/style/fruits_starry_{arguments.size}.png")
     write_image(out, styled)
     print(f"wrote {out}")

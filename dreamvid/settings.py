@@ -232,25 +232,26 @@ class StyleSettings:
     later video frames start from the warped previous result and get `steps_next` steps at the
     full size only. `max_side` bounds the size the optimisation works at: a bigger picture is
     styled at that size and its own detail is added back after upsampling (bounded memory).
-    `dream_weight` adds a DeepDream term (the dream layers' mean squared activation, relative
-    to the content picture's) so `--style` and `--layer` work together.
+    `dream_weight` adds a DeepDream term when dream layers are given (their mean squared
+    activation relative to the content picture's, maximised), so `--style` and `--layer` mix:
+    at 0.2 both the brush strokes and the dream patterns show; at 0.5 the dream takes over.
     """
 
     styles: tuple[tuple[str, float], ...] = ()
     model: str = "vgg16"
     style_weight: float = 1.0
-    content_weight: float = 0.05
+    content_weight: float = 0.5
     tv_weight: float = 0.5
     style_scale: float = 1.0
     style_layers: tuple[str, ...] = STYLE_LAYERS
     content_layer: str = "block4_conv2"
-    steps: int = 60
+    steps: int = 40
     scales: int = 3
     learning_rate: float = 4.0
-    temporal_weight: float = 2.0
-    steps_next: int = 10
+    temporal_weight: float = 200.0
+    steps_next: int = 8
     max_side: int = 1024
-    dream_weight: float = 0.0
+    dream_weight: float = 0.2
     weights: str | None = None  # a local weights file for the model
 
     MIN_SIDE = 32

@@ -86,7 +86,9 @@ def read_styles(styles: tuple[tuple[str, float], ...]) -> tuple[StyleImage, ...]
         picture = read_image(path)
         if min(picture.rgb.shape[:2]) < MIN_SIDE:
             height, width = picture.rgb.shape[:2]
-            raise DreamvidError(f"style image {path} is {width}x{height}: both sides must be at least {MIN_SIDE} px")
+            raise DreamvidError(
+                f"style image {path} is {width}x{height}: both sides must be at least {MIN_SIDE} px"
+            )
         images.append(StyleImage(str(path), picture.rgb, float(weight)))
     return tuple(images)
 
@@ -100,7 +102,8 @@ def gram_matrix(features):
     return tf.matmul(features, features, transpose_a=True) / positions
 
 
-def style_shape(picture_shape: tuple[int, int], style_rgb_shape: tuple[int, ...], style_scale: float) -> tuple[int, int]:
+def style_shape(picture_shape: tuple[int, int], style_rgb_shape: tuple[int, ...],
+                style_scale: float) -> tuple[int, int]:
     """(height, width) of a style image resized so its longer side is style_scale times the picture's."""
     longest = style_scale * max(picture_shape[:2])
     height, width = style_rgb_shape[:2]
@@ -249,7 +252,8 @@ class Stylist:
             temporal_target, temporal_mask, dream_reference, weights, np.float32(learning_rate),
         )
 
-    def losses(self, image: np.ndarray, content: np.ndarray, temporal: TemporalTarget | None = None) -> StyleLosses:
+    def losses(self, image: np.ndarray, content: np.ndarray,
+               temporal: TemporalTarget | None = None) -> StyleLosses:
         """The unweighted loss components of `image` against `content` (and a temporal target)."""
         import tensorflow as tf
 
@@ -277,7 +281,8 @@ class Stylist:
 
         features = self._features_of(image)
         style = tf.add_n([
-            tf.reduce_sum(tf.square(gram_matrix(features[name]) - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+            tf.reduce_sum(tf.square(gram_matrix(features[name]) - target))
+            / (tf.reduce_sum(tf.square(target)) + 1e-8)
             for name, target in zip(self.style_layers, targets)
         ]) / len(self.style_layers)
         content = tf.reduce_sum(tf.square(features[self.content_layer][0] - content_features)) / (
@@ -301,7 +306,9 @@ class Stylist:
 
         with tf.GradientTape() as tape:
             tape.watch(image)
-            components = self._losses(image, content_features, targets, temporal_target, temporal_mask, dream_reference)
+            components = self._losses(
+                image, content_features, targets, temporal_target, temporal_mask, dream_reference
+            )
             signs = tf.constant([1.0, 1.0, 1.0, 1.0, -1.0])
             total = tf.reduce_sum(weights * signs * tf.stack(components))
         gradient = tape.gradient(total, image)
@@ -324,6 +331,13 @@ def _temporal_inputs(temporal: TemporalTarget | None, shape) -> tuple[np.ndarray
     if warped.shape[:2] != mask.shape[:2] or warped.ndim != 3:
         raise DreamvidError("the temporal target and its mask must be (h, w, 3) and (h, w) of one size")
     return resize(warped, (height, width)), np.clip(resize(mask, (height, width)), 0.0, 1.0)
+
+
+def warm_start(content: np.ndarray, temporal: TemporalTarget) -> np.ndarray:
+    """Where a later video frame starts (Ruder et al.): the warped previous styled frame where the
+    flow is trusted, the current content frame where it is not (newly revealed or occluded areas)."""
+    warped, mask = _temporal_inputs(temporal, np.shape(content)[:2])
+    return (mask[..., None] * warped + (1.0 - mask[..., None]) * np.asarray(content, np.float32)).astype(np.float32)
 
 
 def build_stylist(settings: StyleSettings, dream_layers: tuple[str, ...] = (), model=None) -> Stylist:
@@ -381,7 +395,9 @@ def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, s
     content = np.asarray(content, np.float32)
     height, width = content.shape[:2]
     if min(height, width) < MIN_SIDE:
-        raise DreamvidError(f"a picture to style must be at least {MIN_SIDE} px on each side, got {width}x{height}")
+        raise DreamvidError(
+            f"a picture to style must be at least {MIN_SIDE} px on each side, got {width}x{height}"
+        )
     if start is not None and np.shape(start)[:2] != (height, width):
         raise DreamvidError("the start picture must have the content's size")
     factor = min(1.0, settings.max_side / max(height, width))

@@ -18,6 +18,7 @@ from dreamvid.style import (
     style_shape,
     stylise,
     tile_edges,
+    warm_start,
 )
 
 TINY_STYLE = StyleSettings(
@@ -106,6 +107,15 @@ def test_warm_start_stays_near_the_warped_previous_frame(stylist):
     assert np.array_equal(no_steps, previous)
 
 
+def test_warm_start_takes_the_warped_frame_where_the_mask_trusts_it():
+    content, warped = textured_image(40, 48), textured_image(40, 48, seed=2)
+    mask = np.zeros((40, 48), np.float32)
+    mask[:, :24] = 1.0
+    start = warm_start(content, TemporalTarget(warped, mask))
+    np.testing.assert_array_equal(start[:, :24], warped[:, :24])
+    np.testing.assert_array_equal(start[:, 24:], content[:, 24:])
+
+
 def test_step_is_traced_once_across_sizes_styles_and_temporal(stylist):
     stylise(textured_image(64, 80), TINY_STYLE, stylist)
     frame = textured_image(72, 56)
@@ -125,7 +135,8 @@ def test_two_styles_mix_their_grams(tiny):
 
 def test_dream_term_raises_the_dream_layer(tiny):
     settings = dataclasses.replace(TINY_STYLE, dream_weight=1.0, style_weight=1e-6, content_weight=0.0)
-    stylist = Stylist(tiny, TINY_SPEC, settings, (StyleImage("stripes", striped(), 1.0),), dream_layers=("conv_b",))
+    styles = (StyleImage("stripes", striped(), 1.0),)
+    stylist = Stylist(tiny, TINY_SPEC, settings, styles, dream_layers=("conv_b",))
     content = textured_image(64, 64)
     assert stylist.losses(optimise(content, content, stylist, 10), content).dream > 1.2
 
