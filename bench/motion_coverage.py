@@ -46,8 +46,8 @@ class CountingCrops:
             self.area += image.shape[0] * image.shape[1]
         return self.effect.first(image, seed=seed, time=time, progress=progress, steps=steps)
 
-    def refine(self, image, *, seed, time=0.0, progress=None):
-        return self.effect.refine(image, seed=seed, time=time, progress=progress)
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
 
 
 def run(label, frames, settings, coherence, dreamer, reference_medians=None, sheet_frames=()):

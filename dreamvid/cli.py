@@ -22,7 +22,8 @@ from dreamvid import __version__
 from dreamvid.errors import DreamvidError
 from dreamvid.models import MODELS
 from dreamvid.settings import (
-    FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, VideoSettings, ZoomSettings,
+    FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, StyleSettings, VideoSettings,
+    ZoomSettings,
 )
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ COHERENCE = "Coherence"
 CAMERA = "Camera"
 RENDER = "Render"
 SCALE = "Scale out (Ray)"
+STYLE = "Style transfer"
 
 Model = Annotated[str, typer.Option("--model", "-m", help="Model.", rich_help_panel=DREAM, **choices(MODELS))]
 Weights = Annotated[Optional[Path], typer.Option(help="Local weights file for the model (.h5).", rich_help_panel=DREAM)]
@@ -96,7 +98,55 @@ def _dream_parameters(max_side: int) -> list[inspect.Parameter]:
     ]
 
 
+def _style_default(name: str):
+    return StyleSettings.__dataclass_fields__[name].default
+
+
+def _style_parameters() -> list[inspect.Parameter]:
+    def option(name, annotation, default):
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+    def number(kind, help_text):
+        return Annotated[kind, typer.Option(help=help_text, rich_help_panel=STYLE)]
+
+    return [
+        option("style", Annotated[Optional[list[str]], typer.Option(
+            "--style", rich_help_panel=STYLE,
+            help="Restyle in the manner of this image (PATH or PATH=WEIGHT; repeatable to mix styles). "
+                 "With --layer, the dream is added to the style.")], None),
+        option("style_weight", number(float, "Weight of the style loss."), _style_default("style_weight")),
+        option("content_weight", number(float, "Weight of the content loss (higher keeps more of the picture)."),
+               _style_default("content_weight")),
+        option("style_scale", number(float, "Size of the style image relative to the output (bigger strokes above 1)."),
+               _style_default("style_scale")),
+        option("style_steps", number(int, "Optimisation steps per scale for a still or a first frame."),
+               _style_default("steps")),
+    ]
+
+
 DREAM_OPTIONS = tuple(parameter.name for parameter in _dream_parameters(0))
+STYLE_OPTIONS = tuple(parameter.name for parameter in _style_parameters())
+
+
+def style_settings(dream: DreamSettings, *, style: list[str] | None, style_weight: float, content_weight: float,
+                   style_scale: float, style_steps: int) -> StyleSettings | None:
+    """The style transfer the options ask for (None without --style); style images checked before TensorFlow."""
+    if not style:
+        return None
+    from dreamvid.paths import check_input_file
+
+    styles = []
+    for text in style:
+        path, _, weight = text.rpartition("=")
+        try:
+            entry = (path, float(weight)) if path else (text, 1.0)
+        except ValueError:
+            entry = (text, 1.0)
+        check_input_file(entry[0])
+        styles.append(entry)
+    return StyleSettings(styles=tuple(styles), model=dream.model, style_weight=style_weight,
+                         content_weight=content_weight, style_scale=style_scale, steps=style_steps,
+                         weights=dream.weights)
 
 
 def dream_settings(*, model: str, layer: list[str] | None, loss: str, max_side: int,
@@ -156,7 +206,8 @@ def error_boundary(resumable: bool = False):
 
 
 def dream_command(*, max_side: int, resumable: bool) -> Callable:
-    """Give a command the shared dream options; it receives them as `dream: DreamSettings`.
+    """Give a command the shared dream and style options; it receives them as `dream: DreamSettings`
+    and `style: StyleSettings | None`.
 
     The whole command, settings included, runs inside the error boundary.
     """
@@ -165,20 +216,49 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
         parameters = []
         for parameter in signature.parameters.values():  # the shared options stand where `dream` does
             if parameter.name == "dream":
-                parameters += _dream_parameters(max_side)
-            else:
+                parameters += _dream_parameters(max_side) + _style_parameters()
+            elif parameter.name != "style":
                 parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 
         @functools.wraps(function)
         def run(**options):
             with error_boundary(resumable):
-                shared = {name: options.pop(name) for name in DREAM_OPTIONS}
-                return function(dream=dream_settings(**shared), **options)
+                dream = dream_settings(**{name: options.pop(name) for name in DREAM_OPTIONS})
+                style = style_settings(dream, **{name: options.pop(name) for name in STYLE_OPTIONS})
+                return function(dream=dream, style=style, **options)
 
         run.__signature__ = signature.replace(parameters=parameters)
         return run
 
     return decorate
+
+
+def still_effect(dream: DreamSettings, style: StyleSettings | None):
+    """The effect of a still: style transfer (plus the dream of any --layer) or the dream."""
+    if style is not None:
+        from dreamvid.styletransfer import StyleTransfer
+
+        return StyleTransfer.create(style, tuple(term.layer for term in dream.layers))
+    from dreamvid.deepdream import DeepDream
+
+    return DeepDream.create(dream)
+
+
+def video_effect(settings: VideoSettings):
+    """The effect of a video render (module level, so Ray can send it to workers)."""
+    if settings.style is not None:
+        return still_effect(settings.dream, settings.style)
+    from dreamvid.deepdream import DeepDream
+
+    return DeepDream.for_video(settings)
+
+
+def zoom_effect(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings, schedule):
+    if style is not None:
+        return still_effect(dream, style)
+    from dreamvid.deepdream import DeepDream
+
+    return DeepDream.for_zoom(dream, zoom, schedule)
 
 
 def check_outputs(source, output: str, report: Path | None, overwrite: bool) -> str:
@@ -213,6 +293,7 @@ def image(
     source: Annotated[Path, typer.Argument(help="Input image.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output image (.png, .jpg, .webp).", show_default=False, rich_help_panel=FILES)],
     dream: DreamSettings,
+    style: Optional[StyleSettings],
     save_octaves: Annotated[bool, typer.Option("--save-octaves", help="Also write each octave's result (NAME.octaveN.EXT).", rich_help_panel=FILES)] = False,
     report: Report = None,
     overwrite: Overwrite = False,
@@ -222,7 +303,6 @@ def image(
     """Dream one image."""
     import time
 
-    from dreamvid.deepdream import DeepDream
     from dreamvid.paths import check_side_output
     from dreamvid.progress import StepProgress
     from dreamvid.provenance import settings_tags
@@ -231,16 +311,19 @@ def image(
 
     if report is not None:
         check_side_output(report, protected=[source, output], overwrite=overwrite)
+    if style is not None and save_octaves:
+        raise DreamvidError("--save-octaves keeps the dream's octaves; style transfer has none")
     started = time.perf_counter()
-    with StepProgress(dream.octaves * dream.steps, quiet, verbose) as progress:
-        picture = dream_file(source, output, lambda: DeepDream.create(dream), seed=dream.seed,
+    total = style.scales * style.steps if style is not None else dream.octaves * dream.steps
+    with StepProgress(total, quiet, verbose) as progress:
+        picture = dream_file(source, output, functools.partial(still_effect, dream, style), seed=dream.seed,
                              max_side=dream.max_side, progress=progress,
                              save_octaves=dream.octaves if save_octaves else 0,
-                             tags=settings_tags("image", dream), overwrite=overwrite)
+                             tags=settings_tags("image", {"dream": dream, "style": style}), overwrite=overwrite)
     if report is not None:
         width, height = picture.size
         summary = RenderSummary(str(output), 1, "", width, height, [time.perf_counter() - started])
-        write_report(report, summary, dream, dream.model)
+        write_report(report, summary, {"dream": dream, "style": style}, dream.model)
     if not quiet:
         if picture.shrunk:
             (width, height), (new_width, new_height) = picture.original_size, picture.size
@@ -255,6 +338,7 @@ def video(
     source: Annotated[str, typer.Argument(help="Input video, folder of numbered images, or glob.", show_default=False)],
     output: VideoOutput,
     dream: DreamSettings,
+    style: Optional[StyleSettings],
     start: Annotated[float, typer.Option(help="Start at this many seconds.", rich_help_panel=FILES)] = 0.0,
     end: Annotated[Optional[float], typer.Option(help="Stop at this many seconds.", rich_help_panel=FILES)] = None,
     frames: Annotated[Optional[int], typer.Option(help="Dream at most this many frames from the start.", rich_help_panel=FILES)] = None,
@@ -280,20 +364,19 @@ def video(
     coherence = CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
                                   flow_preset=flow_preset, dream_scale=dream_scale, coherent=not independent)
     settings = VideoSettings(dream=dream, coherence=coherence, start=start, end=end, frames=frames,
-                             audio=not no_audio)
+                             audio=not no_audio, style=style)
     scale_out = None
     if workers is not None or ray_address is not None or segment_frames is not None:
         from dreamvid.ray_render import RaySettings
 
         scale_out = RaySettings(workers=workers, address=ray_address, segment_frames=segment_frames)
     output = check_outputs(source, output, report, overwrite)
-    from dreamvid.deepdream import DeepDream
     from dreamvid.progress import FrameProgress
     from dreamvid.report import write_report
     from dreamvid.video import render_video
 
     with FrameProgress(None, quiet, verbose=verbose) as progress:
-        summary = render_video(source, output, settings, functools.partial(DeepDream.for_video, settings),
+        summary = render_video(source, output, settings, functools.partial(video_effect, settings),
                                resume=resume, overwrite=overwrite, encode=EncodeSettings(crf, preset),
                                on_progress=progress, ray=scale_out)
     for warning in summary.warnings:
@@ -334,6 +417,7 @@ def zoom(
     source: Annotated[Path, typer.Argument(help="Input image.", show_default=False)],
     output: VideoOutput,
     dream: DreamSettings,
+    style: Optional[StyleSettings],
     frames: Annotated[Optional[int], typer.Option(help="Number of frames (default: 4 s worth).", rich_help_panel=FILES)] = None,
     seconds: Annotated[Optional[float], typer.Option(help="Length in seconds (instead of --frames).", rich_help_panel=FILES)] = None,
     fps: Annotated[float, typer.Option(help="Frames per second.", rich_help_panel=FILES)] = _ZOOM.fps,
@@ -370,7 +454,6 @@ def zoom(
     )
     keyframes = zoom_schedule(schedule, layer_cycle, cycle_seconds, dream, settings)
     output = check_outputs(source, output, report, overwrite)
-    from dreamvid.deepdream import DeepDream
     from dreamvid.progress import FrameProgress
     from dreamvid.report import write_report
     from dreamvid.zoom import render_zoom
@@ -378,7 +461,7 @@ def zoom(
     label = "frames dreamed" if settings.loop else "frames"  # a loop also dreams its lead-in frames
     with FrameProgress(None, quiet, label=label, verbose=verbose) as progress:
         summary = render_zoom(source, output, dream, settings,
-                              lambda: DeepDream.for_zoom(dream, settings, keyframes),
+                              functools.partial(zoom_effect, dream, style, settings, keyframes), style=style,
                               schedule=keyframes, resume=resume, overwrite=overwrite,
                               encode=EncodeSettings(crf, preset), on_progress=progress)
     if report is not None:

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from dreamvid.effect import Effect
+from dreamvid.effect import Effect, Guide
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
@@ -123,7 +123,8 @@ class Coherence:
                 start, current, carried, motion.reliable, state.reference_strength,
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
                 redream.for_size(*current.shape[:2]), motion.backward)
-        result = self.effect.refine(start, seed=seed, time=time, progress=progress)
+        result = self.effect.refine(start, seed=seed, time=time, progress=progress,
+                                    guide=Guide(current, motion.reliable))
         self.remember(current, result, state.reference_strength, state.scene_cuts)
         return result
 

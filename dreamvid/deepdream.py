@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from dreamvid.ascent import Dreamer
+from dreamvid.effect import Guide
 from dreamvid.events import Progress
 from dreamvid.models import dreamable_layers, get_spec, load_model
 from dreamvid.objective import build_objective
@@ -122,8 +123,9 @@ class DeepDream:
             result = dream(result, finish, self.dreamer, seed, progress=progress, weights=weights)
         return result
 
-    def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0,
-               progress: Progress | None = None) -> np.ndarray:
+    def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
+               guide: Guide | None = None) -> np.ndarray:
+        """A few ascent steps on the finest octaves (the guide is not needed: the dream grows from the image)."""
         if self.warm.steps == 0:
             return np.asarray(image, dtype=np.float32)
         return dream_at_scale(image, self.warm_settings(time), self.dreamer, self.scale, seed,

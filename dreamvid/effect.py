@@ -11,11 +11,23 @@ else of the effect, so every effect gets stills, steady video and zooms alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from dreamvid.events import Progress
+
+
+@dataclass(frozen=True)
+class Guide:
+    """What coherence knows of a later video frame: its own input (`content`) and where the carried
+    image can be trusted (`reliable`, (h, w) in 0..1, the flow's forward-backward check). An effect
+    may hold the result near the carried image there (Ruder et al.'s temporal loss); DeepDream needs
+    neither."""
+
+    content: np.ndarray
+    reliable: np.ndarray
 
 
 @runtime_checkable
@@ -26,7 +38,8 @@ class Effect(Protocol):
         scale) asks for a lighter one than the effect's own, e.g. for re-dreaming a region."""
         ...
 
-    def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0,
-               progress: Progress | None = None) -> np.ndarray:
-        """The warm-start treatment of an image that already carries the previous result."""
+    def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
+               guide: Guide | None = None) -> np.ndarray:
+        """The warm-start treatment of an image that already carries the previous result (`guide`:
+        the frame's input and the flow's reliability, in a video; None in a zoom)."""
         ...

@@ -288,6 +288,7 @@ class VideoSettings:
     end: float | None = None
     frames: int | None = None
     audio: bool = True
+    style: "StyleSettings | None" = None  # style transfer instead of (or, with dream layers, beside) the dream
 
 
 @dataclass(frozen=True)
@@ -353,3 +354,81 @@ class ZoomSettings:
         if not self.loop:
             return 0
         return self.loop_frames if self.loop_frames is not None else max(2, self.frames // 4)
+
+
+STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
+
+
+@dataclass(frozen=True)
+class StyleSettings:
+    """Neural style transfer (Gatys et al.): how the styled picture is found.
+
+    Each style image is `(path, weight)`; several styles mix by the weighted mean of their Gram
+    matrices. The style image is resized so its longer side is `style_scale` times the picture's
+    (bigger brush strokes above 1). Losses are each normalised by their target's scale, so the
+    weights compare directly: `style_weight` on the Gram matrices of `style_layers`,
+    `content_weight` on the features of `content_layer`, `tv_weight` on the squared neighbour
+    differences (0..1 pixel units) and `temporal_weight` on the masked squared difference from
+    the warped previous styled frame (video only). A still is styled over `scales` sizes, each
+    half the next, with `steps` Adam steps of `learning_rate` (0..255 pixel units) on each;
+    later video frames start from the warped previous result and get `steps_next` steps at the
+    full size only. `max_side` bounds the size the optimisation works at: a bigger picture is
+    styled at that size and its own detail is added back after upsampling (bounded memory).
+    `dream_weight` adds a DeepDream term when dream layers are given (their mean squared
+    activation relative to the content picture's, maximised), so `--style` and `--layer` mix:
+    at 0.2 both the brush strokes and the dream patterns show; at 0.5 the dream takes over.
+    """
+
+    styles: tuple[tuple[str, float], ...] = ()
+    model: str = "vgg16"
+    style_weight: float = 1.0
+    content_weight: float = 0.5
+    tv_weight: float = 0.5
+    style_scale: float = 1.0
+    style_layers: tuple[str, ...] = STYLE_LAYERS
+    content_layer: str = "block4_conv2"
+    steps: int = 40
+    scales: int = 3
+    learning_rate: float = 4.0
+    temporal_weight: float = 200.0
+    steps_next: int = 8
+    max_side: int = 1024
+    dream_weight: float = 0.2
+    weights: str | None = None  # a local weights file for the model
+
+    MIN_SIDE = 32
+
+    def __post_init__(self) -> None:
+        if not self.styles:
+            raise DreamvidError("style transfer needs at least one style image")
+        for entry in self.styles:
+            if len(entry) != 2:
+                raise DreamvidError(f"a style is a (path, weight) pair, got {entry!r}")
+            path, weight = entry
+            if not str(path):
+                raise DreamvidError("a style image path is empty")
+            if not weight > 0:
+                raise DreamvidError(f"style weight for {path} must be positive, got {weight}")
+        for name, value in (
+            ("style weight", self.style_weight),
+            ("content weight", self.content_weight),
+            ("tv weight", self.tv_weight),
+            ("temporal weight", self.temporal_weight),
+            ("dream weight", self.dream_weight),
+        ):
+            if not value >= 0:
+                raise DreamvidError(f"{name} must be 0 or more, got {value}")
+        if not self.style_weight > 0:
+            raise DreamvidError(f"style weight must be positive, got {self.style_weight}")
+        _positive("style scale", self.style_scale)
+        _positive("steps", self.steps)
+        _positive("scales", self.scales)
+        _positive("learning rate", self.learning_rate)
+        if self.steps_next < 0:
+            raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
+        if self.max_side < 4 * self.MIN_SIDE:
+            raise DreamvidError(f"max side must be at least {4 * self.MIN_SIDE}, got {self.max_side}")
+        if not self.style_layers:
+            raise DreamvidError("style transfer needs at least one style layer")
+        if not self.content_layer:
+            raise DreamvidError("style transfer needs a content layer")

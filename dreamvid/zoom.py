@@ -25,7 +25,7 @@ from dreamvid.provenance import video_metadata
 from dreamvid.renderer import RenderedFrame, RenderPlan, check_render_paths, render
 from dreamvid.report import RenderSummary
 from dreamvid.schedule import Schedule
-from dreamvid.settings import DreamSettings, EncodeSettings, ZoomSettings
+from dreamvid.settings import DreamSettings, EncodeSettings, StyleSettings, ZoomSettings
 
 
 def frame_number(zoom: ZoomSettings, index: int) -> int:
@@ -169,6 +169,7 @@ def render_zoom(
     effect: Effect | Callable[[], Effect],
     *,
     schedule: Schedule | None = None,
+    style: StyleSettings | None = None,
     resume: bool = False,
     overwrite: bool = True,
     encode: EncodeSettings | None = None,
@@ -176,7 +177,8 @@ def render_zoom(
 ) -> RenderSummary:
     """Render a zoom animation of `zoom.frames` output frames into `output`.
 
-    `effect` is the effect itself or a function that builds it (called once the input is checked).
+    `effect` is the effect itself or a function that builds it (called once the input is checked);
+    `style`, the style transfer's settings when the effect is one, goes into the resume manifest.
     """
     check_render_paths(source, output, overwrite=overwrite)
     picture = read_image(source, settings.max_side).rgb
@@ -188,7 +190,10 @@ def render_zoom(
         return zoom_frames(picture, effect, zoom, schedule, seed=settings.seed, first=first, state=state,
                            progress=progress)
 
-    plan = RenderPlan(output, zoom_manifest(source, (width, height), settings, zoom, schedule), zoom.fps,
+    manifest = zoom_manifest(source, (width, height), settings, zoom, schedule)
+    if style is not None:
+        manifest["style"] = json.loads(json.dumps(dataclasses.asdict(style)))
+    plan = RenderPlan(output, manifest, zoom.fps,
                       (width, height), zoom.frames + zoom.overlap,
                       finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
                                                          schedule_time=lambda index: frame_time(zoom, index)),

@@ -24,9 +24,9 @@ class Recording:
         self.calls.append("first" if steps is None else "crop")
         return self.effect.first(image, seed=seed, time=time, progress=progress, steps=steps)
 
-    def refine(self, image, *, seed, time=0.0, progress=None):
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
         self.calls.append("refine")
-        return self.effect.refine(image, seed=seed, time=time, progress=progress)
+        return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
 
 
 def still_motion(previous, current, cut=False):

@@ -124,8 +124,8 @@ class CountingCrops:
             self.crops.append(image.shape)
         return self.effect.first(image, seed=seed, time=time, progress=progress, steps=steps)
 
-    def refine(self, image, *, seed, time=0.0, progress=None):
-        return self.effect.refine(image, seed=seed, time=time, progress=progress)
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
 
 
 def test_redream_dreams_an_entering_object_and_costs_nothing_on_a_still_clip(tiny):

@@ -113,12 +113,14 @@ def test_zoom_does_not_import_the_video_pipeline():
     assert "dreamvid.video" not in imported_modules("zoom")
 
 
-def test_deepdream_is_the_one_effect_and_pipelines_reach_only_the_seam():
+def test_effects_sit_behind_one_seam_and_pipelines_reach_only_the_seam():
     from dreamvid.deepdream import DeepDream
     from dreamvid.effect import Effect
+    from dreamvid.styletransfer import StyleTransfer
 
-    assert issubclass(DeepDream, Effect)
+    assert issubclass(DeepDream, Effect) and issubclass(StyleTransfer, Effect)
     implementations = {path.stem for path in PACKAGE.glob("*.py") if "def refine(" in path.read_text()}
-    assert implementations == {"effect", "deepdream"}
+    assert implementations == {"effect", "deepdream", "styletransfer"}
+    effects = {"dreamvid.octaves", "dreamvid.ascent", "dreamvid.deepdream", "dreamvid.style", "dreamvid.styletransfer"}
     for pipeline in ("coherence", "zoom", "video", "still", "renderer"):
-        assert not {"dreamvid.octaves", "dreamvid.ascent", "dreamvid.deepdream"} & imported_modules(pipeline), pipeline
+        assert not effects & imported_modules(pipeline), pipeline

@@ -1,0 +1,46 @@
+"""Neural style transfer as an effect: Gatys et al.'s optimisation for a first frame, Ruder et al.'s
+warm start with a temporal loss for later ones.
+
+`first` styles a picture coarse to fine (style.py). `refine` starts from the image coherence made
+(the previous styled frame carried along the flow where the flow is trusted, the frame's own input
+elsewhere) and runs a few steps whose loss holds the trusted pixels near it, so a clip stays steady
+(Ruder, Dosovitskiy and Brox 2016). In a zoom the moved frame is both the content and the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dreamvid.effect import Guide
+from dreamvid.events import Progress
+from dreamvid.settings import StyleSettings
+from dreamvid.style import Stylist, TemporalTarget, build_stylist, stylise, warm_start
+
+
+@dataclass(frozen=True)
+class StyleTransfer:
+    settings: StyleSettings
+    stylist: Stylist
+
+    @classmethod
+    def create(cls, settings: StyleSettings, dream_layers: tuple[str, ...] = ()) -> "StyleTransfer":
+        """Read the style images, load the model and compile the step (TensorFlow starts here)."""
+        from dreamvid.runtime import start_tensorflow
+
+        start_tensorflow()
+        return cls(settings, build_stylist(settings, dream_layers))
+
+    def first(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
+              steps: int | None = None) -> np.ndarray:
+        """Coarse-to-fine style transfer (deterministic: the seed is not needed)."""
+        return stylise(image, self.settings, self.stylist, steps=steps, progress=progress)
+
+    def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
+               guide: Guide | None = None) -> np.ndarray:
+        if guide is None:
+            return stylise(image, self.settings, self.stylist, start=image, progress=progress)
+        temporal = TemporalTarget(np.asarray(image, np.float32), guide.reliable)
+        start = warm_start(guide.content, temporal)
+        return stylise(guide.content, self.settings, self.stylist, start=start, temporal=temporal, progress=progress)
