@@ -186,3 +186,17 @@ def test_unknown_layer_is_an_error(tiny):
     settings = dataclasses.replace(TINY_STYLE, content_layer="nope")
     with pytest.raises(DreamvidError, match="no layer 'nope'"):
         Stylist(tiny, TINY_SPEC, settings, (StyleImage("stripes", striped(), 1.0),))
+
+
+def test_cli_style_errors_are_one_line_and_come_before_any_work(tmp_path):
+    import cv2
+
+    from conftest import cli_error, textured_image
+
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), textured_image(48, 64).astype(np.uint8))
+    out = tmp_path / "out.png"
+    cli_error(["image", photo, "-o", out, "--style", tmp_path / "missing.jpg"], "input not found")
+    cli_error(["image", photo, "-o", out, "--style", photo, "--save-octaves"], "style transfer has none")
+    cli_error(["video", tmp_path, "-o", tmp_path / "out.mp4", "--style", photo, "--style-weight", "-1"], "style")
+    assert not out.exists()
