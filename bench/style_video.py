@@ -49,12 +49,15 @@ def main() -> None:
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--start", type=float, default=0.0)
     parser.add_argument("--sheet")
+    parser.add_argument("--temporal-weight", type=float, default=StyleSettings.__dataclass_fields__["temporal_weight"].default)
+    parser.add_argument("--no-redream", action="store_true", help="no local re-dreaming of regions short of style")
     args = parser.parse_args()
     info, reader = open_video(args.clip, start=args.start, frames=args.frames, max_side=args.max_side)
     frames = list(reader)
-    effect = StyleTransfer.create(StyleSettings(styles=((args.style, 1.0),)))
+    effect = StyleTransfer.create(StyleSettings(styles=((args.style, 1.0),), temporal_weight=args.temporal_weight))
     every = max(1, len(frames) // 4)
-    coherent = run("coherent", frames, effect, CoherenceSettings(), every)
+    coherent = run("coherent", frames, effect, CoherenceSettings(redream=None) if args.no_redream else CoherenceSettings(),
+                   every)
     independent = run("independent", frames[: args.independent_frames], effect,
                       CoherenceSettings(coherent=False), max(1, args.independent_frames // 2))
     print(f"{args.clip}: {len(frames)} frames at {info.width}x{info.height}, style {args.style}")

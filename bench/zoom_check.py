@@ -36,12 +36,13 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=320)
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--loop", action="store_true")
+    parser.add_argument("--fps", type=float, default=25.0)
     parser.add_argument("--sheet")
     parser.add_argument("--layer-cycle", help="comma-separated layers handed over in turn")
     parser.add_argument("--cycle-seconds", type=float, default=6.0)
     args = parser.parse_args()
     settings = DreamSettings(max_side=args.max_side)
-    zoom = ZoomSettings(frames=args.frames, loop=args.loop)
+    zoom = ZoomSettings(frames=args.frames, fps=args.fps, loop=args.loop)
     schedule = layer_cycle_schedule(args.layer_cycle.split(","), args.cycle_seconds) if args.layer_cycle else None
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "frames"
