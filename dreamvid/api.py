@@ -48,9 +48,9 @@ def video_settings(**options) -> VideoSettings:
 
 def make_effect(**options):
     """The DeepDream effect for these options, model loaded and step traced (reusable across calls)."""
-    from dreamvid.deepdream import DeepDream
+    from dreamvid.effect import effect_for_video
 
-    return DeepDream.for_video(video_settings(**options))
+    return effect_for_video(video_settings(**options))
 
 
 def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike | None = None, *,

@@ -19,6 +19,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from dreamvid import __version__
+from dreamvid.effect import effect_for_still, effect_for_video, effect_for_zoom
 from dreamvid.errors import DreamvidError
 from dreamvid.models import MODELS
 from dreamvid.settings import (
@@ -233,34 +234,6 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
     return decorate
 
 
-def still_effect(dream: DreamSettings, style: StyleSettings | None):
-    """The effect of a still: style transfer (plus the dream of any --layer) or the dream."""
-    if style is not None:
-        from dreamvid.styletransfer import StyleTransfer
-
-        return StyleTransfer.create(style, tuple(term.layer for term in dream.layers))
-    from dreamvid.deepdream import DeepDream
-
-    return DeepDream.create(dream)
-
-
-def video_effect(settings: VideoSettings):
-    """The effect of a video render (module level, so Ray can send it to workers)."""
-    if settings.style is not None:
-        return still_effect(settings.dream, settings.style)
-    from dreamvid.deepdream import DeepDream
-
-    return DeepDream.for_video(settings)
-
-
-def zoom_effect(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings, schedule):
-    if style is not None:
-        return still_effect(dream, style)
-    from dreamvid.deepdream import DeepDream
-
-    return DeepDream.for_zoom(dream, zoom, schedule)
-
-
 def check_outputs(source, output: str, report: Path | None, overwrite: bool) -> str:
     """The output as the writers read it (`-o .` and `-o name/` are folders), checked with the report
     before any work: neither may replace the input or each other, nor (without --overwrite) a file."""
@@ -316,7 +289,7 @@ def image(
     started = time.perf_counter()
     total = style.scales * style.steps if style is not None else dream.octaves * dream.steps
     with StepProgress(total, quiet, verbose) as progress:
-        picture = dream_file(source, output, functools.partial(still_effect, dream, style), seed=dream.seed,
+        picture = dream_file(source, output, functools.partial(effect_for_still, dream, style), seed=dream.seed,
                              max_side=dream.max_side, progress=progress,
                              save_octaves=dream.octaves if save_octaves else 0,
                              tags=settings_tags("image", {"dream": dream, "style": style}), overwrite=overwrite)
@@ -376,7 +349,7 @@ def video(
     from dreamvid.video import render_video
 
     with FrameProgress(None, quiet, verbose=verbose) as progress:
-        summary = render_video(source, output, settings, functools.partial(video_effect, settings),
+        summary = render_video(source, output, settings, functools.partial(effect_for_video, settings),
                                resume=resume, overwrite=overwrite, encode=EncodeSettings(crf, preset),
                                on_progress=progress, ray=scale_out)
     for warning in summary.warnings:
@@ -461,7 +434,7 @@ def zoom(
     label = "frames dreamed" if settings.loop else "frames"  # a loop also dreams its lead-in frames
     with FrameProgress(None, quiet, label=label, verbose=verbose) as progress:
         summary = render_zoom(source, output, dream, settings,
-                              functools.partial(zoom_effect, dream, style, settings, keyframes), style=style,
+                              functools.partial(effect_for_zoom, dream, style, settings, keyframes), style=style,
                               schedule=keyframes, resume=resume, overwrite=overwrite,
                               encode=EncodeSettings(crf, preset), on_progress=progress)
     if report is not None:

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from dreamvid.events import Progress
+from dreamvid.settings import DreamSettings, StyleSettings, VideoSettings, ZoomSettings
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,33 @@ class Effect(Protocol):
         """The warm-start treatment of an image that already carries the previous result (`guide`:
         the frame's input and the flow's reliability, in a video; None in a zoom)."""
         ...
+
+
+def effect_for_still(dream: DreamSettings, style: StyleSettings | None) -> Effect:
+    """The effect the settings ask for: style transfer (plus the dream of any of `dream`'s layers) when
+    there is a style, else the dream. Built here, so TensorFlow starts and the model loads here."""
+    if style is not None:
+        from dreamvid.styletransfer import StyleTransfer
+
+        return StyleTransfer.create(style, tuple(term.layer for term in dream.layers))
+    from dreamvid.deepdream import DeepDream
+
+    return DeepDream.create(dream)
+
+
+def effect_for_video(settings: VideoSettings) -> Effect:
+    """The effect of a video render (a module-level function, so Ray can send it to workers)."""
+    if settings.style is not None:
+        return effect_for_still(settings.dream, settings.style)
+    from dreamvid.deepdream import DeepDream
+
+    return DeepDream.for_video(settings)
+
+
+def effect_for_zoom(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings, schedule=None) -> Effect:
+    """The effect of a zoom render (its schedule moves the dream's layer weights and step size)."""
+    if style is not None:
+        return effect_for_still(dream, style)
+    from dreamvid.deepdream import DeepDream
+
+    return DeepDream.for_zoom(dream, zoom, schedule)
