@@ -23,7 +23,8 @@ from dreamvid.effect import effect_for_still, effect_for_video, effect_for_zoom
 from dreamvid.errors import DreamvidError
 from dreamvid.models import MODELS
 from dreamvid.settings import (
-    FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, StyleSettings, VideoSettings,
+    FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, RedreamSettings, StyleSettings,
+    VideoSettings,
     ZoomSettings,
 )
 
@@ -325,6 +326,7 @@ def video(
     flow_preset: Annotated[str, typer.Option(help="Optical-flow quality.", rich_help_panel=COHERENCE, **choices(FLOW_PRESETS))] = _COHERENCE.flow_preset,
     dream_scale: Annotated[float, typer.Option(help="Dream at this fraction of the frame size and upsample the change (faster).", rich_help_panel=COHERENCE)] = _COHERENCE.dream_scale,
     independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).", rich_help_panel=COHERENCE)] = False,
+    no_redream: Annotated[bool, typer.Option("--no-redream", help="Do not re-dream regions the carried dream leaves short (faster; moving subjects stay plainer).", rich_help_panel=COHERENCE)] = False,
     overwrite: Overwrite = False,
     resume: Resume = False,
     quiet: Quiet = False,
@@ -335,7 +337,8 @@ def video(
 ) -> None:
     """Dream a video clip, frame by frame, without flicker."""
     coherence = CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
-                                  flow_preset=flow_preset, dream_scale=dream_scale, coherent=not independent)
+                                  flow_preset=flow_preset, dream_scale=dream_scale, coherent=not independent,
+                                  redream=None if no_redream else RedreamSettings())
     settings = VideoSettings(dream=dream, coherence=coherence, start=start, end=end, frames=frames,
                              audio=not no_audio, style=style)
     scale_out = None
