@@ -24,8 +24,7 @@ from dreamvid.errors import DreamvidError
 from dreamvid.models import MODELS
 from dreamvid.settings import (
     FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, RedreamSettings, StyleSettings,
-    VideoSettings,
-    ZoomSettings,
+    VideoSettings, ZoomSettings,
 )
 
 app = typer.Typer(
