@@ -51,10 +51,12 @@ def main() -> None:
     parser.add_argument("--sheet")
     parser.add_argument("--temporal-weight", type=float, default=StyleSettings.__dataclass_fields__["temporal_weight"].default)
     parser.add_argument("--no-redream", action="store_true", help="no local re-dreaming of regions short of style")
+    parser.add_argument("--learning-rate-next", type=float, help="Adam's learning rate for warm starts")
     args = parser.parse_args()
     info, reader = open_video(args.clip, start=args.start, frames=args.frames, max_side=args.max_side)
     frames = list(reader)
-    effect = StyleTransfer.create(StyleSettings(styles=((args.style, 1.0),), temporal_weight=args.temporal_weight))
+    effect = StyleTransfer.create(StyleSettings(styles=((args.style, 1.0),), temporal_weight=args.temporal_weight,
+                                                learning_rate_next=args.learning_rate_next))
     every = max(1, len(frames) // 4)
     coherent = run("coherent", frames, effect, CoherenceSettings(redream=None) if args.no_redream else CoherenceSettings(),
                    every)

@@ -390,6 +390,7 @@ class StyleSettings:
     steps: int = 40
     scales: int = 3
     learning_rate: float = 4.0
+    learning_rate_next: float | None = None  # for warm starts (later video frames, zoom); None: learning_rate
     temporal_weight: float = 200.0
     steps_next: int = 8
     max_side: int = 1024
@@ -424,6 +425,8 @@ class StyleSettings:
         _positive("steps", self.steps)
         _positive("scales", self.scales)
         _positive("learning rate", self.learning_rate)
+        if self.learning_rate_next is not None:
+            _positive("learning rate for later frames", self.learning_rate_next)
         if self.steps_next < 0:
             raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
         if self.max_side < 4 * self.MIN_SIDE:

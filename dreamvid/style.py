@@ -407,11 +407,12 @@ def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, s
         shapes = [working_shape]
         current = resize(np.asarray(start, np.float32), working_shape)
         steps = settings.steps_next if steps is None else steps
+    rate = settings.learning_rate_next if start is not None and settings.learning_rate_next else None
     for index, shape in enumerate(shapes):
         current = resize(current, shape)
         if steps > 0:
             current = optimise(
-                current, resize(working, shape), stylist, steps, temporal=temporal,
+                current, resize(working, shape), stylist, steps, temporal=temporal, learning_rate=rate,
                 progress=progress, scale=index + 1, scales=len(shapes),
             )
         if on_scale is not None:
