@@ -6,28 +6,20 @@ back from a PNG, MP4, MOV, MKV or WebM that dreamvid wrote, so a result can be r
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
 
 from dreamvid import __version__
 from dreamvid.errors import DreamvidError
+from dreamvid.report import as_plain
 
 KEY = "dreamvid"  # the PNG text key; in videos, the comment tag holds the same JSON
 
 
-def _plain(value):
-    if dataclasses.is_dataclass(value):
-        return dataclasses.asdict(value)
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
 def provenance(command: str, settings) -> str:
     """Compact JSON: dreamvid's version, the command and its settings."""
-    return json.dumps({"version": __version__, "command": command, "settings": _plain(settings)},
+    return json.dumps({"version": __version__, "command": command, "settings": as_plain(settings)},
                       sort_keys=True, separators=(",", ":"), default=str)
 
 

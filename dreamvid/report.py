@@ -31,10 +31,13 @@ class RenderSummary:
     sharpness: list[float] = field(default_factory=list)  # of each written frame (variance of the Laplacian)
 
 
-def _as_dict(settings):
+def as_plain(settings):
+    """Settings as plain data for JSON: dataclasses as dicts, dicts of them likewise, anything else as is."""
     if dataclasses.is_dataclass(settings):
         return dataclasses.asdict(settings)
-    return {key: _as_dict(value) for key, value in settings.items()}
+    if isinstance(settings, dict):
+        return {key: as_plain(value) for key, value in settings.items()}
+    return settings
 
 
 def write_report(path: str | os.PathLike, summary: RenderSummary, settings, model: str,
@@ -50,7 +53,7 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings, mode
     report = {
         "output": summary.output,
         "model": model,
-        "settings": json.loads(json.dumps(_as_dict(settings), default=str)),
+        "settings": json.loads(json.dumps(as_plain(settings), default=str)),
         "frames_written": summary.frames,
         "fps": summary.fps,
         "size": [summary.width, summary.height],

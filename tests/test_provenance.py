@@ -38,3 +38,21 @@ def test_mp4_carries_its_settings(tiny, tmp_path):
     stored = read_settings(out)
     assert stored["command"] == "video" and stored["settings"]["dream"]["seed"] == 7
     assert stored["settings"]["coherence"]["blend"] == settings.coherence.blend
+
+
+def test_cli_still_report_and_png_settings(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from dreamvid.cli import app
+
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), textured_image(48, 64).astype(np.uint8))
+    out, report = tmp_path / "out.png", tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["image", str(photo), "-o", str(out), "--max-side", "64", "--octaves", "2",
+                                      "--steps", "1", "--report", str(report), "-q"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert data["frames_written"] == 1 and data["settings"]["dream"]["steps"] == 1 and data["settings"]["style"] is None
+    assert read_settings(out)["settings"]["dream"]["octaves"] == 2
