@@ -235,13 +235,12 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
 
 
 def check_outputs(source, output: str, report: Path | None, overwrite: bool) -> str:
-    """The output as the writers read it (`-o .` and `-o name/` are folders), checked with the report
-    before any work: neither may replace the input or each other, nor (without --overwrite) a file."""
+    """The output as the writers read it (`-o .` and `-o name/` are folders), and the report checked
+    before any work: it may replace neither the input nor the output, nor (without --overwrite) a file.
+    The output itself is checked by the pipeline, also before any work."""
     from dreamvid.paths import check_side_output, folder_output_text
-    from dreamvid.renderer import check_render_paths
 
     output = folder_output_text(output)
-    check_render_paths(source, output, overwrite=overwrite)
     if report is not None:
         check_side_output(report, protected=[source, output], overwrite=overwrite)
     return output

@@ -36,7 +36,7 @@ class WorkDir:
     def open(cls, output: str | os.PathLike, manifest: dict, *, resume: bool) -> "WorkDir":
         """Create the directory, or with `resume` reopen one made with the same manifest."""
         work = cls(work_dir_for(output))
-        if work.path.exists() and work.frames_done() == 0 and (work.path / MANIFEST).exists():
+        if work.path.exists() and not work.has_state() and (work.path / MANIFEST).exists():
             work.remove()  # it holds no finished frame: nothing to resume, nothing to lose
         if work.path.exists():
             if not resume:
