@@ -14,9 +14,15 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Any, Callable, Optional, Sequence
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x carries its own click, whose errors derive from TyperException
+    from typer import TyperException as CommandLineError
+except ImportError:  # older typer runs on click
+    from click import ClickException as CommandLineError
 
 from dreamvid import __version__
 from dreamvid.effect import effect_for_still, effect_for_video, effect_for_zoom
@@ -27,12 +33,51 @@ from dreamvid.settings import (
     VideoSettings, ZoomSettings,
 )
 
+
+class OneLineUsageErrors(TyperGroup):
+    """The command group, with usage errors (a bad option value, an unknown option or command, a missing
+    argument) printed as one line, typer's "did you mean" suggestions kept, and exit code 2.
+
+    typer would draw them as a box of several lines. Help (`--help`, or no arguments) is untouched.
+    """
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            # Not standalone: click raises the usage error here instead of printing it; an exit (typer.Exit,
+            # --help, --version) comes back as its code. The commands return None.
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except CommandLineError as error:
+            if type(error).__name__ == "NoArgsIsHelpError":  # no arguments: the help, as typer shows it
+                if error.format_message():  # rich help is printed already, plain help is the message
+                    error.show()
+            else:
+                typer.echo(f"dreamvid: error: {usage_error_message(error)}", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("dreamvid: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error_message(error: CommandLineError) -> str:
+    """Click's message on one line, with where to find help: `Invalid value for '--steps': ... (see
+    'dreamvid image --help')`."""
+    message = " ".join(error.format_message().split())
+    context = getattr(error, "ctx", None)
+    if context is not None and context.command.get_help_option(context) is not None:
+        message += f" (see '{context.command_path} {context.help_option_names[0]}')"
+    return message
+
+
 app = typer.Typer(
+    cls=OneLineUsageErrors,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Dream images, video clips and infinite zooms with DeepDream.",
 )
-
 
 
 def choices(names) -> dict:
