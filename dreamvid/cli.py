@@ -14,7 +14,8 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional, Sequence
+from collections.abc import Sequence
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from typer.core import TyperGroup

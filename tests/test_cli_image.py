@@ -142,7 +142,7 @@ def test_usage_error_from_the_installed_command_line():
     import sys
 
     result = subprocess.run([sys.executable, "-m", "dreamvid", "image", "x.png", "-o", "y.png", "--steps", "abc"],
-                            capture_output=True, text=True, timeout=120)
+                            check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Invalid value for '--steps'" in result.stderr
     assert "dreamvid image --help" in result.stderr
