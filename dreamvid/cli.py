@@ -13,8 +13,8 @@ import math
 import signal
 import sys
 import threading
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
