@@ -13,9 +13,10 @@ import math
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -33,6 +34,12 @@ from dreamvid.settings import (
     FLOW_PRESETS, LOSSES, CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, RedreamSettings, StyleSettings,
     VideoSettings, ZoomSettings,
 )
+
+if TYPE_CHECKING:
+    import keras
+
+    from dreamvid.models import ModelSpec
+    from dreamvid.schedule import Schedule
 
 
 class OneLineUsageErrors(TyperGroup):
@@ -81,7 +88,7 @@ app = typer.Typer(
 )
 
 
-def choices(names) -> dict:
+def choices(names: Iterable[str]) -> dict:
     """Option settings that offer a registry's names in --help and in shell completion.
 
     The value stays a plain string checked by the settings, so a wrong name fails in one line
@@ -197,7 +204,7 @@ def style_settings(dream: DreamSettings, *, style: list[str] | None, style_weigh
 
 
 def dream_settings(*, model: str, layer: list[str] | None, loss: str, max_side: int,
-                   weights: Path | None, **numbers) -> DreamSettings:
+                   weights: Path | None, **numbers: float | None) -> DreamSettings:
     """The dream settings of the shared options (checked here, before TensorFlow starts)."""
     from dreamvid.models import check_layers
 
@@ -227,12 +234,12 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (a `kill`, a scheduler stopping the job): unwound like Ctrl-C, so finished frames are kept."""
 
 
-def _terminate(signal_number, frame) -> None:
+def _terminate(signal_number: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
 @contextlib.contextmanager
-def error_boundary(resumable: bool = False):
+def error_boundary(resumable: bool = False) -> Iterator[None]:
     """Bad input, a failed write, Ctrl-C or SIGTERM: one line on stderr and a non-zero exit, never a
     traceback; what a render finished stays in its work folder for --resume."""
     hint = "; run again with --resume to continue" if resumable else ""
@@ -268,7 +275,7 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
                 parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 
         @functools.wraps(function)
-        def run(**options):
+        def run(**options: Any) -> Any:
             with error_boundary(resumable):
                 dream = dream_settings(**{name: options.pop(name) for name in DREAM_OPTIONS})
                 style = style_settings(dream, **{name: options.pop(name) for name in STYLE_OPTIONS})
@@ -280,7 +287,7 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
     return decorate
 
 
-def check_outputs(source, output: str, report: Path | None, overwrite: bool) -> str:
+def check_outputs(source: str | Path, output: str, report: Path | None, overwrite: bool) -> str:
     """The output as the writers read it (`-o .` and `-o name/` are folders), and the report checked
     before any work: it may replace neither the input nor the output, nor (without --overwrite) a file.
     The output itself is checked by the pipeline, also before any work."""
@@ -493,7 +500,7 @@ def zoom(
 
 
 def zoom_schedule(path: Path | None, layer_cycle: str | None, cycle_seconds: float, dream: DreamSettings,
-                  settings: ZoomSettings):
+                  settings: ZoomSettings) -> Schedule | None:
     """The zoom's schedule (a file, or a layer cycle), checked at every frame before any work."""
     from dreamvid.models import check_layers
     from dreamvid.schedule import layer_cycle_schedule, load_schedule
@@ -554,7 +561,7 @@ def layers(
         typer.echo(f"{'*' if name in defaults else ' '} {name:24} {shape}")
 
 
-def _shapes_at(network, spec, size: int) -> list[tuple[str, tuple]]:
+def _shapes_at(network: keras.Model, spec: ModelSpec, size: int) -> list[tuple[str, tuple]]:
     import keras
     import numpy as np
 

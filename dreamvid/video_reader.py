@@ -58,7 +58,7 @@ class VideoInfo:
 class VideoFrames:
     """Iterator of frames; after it ends, `warnings` says whether the input was truncated or corrupt."""
 
-    def __init__(self, produce: Callable[[list[str]], Iterator[np.ndarray]], expected_count: int):
+    def __init__(self, produce: Callable[[list[str]], Iterator[np.ndarray]], expected_count: int) -> None:
         self.warnings: list[str] = []
         self.frames_read = 0
         self.expected_count = expected_count
@@ -84,7 +84,7 @@ class VideoFrames:
     def __enter__(self) -> VideoFrames:
         return self
 
-    def __exit__(self, *exception_info) -> None:
+    def __exit__(self, *exception_info: object) -> None:
         self.close()
 
     def _note_shortfall(self) -> None:

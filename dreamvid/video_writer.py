@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import tempfile
 from fractions import Fraction
+from types import TracebackType
 
 import cv2
 import imageio_ffmpeg
@@ -202,7 +203,7 @@ class VideoWriter:
 
     def __init__(self, path: str | os.PathLike, *, fps: Fraction | int | float, size: tuple[int, int],
                  audio: AudioSource | None = None, metadata: dict[str, str] | None = None,
-                 encode: EncodeSettings | None = None):
+                 encode: EncodeSettings | None = None) -> None:
         self.encode = encode or EncodeSettings()
         self.metadata = dict(metadata or {})  # container tags (e.g. comment), where the format keeps them
         self.path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
@@ -408,7 +409,8 @@ class VideoWriter:
     def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, exception_type, exception, traceback) -> None:
+    def __exit__(self, exception_type: type[BaseException] | None, exception: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         if exception_type is None:
             self.close()
         else:
