@@ -225,7 +225,7 @@ def _read_header(path: str) -> _Header:
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path, "-map", "0:v:0?",
                "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-"]
     text = subprocess.run(command, capture_output=True, text=True, errors="replace").stderr
-    header = re.split(r"^(?:Stream mapping:|Output #)", text, maxsplit=1, flags=re.MULTILINE)[0]
+    header = _input_part(text)
     if "Input #0" not in header:
         raise DreamvidError(f"not a video ffmpeg can read: {path} ({_last_line(text)})")
     video_line = re.search(r"^\s*Stream #\d+:\d+.*?: Video: (.*)$", header, re.MULTILINE)
@@ -241,8 +241,25 @@ def _read_header(path: str) -> _Header:
         fps=_stream_fps(video_line.group(1)),
         duration=None if duration is None else (
             int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))),
-        has_audio=re.search(r"^\s*Stream #\d+:\d+.*?: Audio: ", header, re.MULTILINE) is not None,
+        has_audio=_AUDIO_STREAM.search(header) is not None,
     )
+
+
+_AUDIO_STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?: Audio: (\w+)", re.MULTILINE)
+
+
+def _input_part(text: str) -> str:
+    """What ffmpeg printed about its input, before the stream mapping and outputs."""
+    return re.split(r"^(?:Stream mapping:|Output #)", text, maxsplit=1, flags=re.MULTILINE)[0]
+
+
+def audio_codec(path: str | os.PathLike) -> str | None:
+    """The codec of the file's first audio stream as ffmpeg names it (aac, opus, mp3, pcm_s16le, ...);
+    None when it has no audio stream or ffmpeg cannot read it. Reads the header only."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", os.fspath(path)]
+    text = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace").stderr
+    stream = _AUDIO_STREAM.search(_input_part(text))
+    return None if stream is None else stream.group(1)
 
 
 def _stream_fps(video_line: str) -> Fraction:

@@ -274,6 +274,87 @@ def test_late_audio_stays_in_sync(clips, tmp_path):
     assert tone_onset(output) == pytest.approx(0.3, abs=0.02)
 
 
+def test_late_audio_copied_keeps_its_place(clips, tmp_path):
+    info, frames = read_all(clips["late_audio"])
+    output = tmp_path / "late.mp4"
+    with VideoWriter(output, fps=info.fps, size=(96, 64), audio=audio_of(info)) as writer:
+        for frame in frames:
+            writer.write(frame)
+        assert writer.copies_audio()
+    assert tone_onset(output) == pytest.approx(0.5, abs=0.02)
+
+
+def audio_md5(path) -> str:
+    """The md5 of the file's audio packets, as they are stored (no decoding)."""
+    return subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-c", "copy", "-f", "md5", "-"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def audio_packets(path) -> tuple[Fraction, list[tuple[int, int, str]]]:
+    """(time base, [(pts, duration, md5 of the data)] of each audio packet), read without decoding."""
+    text = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-c", "copy", "-f", "framemd5", "-"],
+                          capture_output=True, text=True, check=True).stdout
+    time_base = Fraction(next(line for line in text.splitlines() if line.startswith("#tb")).split(":")[1].strip())
+    rows = [[field.strip() for field in line.split(",")] for line in text.splitlines() if not line.startswith("#")]
+    return time_base, [(int(row[2]), int(row[3]), row[5]) for row in rows]
+
+
+def write_with_audio(path, frame_count, fps, audio):
+    """A clip of `frame_count` made-up frames with `audio`; returns whether the writer copied the audio."""
+    with VideoWriter(path, fps=fps, size=(96, 64), audio=audio) as writer:
+        for frame in gradient_frames(frame_count):
+            writer.write(frame)
+        return writer.copies_audio()
+
+
+@pytest.mark.parametrize("extension", [".mp4", ".mov", ".mkv"])
+def test_aac_audio_is_copied_bit_for_bit(tmp_path, extension):
+    """samples/cup.mp4 (H.264 + AAC) rendered whole: the audio packets come out unchanged."""
+    source = SAMPLES / "cup.mp4"
+    info = probe_video(source)
+    output = tmp_path / f"cup{extension}"
+    assert write_with_audio(output, info.frame_count, info.fps, audio_of(info))
+    assert video_reader.audio_codec(source) == video_reader.audio_codec(output) == "aac"
+    assert audio_md5(output) == audio_md5(source)
+
+
+def test_copied_audio_of_a_shorter_clip_is_cut_after_its_last_frame(tmp_path):
+    """The first 20 frames of cup.mp4: the source's first audio packets, as they are, ending within one
+    packet after the last frame."""
+    source = SAMPLES / "cup.mp4"
+    info, _ = open_video(source, frames=20)
+    assert write_with_audio(tmp_path / "short.mp4", 20, info.fps, audio_of(info))
+    time_base, packets = audio_packets(tmp_path / "short.mp4")
+    _, source_packets = audio_packets(source)
+    assert [packet[2] for packet in packets] == [packet[2] for packet in source_packets[:len(packets)]]
+    pts, duration, _ = packets[-1]
+    clip_end = Fraction(20) / info.fps
+    assert pts * time_base < clip_end <= (pts + duration) * time_base
+
+
+def test_audio_of_a_clip_starting_inside_the_source_is_re_encoded(tmp_path):
+    """--start 0.5: a copy could only start at a packet, so the audio is decoded and cut at the sample."""
+    source = SAMPLES / "cup.mp4"
+    info, _ = open_video(source, start=0.5, frames=20)
+    output = tmp_path / "late.mp4"
+    assert not write_with_audio(output, 20, info.fps, audio_of(info))
+    result = probe_video(output)
+    assert result.has_audio and result.duration == pytest.approx(float(Fraction(20) / info.fps), abs=0.03)
+
+
+def test_webm_takes_opus_as_it_is_and_re_encodes_aac(tmp_path):
+    opus_source = tmp_path / "opus.mkv"
+    ffmpeg(*video_source(25, 1), *tone(1), *H264, "-c:a", "libopus", opus_source)
+    info = probe_video(opus_source)
+    assert write_with_audio(tmp_path / "opus.webm", info.frame_count, info.fps, audio_of(info))
+    assert audio_md5(tmp_path / "opus.webm") == audio_md5(opus_source)
+
+    cup = probe_video(SAMPLES / "cup.mp4")
+    assert not write_with_audio(tmp_path / "cup.webm", cup.frame_count, cup.fps, audio_of(cup))
+    assert video_reader.audio_codec(tmp_path / "cup.webm") in ("opus", "vorbis")
+    assert probe_video(tmp_path / "cup.webm").duration == pytest.approx(cup.duration, abs=0.05)
+
+
 def test_audio_source_without_audio_track_gives_silent_video(tmp_path):
     frames = gradient_frames(4)
     output = write_clip(tmp_path / "out.mp4", frames, 15, audio=AudioSource(str(SAMPLES / "tree.mp4"), 1.0, 0.3))
