@@ -11,8 +11,8 @@ The output kind follows the path:
   yuv420p needs even sizes, so an odd width or height is padded by 1 px that repeats the last column or
   row (edge replication); the picture is never scaled.
 - `.webm`: VP9 (libvpx-vp9) with Opus audio when the shipped ffmpeg has them, else VP8 with Vorbis.
-- `.gif`: one filter graph with palettegen/paletteuse; no audio. GIF delays are whole centiseconds, so
-  the frame rate is only approximate.
+- `.gif`: one filter graph with palettegen/paletteuse; no audio, no colour tags. GIF delays are whole
+  centiseconds, so the frame rate is only approximate.
 - a path ending in "/", `.`, an existing folder or a path without extension: a folder of PNG frames
   `frame_000001.png`, ... (no audio), each marked as dreamvid's by a PNG text chunk (Software: dreamvid).
   A video extension on an existing folder (`out.mp4/` spelled without the slash) is refused.
@@ -26,6 +26,10 @@ holds one clip. The folder itself is never removed.
 Frames go to ffmpeg at the exact fraction `fps` (`-framerate 30000/1001`), so the output has the input's
 frame rate, frame count and duration. With `audio`, the video is encoded first to a temporary file, then a
 second ffmpeg pass copies it and adds the source's audio trimmed to the clip, placed by its timestamps.
+
+Colour: the RGB frames become YUV with the matrix and range of `colour` (the source's tags, see
+colour.py; BT.709 when none is given, as for stills), and the stream is tagged with it, so players
+decode it with the matrix it was encoded with.
 
 The audio is copied as it is (`-c:a copy`, bit for bit) when the container takes the source's codec
 (`AUDIO_COPIED`: AAC, MP3, AC-3, E-AC-3 and ALAC into mp4, mov and mkv, PCM into mov and mkv, Opus,
@@ -51,6 +55,7 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 
+from dreamvid.colour import BT709, ColourTags
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import EncodeSettings
 from dreamvid.image_io import png_with_text, read_png_text
@@ -78,6 +83,7 @@ class OutputFormat:
     even_size: bool = False
     audio_copied: frozenset[str] = frozenset()  # source audio codecs (ffmpeg's names) kept as they are
     mux_arguments: tuple[str, ...] = ()  # for the pass that adds the audio
+    colour_tags: bool = True  # YUV video tagged with its colour description (not GIF's palette)
 
 
 _H264 = ("-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p")
@@ -101,7 +107,7 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
     ".webm": OutputFormat(("-pix_fmt", "yuv420p", "-crf", "32", "-b:v", "0", "-row-mt", "1",
                            "-deadline", "good", "-cpu-used", "4"), ("-b:a", "128k"),  # codecs: _webm_codecs
                           audio_copied=_WEBM_AUDIO),
-    ".gif": OutputFormat(("-filter_complex", _GIF_PALETTE, "-loop", "0"), None),
+    ".gif": OutputFormat(("-filter_complex", _GIF_PALETTE, "-loop", "0"), None, colour_tags=False),
 }
 FOLDER = "folder"
 FRAME_NAME = "frame_{:06d}.png"
@@ -213,7 +219,8 @@ def _run_ffmpeg(arguments: list[str], target: str) -> None:
 class VideoWriter:
     """Stream frames into a video file or PNG folder: `with VideoWriter(path, fps=..., size=(w, h)) as out:`.
 
-    size is (width, height) of the frames given to `write`. `audio` is dropped for GIF and PNG folders.
+    size is (width, height) of the frames given to `write`. `audio` is dropped for GIF and PNG folders;
+    `colour` is what the frames' colours are (default BT.709, sRGB's primaries), for the video's tags.
     Construction raises DreamvidError for an unsupported extension or a missing or read-only folder, before
     anything is written; `write` and the end of the `with` block raise it with ffmpeg's last line of error.
     Without `with`, call `close()` to finish or `abort()` to discard.
@@ -221,8 +228,9 @@ class VideoWriter:
 
     def __init__(self, path: str | os.PathLike, *, fps: Fraction | int | float, size: tuple[int, int],
                  audio: AudioSource | None = None, metadata: dict[str, str] | None = None,
-                 encode: EncodeSettings | None = None) -> None:
+                 encode: EncodeSettings | None = None, colour: ColourTags | None = None) -> None:
         self.encode = encode or EncodeSettings()
+        self.colour = colour or BT709
         self.metadata = dict(metadata or {})  # container tags (e.g. comment), where the format keeps them
         self.path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
         self.kind = output_kind(path)
@@ -288,8 +296,8 @@ class VideoWriter:
         size = f"{self.width + self._pad_right}x{self.height + self._pad_bottom}"
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", str(self.fps), "-i", "-",
-                   *codec, *self._video_arguments(output_format), *ENCODER_THREADS, *self._metadata_arguments(),
-                   self._video_file]
+                   *codec, *self._video_arguments(output_format), *self._colour_arguments(output_format),
+                   *ENCODER_THREADS, *self._metadata_arguments(), self._video_file]
         self._error_log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=self._error_log)
@@ -303,6 +311,12 @@ class VideoWriter:
         if self.encode.crf is not None and self.encode.crf > 51 and "libx264" in arguments:
             raise DreamvidError(f"crf must be at most 51 for H.264, got {self.encode.crf}")
         return arguments
+
+    def _colour_arguments(self, output_format: OutputFormat) -> list[str]:
+        """Convert to YUV with the colour's matrix and range, and tag the stream (and the frames) with it."""
+        if not output_format.colour_tags:
+            return []
+        return ["-vf", self.colour.encoding_filter(), *self.colour.encoder_arguments()]
 
     def _metadata_arguments(self) -> list[str]:
         if self.kind == ".gif":

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from dreamvid import video_reader, video_writer
+from dreamvid.colour import BT601, BT709, ColourTags
 from dreamvid.errors import DreamvidError
 from dreamvid.video_reader import count_frames, open_video, probe_video
 from dreamvid.video_writer import AudioSource, VideoWriter, audio_of
@@ -353,6 +354,84 @@ def test_webm_takes_opus_as_it_is_and_re_encodes_aac(tmp_path):
     assert not write_with_audio(tmp_path / "cup.webm", cup.frame_count, cup.fps, audio_of(cup))
     assert video_reader.audio_codec(tmp_path / "cup.webm") in ("opus", "vorbis")
     assert probe_video(tmp_path / "cup.webm").duration == pytest.approx(cup.duration, abs=0.05)
+
+
+def stream_line(path) -> str:
+    """The video stream's line of `ffmpeg -i` (ffprobe does not ship with imageio-ffmpeg)."""
+    text = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    return next(line for line in text.splitlines() if " Video: " in line)
+
+
+def solid_clip(path, rgb, colour, frames=2):
+    with VideoWriter(path, fps=10, size=(96, 64), colour=colour) as writer:
+        for _ in range(frames):
+            writer.write(np.full((64, 96, 3), rgb, np.uint8))
+    return path
+
+
+def first_luma(path) -> int:
+    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "yuv420p", "-"], capture_output=True, check=True).stdout
+    return raw[96 * 64 // 2]  # a pixel in the middle of the first frame's Y plane
+
+
+@pytest.mark.parametrize("colour, weights", [(BT709, (0.2126, 0.7152, 0.0722)), (BT601, (0.299, 0.587, 0.114))])
+@pytest.mark.parametrize("extension", [".mp4", ".webm"])
+def test_the_matrix_encoded_with_is_the_one_tagged(tmp_path, colour, weights, extension):
+    """A saturated colour's luma is the tagged matrix's (BT.709 and BT.601 differ by 11 levels here)."""
+    rgb = (200, 50, 30)
+    output = solid_clip(tmp_path / f"solid{extension}", rgb, colour)
+    expected = 16 + 219 * sum(weight * value for weight, value in zip(weights, rgb)) / 255
+    assert abs(first_luma(output) - expected) <= 1
+    name = colour.matrix
+    assert f"(tv, {name}, progressive)" in stream_line(output)
+    assert probe_video(output).colour == colour
+    _, frames = read_all(output)
+    assert np.abs(frames[0].astype(int) - rgb).max() <= 2  # decoded by its tag: the colour comes back
+
+
+def test_full_range_is_carried(tmp_path):
+    output = solid_clip(tmp_path / "full.mkv", (200, 50, 30), ColourTags(range="pc"))
+    assert "(pc, bt709" in stream_line(output) and probe_video(output).colour.range == "pc"
+    _, frames = read_all(output)
+    assert np.abs(frames[0].astype(int) - (200, 50, 30)).max() <= 2
+
+
+@pytest.mark.parametrize("extension", [".mp4", ".mkv", ".webm"])
+def test_source_colour_tags_are_carried_with_the_audio(tmp_path, extension):
+    """cup.mp4 is tagged smpte170m/smpte170m/bt709: its output says the same, after the audio pass too,
+    and reads back as the frames that went in."""
+    info, frames = read_all(SAMPLES / "cup.mp4", frames=6)
+    assert info.colour == ColourTags("smpte170m", "smpte170m", "bt709", "tv")
+    output = tmp_path / f"cup{extension}"
+    with VideoWriter(output, fps=info.fps, size=(info.width, info.height), audio=audio_of(info),
+                     colour=info.colour) as writer:
+        for frame in frames:
+            writer.write(frame)
+    assert "smpte170m/smpte170m/bt709" in stream_line(output) and probe_video(output).has_audio
+    _, back = read_all(output)
+    assert np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(frames, back)]) < 2.5
+
+
+@pytest.mark.parametrize("size, tags", [("96x64", BT601), ("1280x720", BT709)])
+def test_untagged_sources_are_read_and_tagged_as_players_assume(tmp_path, size, tags):
+    """No tags: BT.601 below HD, BT.709 from 1280 wide; decoded with that matrix and written tagged with it."""
+    source = tmp_path / "untagged.mp4"
+    ffmpeg(*video_source(10, 0.2, size), *H264, source)
+    assert "bt709" not in stream_line(source) and "smpte170m" not in stream_line(source)
+    info, frames = read_all(source)
+    assert info.colour == tags
+    matrix = "bt709" if tags == BT709 else "smpte170m"
+    expected = subprocess.run([FFMPEG, "-v", "error", "-i", str(source), "-frames:v", "1", "-vf",
+                               f"scale=in_color_matrix={matrix}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                              capture_output=True, check=True).stdout
+    assert frames[0].tobytes() == expected
+    output = write_clip(tmp_path / "out.mp4", frames, info.fps)
+    assert probe_video(output).colour == BT709  # a writer told nothing tags BT.709
+    with VideoWriter(tmp_path / "tagged.mp4", fps=info.fps, size=(info.width, info.height), colour=info.colour) as writer:
+        for frame in frames:
+            writer.write(frame)
+    assert probe_video(tmp_path / "tagged.mp4").colour == tags
 
 
 def test_audio_source_without_audio_track_gives_silent_video(tmp_path):
