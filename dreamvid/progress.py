@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -23,6 +23,9 @@ from rich.progress import (
 
 from dreamvid.events import ProgressEvent, RenderEvent
 
+if TYPE_CHECKING:  # typing.Self is Python 3.11; annotations are not evaluated at run time
+    from typing_extensions import Self
+
 PLAIN_EVERY = 5.0  # seconds between plain progress lines
 
 
@@ -30,9 +33,6 @@ def _clock(seconds: float) -> str:
     minutes, seconds = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-DisplayType = TypeVar("DisplayType", bound="_Display")
 
 
 class _Display:
@@ -66,7 +66,7 @@ class _Display:
             print(f"dreamvid: {self._label} {text} [{_clock(now - self._started)} elapsed]", file=self._stream,
                   flush=True)
 
-    def __enter__(self: DisplayType) -> DisplayType:
+    def __enter__(self) -> Self:
         self._progress.start()
         return self
 

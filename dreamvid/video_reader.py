@@ -266,7 +266,8 @@ def audio_codec(path: str | os.PathLike) -> str | None:
     """The codec of the file's first audio stream as ffmpeg names it (aac, opus, mp3, pcm_s16le, ...);
     None when it has no audio stream or ffmpeg cannot read it. Reads the header only."""
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", os.fspath(path)]
-    text = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace").stderr
+    text = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                          check=False).stderr  # ffmpeg stops with "no output file" after the header
     stream = _AUDIO_STREAM.search(_input_part(text))
     return None if stream is None else stream.group(1)
 
