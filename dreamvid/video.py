@@ -113,7 +113,7 @@ def render_video(
 
         plan = RenderPlan(output, video_manifest(source, info, settings), info.fps, (info.width, info.height),
                           info.frame_count, audio_of(info) if settings.audio else None,
-                          metadata=video_metadata("video", settings), encode=encode)
+                          metadata=video_metadata("video", settings), encode=encode, colour=info.colour)
         summary = render(plan, stream, resume=resume, on_progress=on_progress, overlap=overlap)
     summary.warnings = list(frames.warnings)
     summary.scene_cuts = coherence.state.scene_cuts if coherence and coherence.state else 0
