@@ -398,18 +398,21 @@ def video(
 
         scale_out = RaySettings(workers=workers, address=ray_address, segment_frames=segment_frames)
     output = check_outputs(source, output, report, overwrite)
+    from dreamvid.metrics import VideoFigures
     from dreamvid.progress import FrameProgress
     from dreamvid.report import write_report
     from dreamvid.video import render_video
 
+    figures = VideoFigures() if report is not None and scale_out is None else None
     with FrameProgress(None, quiet, verbose=verbose) as progress:
         summary = render_video(source, output, settings, functools.partial(effect_for_video, settings),
                                resume=resume, overwrite=overwrite, encode=EncodeSettings(crf, preset),
-                               on_progress=progress, ray=scale_out)
+                               on_progress=progress, ray=scale_out, figures=figures)
     for warning in summary.warnings:
         typer.echo(f"dreamvid: warning: {warning}", err=True)
     if report is not None:
-        write_report(report, summary, settings, dream.model)
+        measured = figures.as_dict() if figures is not None else {"not_measured": "frames dreamed on Ray workers"}
+        write_report(report, summary, settings, dream.model, figures=measured)
     if not quiet:
         typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
 

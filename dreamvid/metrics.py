@@ -231,6 +231,45 @@ class MotionCoverageMeter:
                 ratios.append(float(np.median(strength_map[region])) / static_median)
 
 
+class VideoFigures:
+    """The quality figures of a video render, measured as it goes (for `--report`): flicker ratio,
+    dream strength (mean |output - input|) and motion coverage, all measured against the input frames.
+
+    Coverage here is the render's own (moving and wake strength over static); the issue's comparison
+    with a per-frame dream needs that dream too, which bench/motion_coverage.py makes.
+    """
+
+    def __init__(self) -> None:
+        self._flicker = FlickerMeter()
+        self._coverage = MotionCoverageMeter()
+        self._strength_total = 0.0
+        self.frames = 0
+
+    def add(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
+        """Add the next frame pair (the frames must follow each other in the clip)."""
+        input_frame, output_frame = _as_float_frame(input_frame), _as_float_frame(output_frame)
+        self._flicker.add(input_frame, output_frame)
+        self._coverage.add(input_frame, output_frame)
+        self._strength_total += float(np.abs(output_frame - input_frame).mean())
+        self.frames += 1
+
+    def as_dict(self) -> dict:
+        """The figures as plain data; None where too few frames were measured."""
+        coverage = self._coverage.value
+        steps = len(self._flicker.pairs)
+        return {
+            "frames_measured": self.frames,
+            "flicker_ratio": round(self._flicker.ratio, 3) if steps else None,
+            "strength": round(self._strength_total / self.frames, 3) if self.frames else None,
+            "motion_coverage": {
+                "moving": None if np.isnan(coverage.moving) else round(coverage.moving, 3),
+                "wake": None if np.isnan(coverage.wake) else round(coverage.wake, 3),
+                "frames_used": coverage.frames_used,
+                "wake_frames_used": coverage.wake_frames_used,
+            },
+        }
+
+
 def motion_coverage(input_frames: Iterable[np.ndarray], output_frames: Iterable[np.ndarray],
                     first_frame: int = FIRST_COVERAGE_FRAME) -> MotionCoverage:
     """MotionCoverage of output_frames, motion measured on input_frames (see MotionCoverageMeter)."""
