@@ -112,7 +112,7 @@ class Coherence:
         if motion.scene_cut:
             return self._fresh(current, seed, time, progress, cuts=state.scene_cuts + 1)
         reliable = motion.reliable[..., None]
-        carried = warp(state.previous_detail, motion.backward, sharp=True) * reliable
+        carried = warp(state.previous_detail, motion.backward) * reliable
         if self.settings.occlusion_fill > 0:
             carried += self.settings.occlusion_fill * (1.0 - reliable) * state.previous_detail
         carried *= self.settings.blend

@@ -69,19 +69,15 @@ def to_grey_uint8(rgb: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
-def warp(image: np.ndarray, backward: np.ndarray, *, sharp: bool = False) -> np.ndarray:
+def warp(image: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """Warp the previous frame's image onto the current frame with the backward flow.
 
-    Any channel count; the result is float32 (edges replicated), never rounded. Bilinear by default;
-    `sharp` samples with Lanczos instead, for detail that is warped again every frame: bilinear
-    sampling at fractional offsets is a low-pass filter, and repeated it wipes out fine detail
-    (bench/warp_blur.py: 28% of a texture's fine detail is left after 19 frames of cup.mp4's flow,
-    91% with Lanczos).
+    Any channel count; the result is float32 (bilinear, edges replicated), never rounded.
     """
     image = np.asarray(image, dtype=np.float32)
     _check_flow(backward, image.shape[:2])
     map_x, map_y = sample_maps(backward)
-    return _remap(image, map_x, map_y, cv2.INTER_LANCZOS4 if sharp else cv2.INTER_LINEAR)
+    return _remap(image, map_x, map_y)
 
 
 def sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,14 +153,13 @@ def _passes_round_trip(backward: np.ndarray, forward: np.ndarray, tolerance: flo
     return (round_trip <= CONSISTENCY_RELATIVE * magnitudes + tolerance) & inside
 
 
-def _remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
-           interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
-    """cv2.remap (bilinear unless told) with replicated edges, for any channel count."""
+def _remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
+    """Bilinear cv2.remap with replicated edges, for any channel count."""
     if image.ndim == 3 and image.shape[2] > 4:
-        channels = [_remap(image[..., index], map_x, map_y, interpolation) for index in range(image.shape[2])]
+        channels = [_remap(image[..., index], map_x, map_y) for index in range(image.shape[2])]
         return np.stack(channels, axis=2)
     warped = cv2.remap(
-        np.ascontiguousarray(image), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE
+        np.ascontiguousarray(image), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
     if image.ndim == 3 and warped.ndim == 2:
         warped = warped[..., np.newaxis]
