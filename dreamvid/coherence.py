@@ -25,7 +25,7 @@ from dreamvid.effect import Effect, Guide
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
-from dreamvid.local_redream import redream_deficit
+from dreamvid.local_redream import local_strength, redream_deficit
 from dreamvid.settings import CoherenceSettings
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
@@ -39,15 +39,19 @@ class CoherenceState:
     previous_detail: np.ndarray
     reference_strength: float
     scene_cuts: int = 0
+    local_reference: np.ndarray | None = None  # (H, W): the local strength a fresh dream gave each place
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The state as named arrays, for the work folder."""
-        return {
+        arrays = {
             "previous_input": self.previous_input,
             "previous_detail": self.previous_detail,
             "reference_strength": np.float64(self.reference_strength),
             "scene_cuts": np.int64(self.scene_cuts),
         }
+        if self.local_reference is not None:
+            arrays["local_reference"] = self.local_reference
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays: dict) -> "CoherenceState":
@@ -59,6 +63,7 @@ class CoherenceState:
             previous_detail=arrays["previous_detail"].astype(np.float32),
             reference_strength=float(arrays["reference_strength"]),
             scene_cuts=int(arrays["scene_cuts"]),
+            local_reference=arrays["local_reference"].astype(np.float32) if "local_reference" in arrays else None,
         )
 
 
@@ -118,31 +123,69 @@ class Coherence:
         carried *= self.settings.blend
         start = np.clip(current + carried, 0.0, 255.0)
         redream = self.settings.redream
+        local_reference = None
         if redream is not None:  # regions the carried detail leaves short get a full dream of their own
-            start = redream_deficit(
-                start, current, carried, motion.reliable, state.reference_strength,
+            redream = redream.for_size(*current.shape[:2])
+            reference: float | np.ndarray = state.reference_strength
+            if redream.local_reference:
+                reference = self._local_reference(state, motion.backward)
+            start, redreamed = redream_deficit(
+                start, current, carried, motion.reliable, reference,
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
-                redream.for_size(*current.shape[:2]), motion.backward)
+                redream, motion.backward, self._gains(start, time, redream))
+            if redream.local_reference:
+                local_reference = (reference, redreamed)
         result = self.effect.refine(start, seed=seed, time=time, progress=progress,
                                     guide=Guide(current, motion.reliable))
-        self.remember(current, result, state.reference_strength, state.scene_cuts)
+        self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference)
         return result
+
+    def _gains(self, start: np.ndarray, time: float, redream) -> Callable | None:
+        """The effect's crop gains for this frame (see DeepDream.crop_gains), when it has them."""
+        crop_gains = getattr(self.effect, "crop_gains", None)
+        if crop_gains is None or redream.max_gain <= 1.0:
+            return None
+        return lambda boxes: crop_gains(start, boxes, time=time)
+
+    def _local_reference(self, state: CoherenceState, backward: np.ndarray) -> np.ndarray:
+        """The previous frame's local reference strengths carried along the flow (the frame's mean
+        strength everywhere when there are none), floored at a tenth of that mean."""
+        if state.local_reference is None or state.local_reference.shape != backward.shape[:2]:
+            return np.full(backward.shape[:2], state.reference_strength, np.float32)
+        carried = warp(state.local_reference, backward)
+        return np.maximum(carried, 0.1 * state.reference_strength)
 
     def _fresh(self, current: np.ndarray, seed: int, time: float, progress: Progress | None,
                cuts: int) -> np.ndarray:
         result = self.effect.first(current, seed=seed, time=time, progress=progress)
         strength = float(np.abs(result - current).mean())
-        self.remember(current, result, max(strength, 1e-3), cuts)
+        fresh = None
+        if self.settings.redream is not None and self.settings.redream.local_reference:
+            fresh = (np.zeros(current.shape[:2], np.float32), np.ones(current.shape[:2], np.float32))
+        self.remember(current, result, max(strength, 1e-3), cuts, fresh)
         return result
 
-    def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int) -> None:
-        """Keep a treated frame as the state for the next: its detail, held between floor and cap."""
+    def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int,
+                 local_reference: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Keep a treated frame as the state for the next: its detail, held between floor and cap.
+
+        local_reference: (the local reference carried onto this frame, how much of each pixel was
+        freshly dreamed); where it was, the reference becomes the local strength it now has.
+        """
         detail = result - current
         strength = float(np.abs(detail).mean())
         ceiling = self.settings.strength_cap * reference
         floor = self.settings.strength_floor * reference
+        gain = 1.0
         if strength > ceiling:
-            detail *= ceiling / strength
+            gain = ceiling / strength
         elif 0 < strength < floor:
-            detail *= min(floor / strength, self.settings.regrowth)
-        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts)
+            gain = min(floor / strength, self.settings.regrowth)
+        detail *= gain
+        local = None
+        if local_reference is not None:
+            carried, fresh = local_reference
+            window = self.settings.redream.for_size(*current.shape[:2]).window
+            local = carried * (1.0 - fresh) + local_strength(detail, window) * fresh
+            local = np.maximum(local * min(gain, 1.0), 1e-3).astype(np.float32)
+        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, local)

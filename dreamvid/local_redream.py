@@ -11,7 +11,7 @@ deficit. Where there is no deficit nothing is dreamed, so a still clip costs wha
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import cv2
 import numpy as np
@@ -25,24 +25,53 @@ Box = tuple[int, int, int, int]  # top, left, bottom, right (exclusive)
 MERGE_WASTE = 1.3  # near crops merge when their union is at most this multiple of their summed areas
 
 
-def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float,
-                settings: RedreamSettings, backward: np.ndarray | None = None) -> np.ndarray:
-    """(H, W) float32 in 0..1: how far each pixel falls short of a fresh dream.
+class Redream(NamedTuple):
+    """A start image with its short regions re-dreamed, and where: `weight` (H, W) in 0..1 is how much
+    of each pixel is the fresh dream (0 where nothing was dreamed)."""
 
-    The larger of two shortfalls: carried local strength below threshold x reference (0 at the
+    image: np.ndarray
+    weight: np.ndarray
+
+
+def local_strength(detail: np.ndarray, window: int) -> np.ndarray:
+    """(H, W) float32: |detail| averaged over channels and box-blurred over `window` px."""
+    detail = np.asarray(detail, dtype=np.float32)
+    return cv2.blur(np.abs(detail).mean(axis=2), (window, window))
+
+
+def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float | np.ndarray,
+                settings: RedreamSettings, backward: np.ndarray | None = None) -> np.ndarray:
+    """(H, W) float32 in 0..1: how far each pixel falls short of a fresh dream (see deficit_parts)."""
+    return np.maximum(*deficit_parts(carried_detail, reliable, reference_strength, settings, backward))
+
+
+def deficit_parts(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float | np.ndarray,
+                  settings: RedreamSettings,
+                  backward: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two (H, W) float32 maps in 0..1: where the carried detail is too weak, and where it is doubtful.
+
+    The shortfall: carried local strength below threshold x reference (0 at the
     threshold, 1 with no detail at all), counted only where the backward flow is longer than
-    min_motion (everywhere when `backward` is None), and flow reliability below `reliability` (1
-    where the forward-backward check fails outright).
+    min_motion (everywhere when `backward` is None); the doubt: flow reliability below
+    `reliability` (1 where the forward-backward check fails outright). The reference is one strength for the whole
+    frame or an (H, W) map of what a fresh dream gave each place (a subject the network likes is
+    dreamed harder than a wall, and should be held to its own strength).
     """
-    if not reference_strength > 0:
-        raise DreamvidError(f"the reference strength must be positive, got {reference_strength}")
+    reference = np.asarray(reference_strength, dtype=np.float32)
+    if not np.all(reference > 0):
+        raise DreamvidError(f"the reference strength must be positive, got {float(reference.min())}")
     detail = np.asarray(carried_detail, dtype=np.float32)
     reliable = np.asarray(reliable, dtype=np.float32)
     if detail.ndim != 3 or reliable.shape != detail.shape[:2]:
         raise DreamvidError(f"detail {detail.shape} and reliability {reliable.shape} do not match")
-    strength = cv2.blur(np.abs(detail).mean(axis=2), (settings.window, settings.window))
-    expected = settings.threshold * reference_strength
-    shortfall = np.clip(1.0 - strength / expected, 0.0, 1.0) if expected > 0 else np.zeros_like(strength)
+    if reference.ndim and reference.shape != reliable.shape:
+        raise DreamvidError(f"reference strength map {reference.shape} does not match detail {detail.shape}")
+    strength = local_strength(detail, settings.window)
+    expected = settings.threshold * reference
+    if settings.threshold > 0:
+        shortfall = np.clip(1.0 - strength / expected, 0.0, 1.0)
+    else:
+        shortfall = np.zeros_like(strength)
     if backward is not None:
         if backward.shape != detail.shape[:2] + (2,):
             raise DreamvidError(f"flow {backward.shape} does not match detail {detail.shape}")
@@ -52,7 +81,7 @@ def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_stre
         doubt = np.clip(1.0 - reliable / settings.reliability, 0.0, 1.0)
     else:
         doubt = np.zeros_like(strength)
-    return np.maximum(shortfall, doubt).astype(np.float32)
+    return shortfall.astype(np.float32), doubt.astype(np.float32)
 
 
 def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
@@ -82,46 +111,64 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
 
 
 def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.ndarray, reliable: np.ndarray,
-                    reference_strength: float, dream_full: Callable[[np.ndarray], np.ndarray],
-                    settings: RedreamSettings, backward: np.ndarray | None = None) -> np.ndarray:
+                    reference_strength: float | np.ndarray, dream_full: Callable[[np.ndarray], np.ndarray],
+                    settings: RedreamSettings, backward: np.ndarray | None = None,
+                    gains: Callable[[list[Box]], list[float]] | None = None) -> Redream:
     """The start image with its short regions re-dreamed through the full octave pyramid.
 
     start: current input plus carried detail (what the light step would refine), float 0..255.
     current: the input frame. carried_detail: the detail carried onto it, start - current before
     clipping. reliable: the flow's forward-backward reliability, (H, W) in 0..1. reference_strength:
-    the mean |detail| a fresh dream gives (the first frame's). dream_full: dreams an RGB float crop
+    the local |detail| a fresh dream gives, one figure or an (H, W) map (see deficit_map). dream_full: dreams an RGB float crop
     with the effect's full settings and returns the dreamed crop, same shape. backward: the flow from
     this frame to the previous one; weak detail counts as short only where it moved (None: anywhere).
+    gains: for the boxes, how much harder a dream of the whole frame would change each than a dream
+    of the crop alone (an effect that normalises its step over the picture holds a crop of a vivid
+    subject back); each crop's change is multiplied by its gain, within settings.max_gain.
 
     Each crop is dreamed from the input plus the carried detail faded out where the deficit is
-    (so misplaced detail is not grown), and its change is blended back with the feathered deficit.
-    Returns a new float32 image; start itself when nothing is short.
+    (so misplaced detail is not grown), and its change is blended back under the feathered mask of
+    the short regions (`blend` "full") or the feathered deficit ("deficit").
+    Returns the new float32 image (start itself when nothing is short) and the blend weight.
     """
     start = np.asarray(start, dtype=np.float32)
     current = np.asarray(current, dtype=np.float32)
     if start.shape != current.shape:
         raise DreamvidError(f"start {start.shape} and input {current.shape} differ in shape")
-    deficit = deficit_map(carried_detail, reliable, reference_strength, settings, backward)
+    shortfall, doubt = deficit_parts(carried_detail, reliable, reference_strength, settings, backward)
+    deficit = np.maximum(shortfall, doubt)
     boxes = deficit_boxes(deficit, settings)
     if not boxes:
-        return start
-    weight = deficit * (deficit > settings.trigger)
+        return Redream(start, np.zeros(start.shape[:2], np.float32))
+    short = deficit > settings.trigger
+    weight = short.astype(np.float32) if settings.blend == "full" else deficit * short
     if settings.feather > 0:
         weight = np.maximum(cv2.GaussianBlur(weight, (0, 0), settings.feather), weight)
+    fade = deficit if settings.fade == "deficit" else doubt
+    if settings.feather > 0:
+        fade = np.maximum(cv2.GaussianBlur(fade, (0, 0), settings.feather), fade)
+    fade = fade[..., None]
     weight = weight[..., None]
     result = start.copy()
+    blended = np.zeros(start.shape[:2], np.float32)
     height, width = start.shape[:2]
-    for top, left, bottom, right in boxes:
+    crop_gains = [1.0] * len(boxes) if gains is None else gains(boxes)
+    for (top, left, bottom, right), gain in zip(boxes, crop_gains):
         crop_weight = weight[top:bottom, left:right] * _edge_taper((top, left, bottom, right), height, width,
                                                                    max(1.0, settings.margin / 2))
         crop_start = start[top:bottom, left:right]
         crop_input = current[top:bottom, left:right]
-        base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_weight), 0.0, 255.0)
+        crop_fade = np.minimum(fade[top:bottom, left:right], crop_weight)
+        base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_fade), 0.0, 255.0)
         dreamed = np.asarray(dream_full(base), dtype=np.float32)
         if dreamed.shape != base.shape:
             raise DreamvidError(f"the dream of a {base.shape} crop came back as {dreamed.shape}")
+        gain = min(max(gain, 1.0 / settings.max_gain), settings.max_gain)
+        if gain != 1.0:
+            dreamed = np.clip(base + gain * (dreamed - base), 0.0, 255.0)
         result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
-    return np.clip(result, 0.0, 255.0)
+        blended[top:bottom, left:right] = crop_weight[..., 0]
+    return Redream(np.clip(result, 0.0, 255.0), blended)
 
 
 def _edge_taper(box: Box, height: int, width: int, reach: float) -> np.ndarray:

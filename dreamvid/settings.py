@@ -171,6 +171,10 @@ class RedreamSettings:
     max_share: float = 0.4
 
     crop_steps: int | None = 5  # ascent steps per octave for a crop's dream (None: the full dream's own)
+    blend: str = "deficit"  # "full": short regions take the crop's dream whole; "deficit": in proportion
+    max_gain: float = 1.0  # crops' changes are scaled by the effect's crop gains within [1/max_gain, max_gain]
+    fade: str = "deficit"  # the carried detail a crop's dream starts without: "doubt" fades only misplaced detail
+    local_reference: bool = False  # hold each place to what a fresh dream gave it, not the frame's mean
 
     def for_size(self, height: int, width: int) -> "RedreamSettings":
         """The pixel sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one)."""
@@ -193,6 +197,10 @@ class RedreamSettings:
             raise DreamvidError("re-dream window, minimum area and minimum side must be positive")
         if self.margin < 0 or self.merge_gap < 0 or self.feather < 0 or self.min_motion < 0:
             raise DreamvidError("re-dream margin, merge gap, feather and minimum motion must be 0 or more")
+        if not self.max_gain >= 1:
+            raise DreamvidError(f"re-dream gain limit must be 1 or more, got {self.max_gain}")
+        if self.blend not in ("full", "deficit"):
+            raise DreamvidError(f"re-dream blend must be full or deficit, got {self.blend!r}")
         if not 0 < self.max_share <= 1:
             raise DreamvidError(f"re-dream area share must be above 0 and at most 1, got {self.max_share}")
 

@@ -31,7 +31,7 @@ def test_no_deficit_means_no_extra_dream():
     current, detail, reliable = scene()
     start = current + detail
     dream = CountingDream()
-    result = redream_deficit(start, current, detail, reliable, 10.0, dream, SETTINGS)
+    result = redream_deficit(start, current, detail, reliable, 10.0, dream, SETTINGS).image
     assert dream.shapes == []
     np.testing.assert_array_equal(result, start)
 
@@ -41,7 +41,7 @@ def test_an_unreliable_patch_is_redreamed_locally():
     reliable[40:60, 50:70] = 0.0
     start = current + detail
     dream = CountingDream()
-    result = redream_deficit(start, current, detail, reliable, 10.0, dream, SETTINGS)
+    result = redream_deficit(start, current, detail, reliable, 10.0, dream, SETTINGS).image
     assert dream.shapes == [(20 + 16, 20 + 16, 3)]  # the patch plus the margin on each side
     inside = result[44:56, 54:66] - current[44:56, 54:66]
     np.testing.assert_allclose(inside, 50.0, atol=1e-3)  # the carried detail there is replaced, not grown
@@ -158,3 +158,27 @@ def test_redream_dreams_an_entering_object_and_costs_nothing_on_a_still_clip(tin
     still = Coherence(counting, CoherenceSettings(redream=small))
     list(video_frames([frames[0]] * 4, still, seed=0, overlap=False))
     assert counting.crops == []
+
+
+def test_a_local_reference_holds_each_place_to_its_own_strength():
+    current, detail, reliable = scene()
+    reference = np.full((HEIGHT, WIDTH), 10.0, np.float32)
+    reference[:, 64:] = 40.0  # a fresh dream gave the right half four times the detail it carries now
+    deficit = deficit_map(detail, reliable, reference, SETTINGS)
+    assert deficit[:, :56].max() == 0.0
+    np.testing.assert_allclose(deficit[:, 72:], 0.75, atol=1e-5)
+    with pytest.raises(DreamvidError, match="does not match"):
+        deficit_map(detail, reliable, reference[:, :10], SETTINGS)
+
+
+def test_full_blend_replaces_a_partly_short_region_and_says_where():
+    current, detail, reliable = scene()
+    detail[30:70, 40:80] *= 0.5  # half the strength it should have: deficit 0.5
+    start = current + detail
+    for blend, expected_inside in (("full", 50.0), ("deficit", 0.5 * 50.0 + 0.5 * 5.0)):
+        settings = RedreamSettings(margin=8, min_side=32, feather=2.0, blend=blend)
+        result, weight = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), settings)
+        inside = (result - current)[45:55, 55:65]
+        # the dream starts from the input with the short detail faded out by the deficit, then adds 50
+        assert np.abs(inside).mean() == pytest.approx(expected_inside, rel=0.15)
+        assert weight[:20].max() == 0.0 and weight[45:55, 55:65].min() > (0.99 if blend == "full" else 0.45)
