@@ -118,6 +118,8 @@ def main() -> None:
                         help="ascent steps per octave of the crop dreams")
     parser.add_argument("--independent-cache", help="JSON file: reuse the independent run's figures if present, "
                         "else write them (same clip, frames and settings only)")
+    parser.add_argument("--fresh-naive", action="store_true",
+                        help="time the naive dream in this run even when the independent figures come from the cache")
     parser.add_argument("--sheet", help="PNG contact sheet of --sheet-frames for every mode")
     parser.add_argument("--sheet-frames", default="", help="comma-separated frame indices for the sheet")
     args = parser.parse_args()
@@ -138,7 +140,7 @@ def main() -> None:
         independent = json.loads(cache.read_text())
         independent["coverage"] = MotionCoverage(**independent["coverage"])
         independent["sheet"] = []
-        naive = independent["naive_s"]
+        naive = naive_seconds(frames, settings, dreamer, args.naive_frames) if args.fresh_naive else independent["naive_s"]
     else:
         naive = naive_seconds(frames, settings, dreamer, args.naive_frames)
         independent = run("independent", frames, settings, dataclasses.replace(without, coherent=False),

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import cv2
 import numpy as np
 
 from dreamvid.effect import Effect, Guide
@@ -132,13 +133,27 @@ class Coherence:
             start, redreamed = redream_deficit(
                 start, current, carried, motion.reliable, reference,
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
-                redream, motion.backward, self._gains(start, time, redream))
+                redream, motion.backward, self._gains(current, time, redream))
             if redream.local_reference:
                 local_reference = (reference, redreamed)
         result = self.effect.refine(start, seed=seed, time=time, progress=progress,
                                     guide=Guide(current, motion.reliable))
         self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference)
         return result
+
+    def _held_locally(self, detail: np.ndarray, local_reference: tuple[np.ndarray, np.ndarray]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The detail held between floor and cap times each place's own reference strength (regrowing by
+        at most `regrowth` a frame), and the updated reference map: a global hold would pump the still
+        background up to make up for a weak subject, and the subject would still look plain beside it."""
+        carried, fresh = local_reference
+        window = self.settings.redream.for_size(*detail.shape[:2]).window
+        now = local_strength(detail, window)
+        reference = np.maximum(carried * (1.0 - fresh) + now * fresh, 1e-3)
+        target = np.clip(now, self.settings.strength_floor * reference, self.settings.strength_cap * reference)
+        gain = np.minimum(target / np.maximum(now, 1e-3), self.settings.regrowth)
+        gain = cv2.blur(gain.astype(np.float32), (window, window))
+        return detail * gain[..., None], reference.astype(np.float32)
 
     def _gains(self, start: np.ndarray, time: float, redream) -> Callable | None:
         """The effect's crop gains for this frame (see DeepDream.crop_gains), when it has them."""
@@ -173,6 +188,10 @@ class Coherence:
         freshly dreamed); where it was, the reference becomes the local strength it now has.
         """
         detail = result - current
+        if local_reference is not None:
+            detail, local = self._held_locally(detail, local_reference)
+            self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, local)
+            return
         strength = float(np.abs(detail).mean())
         ceiling = self.settings.strength_cap * reference
         floor = self.settings.strength_floor * reference
@@ -183,9 +202,4 @@ class Coherence:
             gain = min(floor / strength, self.settings.regrowth)
         detail *= gain
         local = None
-        if local_reference is not None:
-            carried, fresh = local_reference
-            window = self.settings.redream.for_size(*current.shape[:2]).window
-            local = carried * (1.0 - fresh) + local_strength(detail, window) * fresh
-            local = np.maximum(local * min(gain, 1.0), 1e-3).astype(np.float32)
         self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, local)

@@ -144,7 +144,7 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     weight = short.astype(np.float32) if settings.blend == "full" else deficit * short
     if settings.feather > 0:
         weight = np.maximum(cv2.GaussianBlur(weight, (0, 0), settings.feather), weight)
-    fade = deficit if settings.fade == "deficit" else doubt
+    fade = deficit
     if settings.feather > 0:
         fade = np.maximum(cv2.GaussianBlur(fade, (0, 0), settings.feather), fade)
     fade = fade[..., None]
