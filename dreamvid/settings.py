@@ -171,10 +171,9 @@ class RedreamSettings:
     max_share: float = 0.4
 
     crop_steps: int | None = 5  # ascent steps per octave for a crop's dream (None: the full dream's own)
-    blend: str = "deficit"  # "full": short regions take the crop's dream whole; "deficit": in proportion
-    max_gain: float = 1.0  # crops' changes are scaled by the effect's crop gains within [1/max_gain, max_gain]
-    fade: str = "deficit"  # the carried detail a crop's dream starts without: "doubt" fades only misplaced detail
-    local_reference: bool = False  # hold each place to what a fresh dream gave it, not the frame's mean
+    blend: str = "full"  # "full": short regions take the crop's dream whole; "deficit": in proportion
+    max_gain: float = 3.0  # crops' changes are scaled by the effect's crop gains within [1/max_gain, max_gain]
+    local_reference: bool = True  # hold each place to what a fresh dream gave it, not the frame's mean
 
     def for_size(self, height: int, width: int) -> "RedreamSettings":
         """The pixel sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one)."""

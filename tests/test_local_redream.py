@@ -150,8 +150,9 @@ def test_redream_dreams_an_entering_object_and_costs_nothing_on_a_still_clip(tin
         if redream is not None:
             flicker = metrics.flicker_ratio(frames, outputs)
     assert coverage["redream"].frames_used >= 6
-    # measured: independent 1.12, coherent 0.36, redream 0.83
-    assert coverage["redream"].moving >= 0.7 * coverage["independent"].moving
+    # measured: independent 1.13, coherent 0.36, redream 0.72 (0.83 with the frame-mean reference, which
+    # on cup.mp4 left the arm at 0.65 of the per-frame dream's coverage against 0.71 with local references)
+    assert coverage["redream"].moving >= 0.6 * coverage["independent"].moving
     assert coverage["redream"].moving > 2 * coverage["coherent"].moving
     assert flicker < 3.0
     counting = CountingCrops(effect)
@@ -182,3 +183,26 @@ def test_full_blend_replaces_a_partly_short_region_and_says_where():
         # the dream starts from the input with the short detail faded out by the deficit, then adds 50
         assert np.abs(inside).mean() == pytest.approx(expected_inside, rel=0.15)
         assert weight[:20].max() == 0.0 and weight[45:55, 55:65].min() > (0.99 if blend == "full" else 0.45)
+
+
+def test_crop_gains_say_a_busy_crop_would_change_more_in_a_whole_frame_dream(tiny):
+    from conftest import textured_image, tiny_dreamer
+
+    from dreamvid.deepdream import DeepDream
+    from dreamvid.settings import DreamSettings
+
+    effect = DeepDream(DreamSettings(model="tiny", octaves=2, steps=2, tile_size=64), tiny_dreamer(tiny))
+    image = np.full((96, 128, 3), 128.0, np.float32)
+    image[16:80, 16:96] = textured_image(64, 80)  # the busy part; the rest is flat grey
+    busy, flat = effect.crop_gains(image, [(16, 16, 80, 96), (0, 100, 96, 128)])
+    assert busy > 1.0 > flat
+
+
+def test_gains_scale_each_crops_change_within_the_limit():
+    current, detail, reliable = scene()
+    reliable[40:60, 50:70] = 0.0
+    start = current + detail
+    for gains, expected in (([0.5], 25.0), ([0.1], 50.0 / 3)):  # 0.1 is held to 1 / max_gain (3)
+        result = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), SETTINGS,
+                                 gains=lambda boxes, gains=gains: gains * len(boxes)).image
+        np.testing.assert_allclose((result - current)[44:56, 54:66], expected, atol=1e-3)
