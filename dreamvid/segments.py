@@ -5,12 +5,17 @@ workers, it is cut into segments. Each segment is dreamed from `run_up` frames b
 frame (dreamed, not kept, so its carried detail has settled by the time frames are kept), and keeps
 `overlap` frames more than it owns at its end; there the next segment's frames fade in, so the dream
 changes over several frames instead of at one cut.
+
+A frame two segments share is the mix of two halves: the EARLIER segment's (fading out) and the
+LATER one's (fading in). Segments finish in any order, so a half waits, stored, for the other; a
+segment is finished when each frame it keeps is either finished or stored as its half.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -48,6 +53,45 @@ def plan_segments(first: int, total: int, segment_frames: int, run_up: int, over
         dream_from = max(0, start - run_up)
         segments.append(Segment(number, dream_from, start, keep_to))
     return segments
+
+
+EARLIER = "earlier"  # a segment's half of the frames it shares with the next one
+LATER = "later"  # a segment's half of the frames it shares with the one before
+
+
+def shared_before(segments: list[Segment], number: int) -> int:
+    """How many frames at the start of segment `number` the segment before it keeps too."""
+    if number == 0:
+        return 0
+    return max(0, segments[number - 1].keep_to - segments[number].keep_from)
+
+
+def owned_to(segments: list[Segment], number: int) -> int:
+    """The end of the frames segment `number` owns: where the next one starts (or its own end)."""
+    return segments[number + 1].keep_from if number + 1 < len(segments) else segments[number].keep_to
+
+
+def half_at(segments: list[Segment], number: int, index: int) -> str | None:
+    """Which half of frame `index` segment `number` makes: LATER at its start, EARLIER at its end,
+    None where it alone makes the frame."""
+    segment = segments[number]
+    if index < segment.keep_from + shared_before(segments, number):
+        return LATER
+    if index >= owned_to(segments, number):
+        return EARLIER
+    return None
+
+
+def unfinished(segments: list[Segment], has_frame: Callable[[int], bool],
+               has_half: Callable[[int, str], bool]) -> list[Segment]:
+    """The segments some of whose kept frames are neither finished nor stored as that segment's half."""
+
+    def kept(segment: Segment, index: int) -> bool:
+        side = half_at(segments, segment.number, index)
+        return has_frame(index) or (side is not None and has_half(index, side))
+
+    return [segment for segment in segments
+            if not all(kept(segment, index) for index in range(segment.keep_from, segment.keep_to))]
 
 
 def default_segment_frames(frames: int, workers: int, run_up: int, overlap: int) -> int:
