@@ -178,6 +178,7 @@ class MotionCoverageMeter:
         self._index = 0
         self._moving_ratios = []
         self._wake_ratios = []
+        self.frames = []  # (index, moving ratio or None, wake ratio or None) of each measured frame
 
     def add(self, input_frame, output_frame):
         """Add the next frame pair."""
@@ -223,9 +224,14 @@ class MotionCoverageMeter:
         static_median = float(np.median(strength_map[static]))
         if static_median <= 0.0:
             return
+        measured = []
         for region, ratios in ((moving, self._moving_ratios), (wake, self._wake_ratios)):
+            ratio = None
             if region.mean() >= MIN_REGION_SHARE:
-                ratios.append(float(np.median(strength_map[region])) / static_median)
+                ratio = float(np.median(strength_map[region])) / static_median
+                ratios.append(ratio)
+            measured.append(ratio)
+        self.frames.append((self._index, *measured))
 
 
 def motion_coverage(input_frames, output_frames, first_frame=FIRST_COVERAGE_FRAME):
