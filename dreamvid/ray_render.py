@@ -188,7 +188,7 @@ class RayFrames(AnyOrderStream):
         ray, pool = self._ray, self.workers
         made = set(held)
         joined: list[int] = []  # frames made from two stored halves, whose halves go once they are kept
-        inputs: dict[int, np.ndarray] = {}
+        inputs: dict[int, np.ndarray] = {}  # the input frames read that a segment not yet sent needs
         source = enumerate(self._frames)
         queue = deque(todo)
         pending: dict = {}  # object reference -> (segment, actor number)
@@ -201,8 +201,9 @@ class RayFrames(AnyOrderStream):
                 while segment.keep_to - 1 not in inputs:
                     index, frame = next(source, (None, None))
                     if index is None:
-                        raise DreamvidError(f"the input ended at frame {len(inputs)}, before frame {segment.keep_to}")
-                    inputs[index] = frame
+                        raise DreamvidError(f"the input ended before frame {segment.keep_to}")
+                    if index >= segment.dream_from:  # frames of finished segments are passed over
+                        inputs[index] = frame
                 batch = [inputs[index] for index in range(segment.dream_from, segment.keep_to)]
                 needed_from = queue[0].dream_from if queue else segment.keep_to
                 for index in [index for index in inputs if index < needed_from]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import subprocess
+import sys
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -142,7 +144,10 @@ def test_a_killed_worker_has_its_segment_run_again(local_ray, tmp_path):
                                make_tiny_effect, ray=ray_settings(), on_progress=kill_one)
     finally:
         ray_render.ray_frames = original
-    assert killed and summary.frames == 20 and len(read_folder(out)) == 20
+    outputs = read_folder(out)
+    assert killed and summary.frames == 20 and len(outputs) == 20
+    for index, output in enumerate(outputs):
+        assert int(np.argmin([np.abs(output.astype(float) - frame).mean() for frame in distinct_frames()])) == index
 
 
 def test_resume_after_a_stop_completes_the_clip(local_ray, tmp_path):
@@ -157,6 +162,19 @@ def test_resume_after_a_stop_completes_the_clip(local_ray, tmp_path):
         render_video(source, f"{out}/", SETTINGS, make_tiny_effect, ray=ray_settings(), on_progress=stop)
     summary = render_video(source, f"{out}/", SETTINGS, make_tiny_effect, ray=ray_settings(), resume=True)
     assert summary.resumed_at == 9 and summary.frames == 20 and len(read_folder(out)) == 20
+
+
+def test_a_local_runtime_keeps_token_authentication_without_the_notice():
+    """Ray turns token authentication on for a new local runtime and says so unless the mode is set;
+    dreamvid sets the same mode, so the start is quiet and the protection stays."""
+    script = ("import os; from dreamvid.ray_render import RaySettings, start_ray; "
+              "ray = start_ray(RaySettings(workers=1)); print(os.environ['RAY_AUTH_MODE']); ray.shutdown()")
+    environment = {key: value for key, value in os.environ.items() if key not in ("RAY_AUTH_MODE", "RAY_ADDRESS")}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS.parent), environment.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=environment,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["token"] and "Token authentication" not in result.stderr, result.stderr
 
 
 def test_an_unreachable_cluster_fails_fast(tmp_path):
@@ -183,6 +201,8 @@ def test_resume_dreams_only_the_segments_not_finished(local_ray, tmp_path):
 
     work = WorkDir(work_dir_for(f"{out}/"))
     assert work.stored_frames() == set(range(8, 20))  # segments of 6 keep [0, 8), [6, 14), [12, 20), [18, 20)
+    with pytest.raises(DreamvidError, match="cut the clip into segments of 6 frames"):  # another cut: refused
+        render_video(source, f"{out}/", SETTINGS, make_tiny_effect, ray=ray_settings(segment_frames=7), resume=True)
     summary = render_video(source, f"{out}/", SETTINGS, functools.partial(make_logged_effect, str(second_run)),
                            ray=ray_settings(), resume=True)
     dreamed = second_run.read_text().split()
