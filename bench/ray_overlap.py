@@ -22,8 +22,6 @@ import functools
 import statistics
 import time
 
-import numpy as np
-
 from dreamvid.deepdream import DeepDream
 from dreamvid.metrics import FlickerMeter, MotionCoverageMeter
 from dreamvid.ray_render import RaySettings, SegmentDreamer, start_ray

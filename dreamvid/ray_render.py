@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import sys
+import types
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -23,8 +24,18 @@ import numpy as np
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.renderer import AnyOrderStream, RenderedFrame
-from dreamvid.segments import EARLIER, LATER, Segment, default_segment_frames, fade_weight, half_at, join, \
-    plan_segments, shared_before, unfinished
+from dreamvid.segments import (
+    EARLIER,
+    LATER,
+    Segment,
+    default_segment_frames,
+    fade_weight,
+    half_at,
+    join,
+    plan_segments,
+    shared_before,
+    unfinished,
+)
 from dreamvid.settings import CoherenceSettings
 from dreamvid.workdir import WorkDir
 
@@ -69,7 +80,7 @@ def check_address(address: str) -> None:
         raise DreamvidError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
 
 
-def start_ray(settings: RaySettings):
+def start_ray(settings: RaySettings) -> types.ModuleType:
     """Join the cluster, or start a local runtime with `workers` CPUs; returns the ray module."""
     if settings.address is None and "RAY_ADDRESS" not in os.environ and "ray" not in sys.modules:
         # Ray turns token authentication on for a new local runtime and prints a notice saying so at
@@ -99,7 +110,7 @@ def start_ray(settings: RaySettings):
 class SegmentDreamer:
     """A Ray actor's work: the effect built once, then whole segments dreamed coherently."""
 
-    def __init__(self, make_effect: Callable, coherence: CoherenceSettings, seed: int, threads: int):
+    def __init__(self, make_effect: Callable, coherence: CoherenceSettings, seed: int, threads: int) -> None:
         from dreamvid.runtime import start_tensorflow
 
         tf = start_tensorflow()
@@ -123,7 +134,7 @@ class SegmentDreamer:
 
 
 def ray_frames(frames: Iterator[np.ndarray], total: int, make_effect: Callable, coherence: CoherenceSettings,
-               seed: int, settings: RaySettings) -> "RayFrames":
+               seed: int, settings: RaySettings) -> RayFrames:
     """A stream (for renderer.render) that dreams the clip's frames on Ray actors.
 
     `frames` yields the clip's input frames from index 0; `make_effect` builds the effect on each
@@ -146,7 +157,8 @@ class RayFrames(AnyOrderStream):
     it shares with a neighbour that was not finished, is kept in the work folder as it comes.
     """
 
-    def __init__(self, ray, pool: list, frames: Iterator[np.ndarray], total: int, settings: RaySettings):
+    def __init__(self, ray: types.ModuleType, pool: list, frames: Iterator[np.ndarray], total: int,
+                 settings: RaySettings) -> None:
         self._ray = ray
         self.workers = pool  # the actors (tests and benches kill one)
         self._frames = frames
