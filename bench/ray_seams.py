@@ -14,6 +14,10 @@ pairs) against the median over the other frames, from the 10th frame on. Coverag
 when the two are alike.
 Overhead: one segment's frames sent to a worker and back through the object store with no dreaming
 (scheduling and transfer), per frame, against the steady seconds per frame of the dream at that size.
+Projection: a 5-minute 1080p clip (7,500 frames at 25 fps) on 1, 8 and 64 machines of WORKERS
+one-thread workers each, from one worker's first frame and steady frame at the largest overhead size
+scaled by pixel count to 1920x1080 (transfer included); every segment pays its first frame's full
+dream, its run-up and its overlap, and segments go in order to whichever worker is free first.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 from dreamvid.deepdream import DeepDream
 from dreamvid.metrics import FlickerMeter, MotionCoverageMeter
 from dreamvid.ray_render import OVERLAP, RUN_UP, RaySettings, SegmentDreamer, start_ray
-from dreamvid.segments import plan_segments
+from dreamvid.segments import default_segment_frames, plan_segments
 from dreamvid.settings import DreamSettings, VideoSettings
 from dreamvid.video import render_video
 from dreamvid.video_reader import open_video
@@ -111,6 +115,41 @@ def overhead_per_frame(ray, size, frames=15):
     return statistics.median(times)
 
 
+PROJECTED_FRAMES = 7500  # 5 minutes at 25 fps
+PROJECTED_PIXELS = 1920 * 1080
+
+
+def projected_wall(frames, workers, segment_frames, first, steady, run_up, overlap):
+    """Seconds to dream `frames` frames on `workers` workers: each segment costs its first frame's full
+    dream plus a steady frame for every other frame it dreams (run-up and overlap included)."""
+    free = [0.0] * workers
+    for segment in plan_segments(0, frames, segment_frames, run_up, overlap):
+        worker = free.index(min(free))
+        free[worker] += first + (segment.frames - 1) * steady
+    return max(free)
+
+
+def hours(seconds):
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+def print_projection(first, steady, per_machine, run_up, overlap):
+    print(f"projected 1080p: first frame {first:.0f} s, then {steady:.2f} s/frame per worker; "
+          f"{PROJECTED_FRAMES} frames, {per_machine} workers a machine")
+    print(f"{'machines':>8} {'workers':>7} {'segments':>22} {'dreamed frames':>14} {'wall':>12}")
+    for machines in (1, 8, 64):
+        workers = machines * per_machine
+        default = default_segment_frames(PROJECTED_FRAMES, workers, run_up, overlap)
+        one_each = -(-PROJECTED_FRAMES // workers)
+        for label, length in ((f"default ({default})", default), (f"one each ({one_each})", one_each)):
+            if label.startswith("one each") and one_each == default:
+                continue
+            segments = plan_segments(0, PROJECTED_FRAMES, length, run_up, min(overlap, length - 1))
+            wall = projected_wall(PROJECTED_FRAMES, workers, length, first, steady, run_up, min(overlap, length - 1))
+            label = f"{len(segments)} {label}"
+            print(f"{machines:>8} {workers:>7} {label:>22} {sum(s.frames for s in segments):>14} {hours(wall):>12}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("clip")
@@ -142,7 +181,9 @@ def main() -> None:
           f"segments of {args.segment_frames} (run-up {args.run_up}, overlap {overlap}), "
           f"seams at frames {', '.join(str(segment.keep_from) for segment in segments[1:])}")
     strength = np.mean([np.abs(o.astype(np.float32) - i).mean() for i, o in zip(inputs, outputs)])
-    print(f"wall {wall:.1f} s ({wall / len(inputs):.2f} s/frame); strength {strength:.2f}")
+    dreamed = sum(segment.frames for segment in segments)
+    print(f"wall {wall:.1f} s ({wall / len(inputs):.2f} s/frame); {dreamed} frames dreamed (run-ups and overlaps "
+          f"included): {args.workers * wall / dreamed:.2f} s/frame per worker side by side; strength {strength:.2f}")
     print_seams(seam_figures(inputs, outputs, seam_windows(segments, overlap)))
     if not args.overhead_sizes:
         return
@@ -160,6 +201,8 @@ def main() -> None:
         overhead = overhead_per_frame(ray, size)
         print(f"{size} px: one worker (1 thread): first frame {first:.1f} s, then {steady:.2f} s/frame; "
               f"Ray transfer and scheduling {1000 * overhead:.1f} ms/frame = {100 * overhead / steady:.2f}% of a frame")
+    scale = PROJECTED_PIXELS / (size * (size * 3 // 4))
+    print_projection(first * scale, (steady + overhead) * scale, args.workers, args.run_up, args.overlap)
 
 
 if __name__ == "__main__":

@@ -95,11 +95,21 @@ def unfinished(segments: list[Segment], has_frame: Callable[[int], bool],
 
 
 def default_segment_frames(frames: int, workers: int, run_up: int, overlap: int) -> int:
-    """About four segments per worker (so a lost worker costs little and all stay busy), never shorter
-    than twice the frames a segment dreams for its neighbours (run-up and overlap)."""
+    """Segments in whole rounds over the workers, so that every worker gets as many and all finish together.
+
+    Four rounds (a lost worker then costs a quarter of its share, and a slow one is caught up) while a
+    segment stays at least ten times the frames it dreams for its neighbours (run-up and overlap, so
+    they add a tenth at most); fewer rounds when not; and never shorter than twice those frames.
+    """
     if frames <= 0:
         return 1
-    return max(2 * (run_up + overlap), math.ceil(frames / (4 * max(workers, 1))), 2)
+    extra = run_up + overlap
+    workers = max(workers, 1)
+    for rounds in (4, 3, 2):
+        length = math.ceil(frames / (rounds * workers))
+        if length >= 10 * extra:
+            return max(length, 2)
+    return max(math.ceil(frames / workers), 2 * extra, 2)
 
 
 def fade_weight(index: int, overlap_start: int, overlap: int) -> float:

@@ -32,9 +32,15 @@ def test_fade_goes_smoothly_from_the_earlier_segment_to_the_later():
     assert join(earlier, later, 0.25)[0, 0, 0] == 25
 
 
-def test_default_segments_keep_every_worker_busy_and_the_run_up_small():
-    assert default_segment_frames(4500, 8, 4, 20) == 141
-    assert default_segment_frames(100, 2, 4, 20) == 48
+def test_default_segments_come_in_whole_rounds_over_the_workers_with_the_run_up_small():
+    assert default_segment_frames(7500, 2, 4, 20) == 938  # 4 rounds: 8 segments for 2 workers
+    assert default_segment_frames(4500, 8, 4, 20) == 282  # 2 rounds: 4 rounds would be 141 frames, under 240
+    assert default_segment_frames(7500, 128, 4, 20) == 59  # 1 round: every worker one segment
+    assert default_segment_frames(100, 2, 4, 20) == 50  # 1 round
+    assert default_segment_frames(60, 4, 4, 20) == 48  # never under twice the run-up and overlap
+    for frames, workers in ((7500, 16), (4500, 8), (1000, 3)):
+        length = default_segment_frames(frames, workers, 4, 20)
+        assert len(plan_segments(0, frames, length, 4, 20)) % workers == 0
 
 
 def test_each_kept_frame_is_made_alone_or_as_one_of_two_halves():
