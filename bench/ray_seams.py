@@ -1,7 +1,7 @@
 """Ray renders: flicker and motion coverage across segment seams, throughput per worker and Ray's overhead.
 
     python bench/ray_seams.py CLIP [--frames 120] [--max-side 320] [--workers 2] [--segment-frames 30]
-                                   [--run-up 4] [--overlap 20] [--overhead-sizes 320 640]
+                                   [--run-up 4] [--overlap 20] [--overhead-sizes 320 640] [--one-process]
 
 Seams: the clip is dreamed on a local Ray runtime (run-up and overlap default to dreamvid's). For every
 frame pair t-1 -> t the flicker ratio is the warped output difference over the same figure for the
@@ -11,7 +11,8 @@ median(other pairs) (goal: at most 1.5), for all seams together and for each one
 Motion coverage (MotionCoverageMeter, issue 15): per frame, median dream strength over moving (and
 wake) pixels / over static pixels; the median over the frames at seams (the later frames of the seam
 pairs) against the median over the other frames, from the 10th frame on. Coverage holds across seams
-when the two are alike.
+when the two are alike; --one-process measures the same frames of a render without seams (no Ray),
+to tell what the clip's own motion makes of the difference.
 Overhead: one segment's frames sent to a worker and back through the object store with no dreaming
 (scheduling and transfer), per frame, against the steady seconds per frame of the dream at that size.
 Projection: a 5-minute 1080p clip (7,500 frames at 25 fps) on 1, 8 and 64 machines of WORKERS
@@ -161,29 +162,38 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, default=OVERLAP)
     parser.add_argument("--overhead-sizes", type=int, nargs="*", default=[320, 640])
     parser.add_argument("--keep", help="keep the dreamed frames in this new folder (default: a temporary one)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="the reference: dream the clip in one process (no Ray, no seams) and measure the "
+                             "frames where the seams would be, to compare with a Ray render's figures")
     args = parser.parse_args()
+    if args.one_process:
+        args.overhead_sizes = []
     settings = VideoSettings(dream=DreamSettings(max_side=args.max_side), frames=args.frames, audio=False)
     scale = RaySettings(workers=args.workers, segment_frames=args.segment_frames, run_up=args.run_up,
                         overlap=args.overlap)
-    ray = start_ray(scale)
+    ray = None if args.one_process else start_ray(scale)
     info, reader = open_video(args.clip, frames=args.frames, max_side=args.max_side)
     inputs = list(reader)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(args.keep) if args.keep else Path(folder) / "out"
         started = time.perf_counter()
-        render_video(args.clip, f"{out}/", settings, functools.partial(DeepDream.for_video, settings), ray=scale,
-                     overwrite=False)
+        render_video(args.clip, f"{out}/", settings, functools.partial(DeepDream.for_video, settings),
+                     ray=None if args.one_process else scale, overwrite=False)
         wall = time.perf_counter() - started
         outputs = [cv2.imread(str(path))[..., ::-1] for path in sorted(out.glob("*.png"))]
     overlap = min(args.overlap, args.segment_frames - 1)
     segments = plan_segments(0, len(inputs), args.segment_frames, args.run_up, overlap)
-    print(f"{args.clip}: {len(inputs)} frames at {info.width}x{info.height}, {args.workers} workers, "
+    how = "one process (the seams' frames measured, no seams made)" if args.one_process else f"{args.workers} workers"
+    print(f"{args.clip}: {len(inputs)} frames at {info.width}x{info.height}, {how}, "
           f"segments of {args.segment_frames} (run-up {args.run_up}, overlap {overlap}), "
           f"seams at frames {', '.join(str(segment.keep_from) for segment in segments[1:])}")
     strength = np.mean([np.abs(o.astype(np.float32) - i).mean() for i, o in zip(inputs, outputs)])
     dreamed = sum(segment.frames for segment in segments)
-    print(f"wall {wall:.1f} s ({wall / len(inputs):.2f} s/frame); {dreamed} frames dreamed (run-ups and overlaps "
-          f"included): {args.workers * wall / dreamed:.2f} s/frame per worker side by side; strength {strength:.2f}")
+    if args.one_process:
+        print(f"wall {wall:.1f} s ({wall / len(inputs):.2f} s/frame); strength {strength:.2f}")
+    else:
+        print(f"wall {wall:.1f} s ({wall / len(inputs):.2f} s/frame); {dreamed} frames dreamed (run-ups and overlaps "
+              f"included): {args.workers * wall / dreamed:.2f} s/frame per worker side by side; strength {strength:.2f}")
     print_seams(seam_figures(inputs, outputs, seam_windows(segments, overlap)))
     if not args.overhead_sizes:
         return
