@@ -2,6 +2,7 @@
 
     python bench/ray_seams.py CLIP [--frames 120] [--max-side 320] [--workers 2] [--segment-frames 30]
                                    [--run-up 4] [--overlap 20] [--overhead-sizes 320 640] [--one-process]
+                                   [--keep DIR | --measure DIR]
 
 Seams: the clip is dreamed on a local Ray runtime (run-up and overlap default to dreamvid's). For every
 frame pair t-1 -> t the flicker ratio is the warped output difference over the same figure for the
@@ -165,20 +166,23 @@ def main() -> None:
     parser.add_argument("--one-process", action="store_true",
                         help="the reference: dream the clip in one process (no Ray, no seams) and measure the "
                              "frames where the seams would be, to compare with a Ray render's figures")
+    parser.add_argument("--measure", help="measure the frames already dreamed into this folder (a --keep folder) "
+                                           "instead of dreaming the clip")
     args = parser.parse_args()
-    if args.one_process:
+    if args.one_process or args.measure:
         args.overhead_sizes = []
     settings = VideoSettings(dream=DreamSettings(max_side=args.max_side), frames=args.frames, audio=False)
     scale = RaySettings(workers=args.workers, segment_frames=args.segment_frames, run_up=args.run_up,
                         overlap=args.overlap)
-    ray = None if args.one_process else start_ray(scale)
+    ray = None if args.one_process or args.measure else start_ray(scale)
     info, reader = open_video(args.clip, frames=args.frames, max_side=args.max_side)
     inputs = list(reader)
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(args.keep) if args.keep else Path(folder) / "out"
+        out = Path(args.measure or args.keep or Path(folder) / "out")
         started = time.perf_counter()
-        render_video(args.clip, f"{out}/", settings, functools.partial(DeepDream.for_video, settings),
-                     ray=None if args.one_process else scale, overwrite=False)
+        if not args.measure:
+            render_video(args.clip, f"{out}/", settings, functools.partial(DeepDream.for_video, settings),
+                         ray=None if args.one_process else scale, overwrite=False)
         wall = time.perf_counter() - started
         outputs = [cv2.imread(str(path))[..., ::-1] for path in sorted(out.glob("*.png"))]
     overlap = min(args.overlap, args.segment_frames - 1)
@@ -189,7 +193,9 @@ def main() -> None:
           f"seams at frames {', '.join(str(segment.keep_from) for segment in segments[1:])}")
     strength = np.mean([np.abs(o.astype(np.float32) - i).mean() for i, o in zip(inputs, outputs)])
     dreamed = sum(segment.frames for segment in segments)
-    if args.one_process:
+    if args.measure:
+        print(f"measured {out}; strength {strength:.2f}")
+    elif args.one_process:
         print(f"wall {wall:.1f} s ({wall / len(inputs):.2f} s/frame); strength {strength:.2f}")
     else:
         print(f"wall {wall:.1f} s ({wall / len(inputs):.2f} s/frame); {dreamed} frames dreamed (run-ups and overlaps "
