@@ -99,7 +99,9 @@ def default_segment_frames(frames: int, workers: int, run_up: int, overlap: int)
 
     Four rounds (a lost worker then costs a quarter of its share, and a slow one is caught up) while a
     segment stays at least ten times the frames it dreams for its neighbours (run-up and overlap, so
-    they add a tenth at most); fewer rounds when not; and never shorter than twice those frames.
+    they add a tenth at most); fewer rounds when not; one round however short the segments (each
+    worker dreaming fewer frames finishes sooner, run-up and overlap included), but never shorter
+    than the overlap plus one.
     """
     if frames <= 0:
         return 1
@@ -109,7 +111,7 @@ def default_segment_frames(frames: int, workers: int, run_up: int, overlap: int)
         length = math.ceil(frames / (rounds * workers))
         if length >= 10 * extra:
             return max(length, 2)
-    return max(math.ceil(frames / workers), 2 * extra, 2)
+    return max(math.ceil(frames / workers), overlap + 1, 2)
 
 
 def fade_weight(index: int, overlap_start: int, overlap: int) -> float:

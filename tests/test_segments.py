@@ -37,7 +37,8 @@ def test_default_segments_come_in_whole_rounds_over_the_workers_with_the_run_up_
     assert default_segment_frames(4500, 8, 4, 20) == 282  # 2 rounds: 4 rounds would be 141 frames, under 240
     assert default_segment_frames(7500, 128, 4, 20) == 59  # 1 round: every worker one segment
     assert default_segment_frames(100, 2, 4, 20) == 50  # 1 round
-    assert default_segment_frames(60, 4, 4, 20) == 48  # never under twice the run-up and overlap
+    assert default_segment_frames(7500, 128, 4, 30) == 59  # 1 round, though the run-up and overlap are 34
+    assert default_segment_frames(60, 4, 4, 20) == 21  # never under the overlap plus one
     for frames, workers in ((7500, 16), (4500, 8), (1000, 3)):
         length = default_segment_frames(frames, workers, 4, 20)
         assert len(plan_segments(0, frames, length, 4, 20)) % workers == 0
