@@ -1,7 +1,7 @@
 """Ray renders: flicker and motion coverage across segment seams, throughput per worker and Ray's overhead.
 
-    python bench/ray_seams.py CLIP [--frames 120] [--max-side 320] [--workers 2] [--segment-frames 30]
-                                   [--run-up 4] [--overlap 20] [--overhead-sizes 320 640] [--one-process]
+    python bench/ray_seams.py CLIP [--frames 120] [--max-side 320] [--workers 2] [--segment-frames 31]
+                                   [--run-up 4] [--overlap 30] [--overhead-sizes 320 640] [--one-process]
                                    [--keep DIR | --measure DIR]
 
 Seams: the clip is dreamed on a local Ray runtime (run-up and overlap default to dreamvid's). For every
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--max-side", type=int, default=320)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--segment-frames", type=int, default=30)
+    parser.add_argument("--segment-frames", type=int, default=31)
     parser.add_argument("--run-up", type=int, default=RUN_UP)
     parser.add_argument("--overlap", type=int, default=OVERLAP)
     parser.add_argument("--overhead-sizes", type=int, nargs="*", default=[320, 640])

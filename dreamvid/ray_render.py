@@ -39,10 +39,12 @@ from dreamvid.segments import (
 from dreamvid.settings import CoherenceSettings
 from dreamvid.workdir import WorkDir
 
-# Measured on cup.mp4 at 320 px (bench/ray_seams.py, one seam): the median flicker ratio of the frame
-# pairs at a seam against the others was 3.10 with a 6-frame overlap, 1.76 with 12 and 1.04 with 20.
+# Measured with bench/ray_seams.py at 320 px, 2 workers, 3 seams (flicker of the frame pairs at each
+# seam against the median of the other pairs; goal at most 1.5x): with a 20-frame overlap cup.mp4's
+# seams were 1.21x, 1.12x and 1.29x, but samples/box.mp4's first seam, where the box barely moves and
+# the fade is all the change there is, was 1.89x; with 30 frames box.mp4's were 1.02x, 0.75x, 0.73x.
 RUN_UP = 4  # frames dreamed before a segment's first kept frame
-OVERLAP = 20  # frames two segments share, faded from one to the other
+OVERLAP = 30  # frames two segments share, faded from one to the other
 CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's address before giving up
 PLAN = "segments.json"  # how a render cut its clip, kept in its work folder for --resume
 
