@@ -4,8 +4,19 @@ import numpy as np
 import pytest
 
 from dreamvid.errors import DreamvidError
-from dreamvid.segments import EARLIER, LATER, Segment, default_segment_frames, fade_weight, half_at, join, \
-    owned_to, plan_segments, shared_before, unfinished
+from dreamvid.segments import (
+    EARLIER,
+    LATER,
+    Segment,
+    default_segment_frames,
+    fade_weight,
+    half_at,
+    join,
+    owned_to,
+    plan_segments,
+    shared_before,
+    unfinished,
+)
 
 
 def test_segments_own_every_frame_once_with_run_up_and_overlap():
