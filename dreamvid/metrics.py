@@ -181,6 +181,7 @@ class MotionCoverageMeter:
         self._index = 0
         self._moving_ratios: list[float] = []
         self._wake_ratios: list[float] = []
+        self.frames: list[tuple[int, float | None, float | None]] = []  # (index, moving, wake ratio) per measured frame
 
     def add(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
         """Add the next frame pair."""
@@ -226,9 +227,14 @@ class MotionCoverageMeter:
         static_median = float(np.median(strength_map[static]))
         if static_median <= 0.0:
             return
+        measured = []
         for region, ratios in ((moving, self._moving_ratios), (wake, self._wake_ratios)):
+            ratio = None
             if region.mean() >= MIN_REGION_SHARE:
-                ratios.append(float(np.median(strength_map[region])) / static_median)
+                ratio = float(np.median(strength_map[region])) / static_median
+                ratios.append(ratio)
+            measured.append(ratio)
+        self.frames.append((self._index, *measured))
 
 
 class VideoFigures:

@@ -80,9 +80,11 @@ class FrameSaver:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dreamvid-save")
         self._pending: Future | None = None
 
-    def save(self, index: int, pixels: np.ndarray, state: dict) -> None:
+    def save(self, index: int, pixels: np.ndarray, state: dict | None, frames_done: int | None = None) -> None:
+        """Save frame `index` and the state after it (None: a frame kept by index; see WorkDir.save_frame)."""
         self.wait()
-        self._pending = self._pool.submit(self._work.save_frame, index, pixels, state)
+        counted = {} if frames_done is None else {"frames_done": frames_done}
+        self._pending = self._pool.submit(self._work.save_frame, index, pixels, state, **counted)
 
     def wait(self) -> None:
         """Finish the save in flight; raises its error, if it failed."""

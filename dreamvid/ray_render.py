@@ -11,7 +11,9 @@ restarted by Ray and its segment re-run, so no frame is lost or doubled.
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sys
 import types
 from collections import deque
 from dataclasses import dataclass
@@ -21,15 +23,30 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
-from dreamvid.renderer import FrameStream, RenderedFrame
-from dreamvid.segments import Segment, default_segment_frames, fade_weight, join, plan_segments
+from dreamvid.renderer import AnyOrderStream, RenderedFrame
+from dreamvid.segments import (
+    EARLIER,
+    LATER,
+    Segment,
+    default_segment_frames,
+    fade_weight,
+    half_at,
+    join,
+    plan_segments,
+    shared_before,
+    unfinished,
+)
 from dreamvid.settings import CoherenceSettings
+from dreamvid.workdir import WorkDir
 
-# Measured on cup.mp4 at 320 px (bench/ray_seams.py, one seam): the median flicker ratio of the frame
-# pairs at a seam against the others was 3.10 with a 6-frame overlap, 1.76 with 12 and 1.04 with 20.
+# Measured with bench/ray_seams.py at 320 px, 2 workers, 3 seams (flicker of the frame pairs at each
+# seam against the median of the other pairs; goal at most 1.5x): with a 20-frame overlap cup.mp4's
+# seams were 1.21x, 1.12x and 1.29x, but samples/box.mp4's first seam, where the box barely moves and
+# the fade is all the change there is, was 1.89x; with 30 frames box.mp4's were 1.02x, 0.75x, 0.73x.
 RUN_UP = 4  # frames dreamed before a segment's first kept frame
-OVERLAP = 20  # frames two segments share, faded from one to the other
+OVERLAP = 30  # frames two segments share, faded from one to the other
 CONNECT_TIMEOUT = 5.0  # seconds to reach a cluster's address before giving up
+PLAN = "segments.json"  # how a render cut its clip, kept in its work folder for --resume
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,11 @@ def check_address(address: str) -> None:
 
 def start_ray(settings: RaySettings) -> types.ModuleType:
     """Join the cluster, or start a local runtime with `workers` CPUs; returns the ray module."""
+    if settings.address is None and "RAY_ADDRESS" not in os.environ and "ray" not in sys.modules:
+        # Ray turns token authentication on for a new local runtime and prints a notice saying so at
+        # every start unless the mode is set explicitly. Setting the same mode keeps the protection and
+        # drops the notice; Ray reads the mode once, on import. A mode the user set is left alone.
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
     try:
         import ray
     except ImportError:
@@ -114,8 +136,8 @@ class SegmentDreamer:
 
 
 def ray_frames(frames: Iterator[np.ndarray], total: int, make_effect: Callable, coherence: CoherenceSettings,
-               seed: int, settings: RaySettings) -> FrameStream:
-    """A FrameStream (for renderer.render) that dreams the clip's frames on Ray actors.
+               seed: int, settings: RaySettings) -> RayFrames:
+    """A stream (for renderer.render) that dreams the clip's frames on Ray actors.
 
     `frames` yields the clip's input frames from index 0; `make_effect` builds the effect on each
     worker (it is pickled and sent, so it must not hold a loaded model).
@@ -126,60 +148,161 @@ def ray_frames(frames: Iterator[np.ndarray], total: int, make_effect: Callable, 
     threads = settings.threads_per_worker or max(1, (os.cpu_count() or 1) // workers if settings.address is None else 1)
     actor = ray.remote(num_cpus=1, max_restarts=3, max_task_retries=3)(SegmentDreamer)
     pool = [actor.remote(make_effect, coherence, seed, threads) for _ in range(workers)]
-    segment_frames = settings.segment_frames or default_segment_frames(total, workers, settings.run_up, settings.overlap)
-    overlap = min(settings.overlap, segment_frames - 1)
-
-    def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
-        segments = plan_segments(first, total, segment_frames, settings.run_up, overlap)
-        return _ordered_frames(ray, pool, frames, segments, overlap)
-
-    stream.workers = pool  # for tests and benches: the actors, e.g. to kill one
-    return stream
+    return RayFrames(ray, pool, frames, total, settings)
 
 
-def _ordered_frames(ray, pool, frames: Iterator[np.ndarray], segments: list[Segment],
-                    overlap: int) -> Iterator[RenderedFrame]:
-    """Submit segments as their input frames arrive (a bounded window), yield frames in order."""
-    inputs: dict[int, np.ndarray] = {}
-    source = enumerate(frames)
-    pending: deque[tuple[Segment, object]] = deque()
-    next_to_submit = 0
-    window = 2 * len(pool)
+class RayFrames(AnyOrderStream):
+    """The clip cut into segments, dreamed on a pool of actors; frames come back as segments finish.
 
-    def submit_more() -> None:
-        nonlocal next_to_submit
-        while next_to_submit < len(segments) and len(pending) < window:
-            segment = segments[next_to_submit]
-            while segment.keep_to - 1 not in inputs:
-                index, frame = next(source, (None, None))
-                if index is None:
-                    raise DreamvidError(f"the input ended at frame {len(inputs)}, before frame {segment.keep_to}")
-                inputs[index] = frame
-            batch = [inputs[index] for index in range(segment.dream_from, segment.keep_to)]
-            worker = pool[segment.number % len(pool)]
-            pending.append((segment, worker.dream.remote(ray.put(batch), segment.keep_from - segment.dream_from)))
-            next_to_submit += 1
-            later = segments[next_to_submit].dream_from if next_to_submit < len(segments) else segment.keep_to
-            for index in [index for index in inputs if index < later]:
-                del inputs[index]
+    The cut is kept in the work folder (PLAN), so a resumed render cuts the clip the same way and
+    dreams only the segments not finished: each finished frame, and each segment's half of a frame
+    it shares with a neighbour that was not finished, is kept in the work folder as it comes.
+    """
 
-    tail: dict[int, np.ndarray] = {}  # the previous segment's frames in the overlap
-    submit_more()
-    while pending:
-        segment, reference = pending.popleft()
-        try:
-            kept = ray.get(reference)
-        except Exception as error:  # a segment that failed even after Ray's retries
-            raise DreamvidError(f"segment {segment.number + 1} failed on its worker: {str(error).splitlines()[0]}") from None
+    def __init__(self, ray: types.ModuleType, pool: list, frames: Iterator[np.ndarray], total: int,
+                 settings: RaySettings) -> None:
+        self._ray = ray
+        self.workers = pool  # the actors (tests and benches kill one)
+        self._frames = frames
+        self._total = total
+        self._settings = settings
+        self.dreamed: list[int] = []  # the numbers of the segments sent to workers, in order
+
+    def frames(self, work: WorkDir, held: frozenset[int], progress: Progress) -> Iterator[RenderedFrame]:
+        segments = self._cut(work)
+        todo = unfinished(segments, held.__contains__, work.has_half)
+        return self._dream(work, held, segments, todo)
+
+    def _cut(self, work: WorkDir) -> list[Segment]:
+        """The segments: as an unfinished render in `work` cut the clip, else from the settings."""
+        settings = self._settings
+        segment_frames = settings.segment_frames or default_segment_frames(
+            self._total, len(self.workers), settings.run_up, settings.overlap)
+        cut = {"frames": self._total, "segment_frames": segment_frames, "run_up": settings.run_up,
+               "overlap": min(settings.overlap, segment_frames - 1)}
+        stored = work.load_json(PLAN)
+        if stored is not None and stored != cut:
+            default_cut = dict(cut, segment_frames=stored.get("segment_frames"),
+                               overlap=min(settings.overlap, int(stored.get("segment_frames", 2)) - 1))
+            if settings.segment_frames is not None or stored != default_cut:
+                raise DreamvidError(
+                    f"cannot resume: the unfinished render in {work.path} cut the clip into segments of "
+                    f"{stored.get('segment_frames')} frames (run-up {stored.get('run_up')}, overlap "
+                    f"{stored.get('overlap')}); resume with --segment-frames {stored.get('segment_frames')} "
+                    f"or delete that folder")
+            cut = stored
+        work.save_json(PLAN, cut)
+        return plan_segments(0, self._total, cut["segment_frames"], cut["run_up"], cut["overlap"])
+
+    def _dream(self, work: WorkDir, held: frozenset[int], segments: list[Segment],
+               todo: list[Segment]) -> Iterator[RenderedFrame]:
+        """Submit unfinished segments as their input frames arrive (a bounded window, each to the least busy
+        actor); keep the results of whichever finish. A segment that fails even after Ray's retries stops
+        new submissions; the others running are kept before the error is raised."""
+        ray, pool = self._ray, self.workers
+        made = set(held)
+        joined: list[int] = []  # frames made from two stored halves, whose halves go once they are kept
+        inputs: dict[int, np.ndarray] = {}  # the input frames read that a segment not yet sent needs
+        source = enumerate(self._frames)
+        queue = deque(todo)
+        pending: dict = {}  # object reference -> (segment, actor number)
+        busy = [0] * len(pool)
+        failed: list[tuple[Segment, BaseException]] = []
+
+        def submit_more() -> None:
+            while queue and not failed and len(pending) < 2 * len(pool):
+                segment = queue.popleft()
+                while segment.keep_to - 1 not in inputs:
+                    index, frame = next(source, (None, None))
+                    if index is None:
+                        raise DreamvidError(f"the input ended before frame {segment.keep_to}")
+                    if index >= segment.dream_from:  # frames of finished segments are passed over
+                        inputs[index] = frame
+                batch = [inputs[index] for index in range(segment.dream_from, segment.keep_to)]
+                needed_from = queue[0].dream_from if queue else segment.keep_to
+                for index in [index for index in inputs if index < needed_from]:
+                    del inputs[index]
+                actor = busy.index(min(busy))
+                reference = pool[actor].dream.remote(ray.put(batch), segment.keep_from - segment.dream_from)
+                pending[reference] = (segment, actor)
+                busy[actor] += 1
+                self.dreamed.append(segment.number)
+
+        yield from self._join_stored_halves(work, segments, made, joined)
         submit_more()
-        following = segment.number + 1 < len(segments)
-        owned_to = segments[segment.number + 1].keep_from if following else segment.keep_to
-        shared = len(tail)
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            segment, actor = pending.pop(ready[0])
+            busy[actor] -= 1
+            try:
+                kept = ray.get(ready[0])
+            except Exception as error:  # a segment that failed even after Ray's retries
+                failed.append((segment, error))
+                continue
+            submit_more()
+            yield from self._keep(work, segments, segment, kept, made, joined)
+            joined[:] = [index for index in joined if not _forget_halves(work, index)]
+        if failed:
+            segment, error = failed[0]
+            raise DreamvidError(f"segment {segment.number + 1} failed on its worker: {_reason(error)}; "
+                                f"the finished segments are kept for --resume") from None
+
+    def _keep(self, work: WorkDir, segments: list[Segment], segment: Segment, kept: list[np.ndarray],
+              made: set[int], joined: list[int]) -> Iterator[RenderedFrame]:
+        """One segment's frames: its own ones made; a half of a shared frame joined with the other half
+        when that is stored, else stored to wait for it."""
         for offset, pixels in enumerate(kept):
             index = segment.keep_from + offset
-            if index in tail:
-                pixels = join(tail.pop(index), pixels, fade_weight(index, segment.keep_from, shared))
-            if index < owned_to:
-                yield RenderedFrame(index, pixels, {"next_frame": np.int64(index + 1)})
-            else:
-                tail[index] = pixels
+            if index in made:
+                continue
+            side = half_at(segments, segment.number, index)
+            if side is None:
+                made.add(index)
+                yield RenderedFrame(index, pixels, {})
+                continue
+            other = LATER if side == EARLIER else EARLIER
+            if not work.has_half(index, other):
+                work.save_half(index, side, pixels)
+                continue
+            halves = {side: pixels, other: work.saved_half(index, other)}
+            work.save_half(index, side, pixels)  # kept until the joined frame is
+            made.add(index)
+            joined.append(index)
+            yield RenderedFrame(index, _joined(segments, index, halves), {})
+
+    def _join_stored_halves(self, work: WorkDir, segments: list[Segment], made: set[int],
+                            joined: list[int]) -> Iterator[RenderedFrame]:
+        """Shared frames both of whose halves a stopped render stored but did not keep joined."""
+        for number in range(1, len(segments)):
+            start = segments[number].keep_from
+            for index in range(start, start + shared_before(segments, number)):
+                if index in made:
+                    _forget_halves(work, index)
+                elif work.has_half(index, EARLIER) and work.has_half(index, LATER):
+                    halves = {side: work.saved_half(index, side) for side in (EARLIER, LATER)}
+                    made.add(index)
+                    joined.append(index)
+                    yield RenderedFrame(index, _joined(segments, index, halves), {})
+
+
+def _joined(segments: list[Segment], index: int, halves: dict[str, np.ndarray]) -> np.ndarray:
+    """A shared frame: the earlier segment's half faded into the later one's."""
+    later = next(segment for segment in reversed(segments) if segment.keep_from <= index)
+    weight = fade_weight(index, later.keep_from, shared_before(segments, later.number))
+    return join(halves[EARLIER], halves[LATER], weight)
+
+
+def _forget_halves(work: WorkDir, index: int) -> bool:
+    """Remove the halves of frame `index` once the joined frame is kept; whether it was."""
+    if not work.frame_path(index).exists():
+        return False
+    for side in (EARLIER, LATER):
+        work.remove_half(index, side)
+    return True
+
+
+def _reason(error: BaseException) -> str:
+    """One line saying why a task failed: the worker's own exception, not Ray's wrapper around it."""
+    cause = getattr(error, "cause", None) or error
+    lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", str(cause)).splitlines() if line.strip()]
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__

@@ -4,10 +4,15 @@ Pipelines (video.py, zoom.py) are generators of made frames, each with the state
 needs. The renderer owns everything around them: the work folder that keeps finished frames by
 index and the state after the last one, the saver thread, the writer, resume, progress events and
 the summary. The output appears under its name only when complete.
+
+A stream whose frames come in any order (an AnyOrderStream: segments dreamed side by side on Ray
+workers) has each frame kept by index as it arrives, and written once all frames before it are;
+a resumed render makes only the frames the work folder lacks.
 """
 
 from __future__ import annotations
 
+import abc
 import os
 import time
 from dataclasses import dataclass
@@ -41,6 +46,21 @@ class RenderedFrame:
 # (index of the first frame to make, the state saved after the frame before it or None, step
 # progress) -> the made frames from that index on, in order.
 FrameStream = Callable[[int, "dict | None", Progress], Iterator[RenderedFrame]]
+
+
+class AnyOrderStream(abc.ABC):
+    """Makes a clip's frames in any order, each index once (segments dreamed side by side).
+
+    The renderer passes the frames the work folder already holds, which are not to be made again;
+    the stream may keep parts of its own in the work folder (see WorkDir.save_half) so that a
+    resumed render needs no work done twice.
+    """
+
+    @abc.abstractmethod
+    def frames(self, work: WorkDir, held: frozenset[int], progress: Progress) -> Iterator[RenderedFrame]:
+        """The frames [0, total) not in `held`, each once, in any order."""
+
+
 # Turns the stream of made frames (saved ones first) into the frames written (e.g. a loop's fade).
 Finish = Callable[[Iterator[np.ndarray]], Iterable[np.ndarray]]
 
@@ -73,19 +93,23 @@ def check_render_paths(source: str | os.PathLike, output: str | os.PathLike, *, 
     check_overwrite(target, overwrite)
 
 
-def render(plan: RenderPlan, stream: FrameStream, *, resume: bool = False,
+def render(plan: RenderPlan, stream: FrameStream | AnyOrderStream, *, resume: bool = False,
            on_progress: RenderProgress | None = None, overlap: bool = True) -> RenderSummary:
     """Make and write every frame of `stream`; returns what was done.
 
     Frames already in the work folder (with `resume`) are written from there and the stream starts
-    after them. With `overlap` (the default) each finished frame is saved in a worker thread while
-    the next one is made; without it every stage runs in turn (for measuring).
+    after them (an AnyOrderStream skips them wherever they are). With `overlap` (the default) each
+    finished frame is saved in a worker thread while the next one is made; without it every stage
+    runs in turn (for measuring).
     """
     with OutputLock(plan.output):
         remove_stale_partials(plan.output)
         work = WorkDir.open(plan.output, plan.manifest, resume=resume)
         try:
-            summary = _render(work, plan, stream, on_progress, overlap)
+            if isinstance(stream, AnyOrderStream):
+                summary = _render_any_order(work, plan, stream, on_progress)
+            else:
+                summary = _render(work, plan, stream, on_progress, overlap)
         except BaseException:
             if not work.has_state():
                 work.remove()  # nothing finished: leave nothing that would block the next run
@@ -96,6 +120,9 @@ def render(plan: RenderPlan, stream: FrameStream, *, resume: bool = False,
 
 def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: RenderProgress | None,
             overlap: bool) -> RenderSummary:
+    if work.in_any_order():
+        raise DreamvidError(f"the unfinished render in {work.path} was dreamed in segments on Ray workers: "
+                            f"resume it on Ray workers too (--workers or --ray)")
     state = work.load_state() if work.has_state() else None
     done = int(state["frames_done"]) if state is not None else 0
     width, height = plan.size
@@ -134,6 +161,66 @@ def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: R
             FrameSaver(work) as saver:
         made_frames = all_frames(saver)
         for pixels in plan.finish(made_frames) if plan.finish else made_frames:
+            writer.write(pixels)
+            summary.sharpness.append(sharpness(pixels))
+        saver.wait()
+        summary.frames = writer.frames_written
+    return summary
+
+
+def _render_any_order(work: WorkDir, plan: RenderPlan, stream: AnyOrderStream,
+                      on_progress: RenderProgress | None) -> RenderSummary:
+    """Keep each frame by index as it comes; write frames in order as soon as all before them are kept."""
+    if plan.total is None:
+        raise DreamvidError("a render whose frames come in any order needs the number of frames")
+    held = work.keep_in_any_order()
+    kept = set(held)
+    width, height = plan.size
+    summary = RenderSummary(str(plan.output), 0, str(plan.fps), width, height, resumed_at=len(held))
+
+    def step_done(event: ProgressEvent) -> None:
+        if on_progress is not None:
+            on_progress(RenderEvent(len(kept), plan.total, step=event))
+
+    def in_order(saver: FrameSaver) -> Iterator[np.ndarray]:
+        written = 0
+
+        def kept_run() -> Iterator[np.ndarray]:  # the kept frames from `written` on, read back
+            nonlocal written
+            if written in kept:
+                saver.wait()
+            while written in kept:
+                yield work.saved_frame(written, plan.size)
+                written += 1
+
+        yield from kept_run()
+        frames = stream.frames(work, frozenset(held), step_done)
+        try:
+            started = time.perf_counter()
+            for frame in frames:
+                if frame.index in kept or not 0 <= frame.index < plan.total:
+                    raise DreamvidError(f"frame {frame.index + 1} was made twice or is out of range")
+                saver.save(frame.index, frame.pixels, None, frames_done=len(kept) + 1)
+                kept.add(frame.index)
+                seconds = time.perf_counter() - started
+                summary.seconds_per_frame.append(seconds)
+                if on_progress is not None:
+                    on_progress(RenderEvent(len(kept), plan.total, seconds))
+                if frame.index == written:
+                    yield frame.pixels
+                    written += 1
+                    yield from kept_run()
+                started = time.perf_counter()
+        finally:
+            frames.close()
+        if written < plan.total:
+            raise DreamvidError(f"frame {written + 1} was never made")
+
+    with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio, metadata=plan.metadata,
+                     encode=plan.encode) as writer, \
+            FrameSaver(work) as saver:
+        frames = in_order(saver)
+        for pixels in plan.finish(frames) if plan.finish else frames:
             writer.write(pixels)
             summary.sharpness.append(sharpness(pixels))
         saver.wait()

@@ -5,12 +5,17 @@ workers, it is cut into segments. Each segment is dreamed from `run_up` frames b
 frame (dreamed, not kept, so its carried detail has settled by the time frames are kept), and keeps
 `overlap` frames more than it owns at its end; there the next segment's frames fade in, so the dream
 changes over several frames instead of at one cut.
+
+A frame two segments share is the mix of two halves: the EARLIER segment's (fading out) and the
+LATER one's (fading in). Segments finish in any order, so a half waits, stored, for the other; a
+segment is finished when each frame it keeps is either finished or stored as its half.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -50,12 +55,63 @@ def plan_segments(first: int, total: int, segment_frames: int, run_up: int, over
     return segments
 
 
+EARLIER = "earlier"  # a segment's half of the frames it shares with the next one
+LATER = "later"  # a segment's half of the frames it shares with the one before
+
+
+def shared_before(segments: list[Segment], number: int) -> int:
+    """How many frames at the start of segment `number` the segment before it keeps too."""
+    if number == 0:
+        return 0
+    return max(0, segments[number - 1].keep_to - segments[number].keep_from)
+
+
+def owned_to(segments: list[Segment], number: int) -> int:
+    """The end of the frames segment `number` owns: where the next one starts (or its own end)."""
+    return segments[number + 1].keep_from if number + 1 < len(segments) else segments[number].keep_to
+
+
+def half_at(segments: list[Segment], number: int, index: int) -> str | None:
+    """Which half of frame `index` segment `number` makes: LATER at its start, EARLIER at its end,
+    None where it alone makes the frame."""
+    segment = segments[number]
+    if index < segment.keep_from + shared_before(segments, number):
+        return LATER
+    if index >= owned_to(segments, number):
+        return EARLIER
+    return None
+
+
+def unfinished(segments: list[Segment], has_frame: Callable[[int], bool],
+               has_half: Callable[[int, str], bool]) -> list[Segment]:
+    """The segments some of whose kept frames are neither finished nor stored as that segment's half."""
+
+    def kept(segment: Segment, index: int) -> bool:
+        side = half_at(segments, segment.number, index)
+        return has_frame(index) or (side is not None and has_half(index, side))
+
+    return [segment for segment in segments
+            if not all(kept(segment, index) for index in range(segment.keep_from, segment.keep_to))]
+
+
 def default_segment_frames(frames: int, workers: int, run_up: int, overlap: int) -> int:
-    """About four segments per worker (so a lost worker costs little and all stay busy), never shorter
-    than twice the frames a segment dreams for its neighbours (run-up and overlap)."""
+    """Segments in whole rounds over the workers, so that every worker gets as many and all finish together.
+
+    Four rounds (a lost worker then costs a quarter of its share, and a slow one is caught up) while a
+    segment stays at least ten times the frames it dreams for its neighbours (run-up and overlap, so
+    they add a tenth at most); fewer rounds when not; one round however short the segments (each
+    worker dreaming fewer frames finishes sooner, run-up and overlap included), but never shorter
+    than the overlap plus one.
+    """
     if frames <= 0:
         return 1
-    return max(2 * (run_up + overlap), math.ceil(frames / (4 * max(workers, 1))), 2)
+    extra = run_up + overlap
+    workers = max(workers, 1)
+    for rounds in (4, 3, 2):
+        length = math.ceil(frames / (rounds * workers))
+        if length >= 10 * extra:
+            return max(length, 2)
+    return max(math.ceil(frames / workers), overlap + 1, 2)
 
 
 def fade_weight(index: int, overlap_start: int, overlap: int) -> float:

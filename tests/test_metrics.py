@@ -269,6 +269,19 @@ def test_motion_coverage_is_zero_for_a_plain_moving_square():
     assert coverage.wake == pytest.approx(1.0, abs=0.05)
 
 
+def test_motion_coverage_keeps_each_frame_ratios_by_index():
+    frames, masks = moving_square_clip()
+    inputs, outputs = dreamed(frames, plain_masks=[mask if index >= 6 else np.zeros_like(mask) for index, mask in enumerate(masks)])
+    meter = metrics.MotionCoverageMeter(first_frame=3)
+    for frame, output in zip(inputs, outputs):
+        meter.add(frame, output)
+    assert [index for index, _, _ in meter.frames] == list(range(3, MOVING_FRAMES))
+    moving = {index: ratio for index, ratio, _ in meter.frames}
+    assert all(moving[index] == pytest.approx(1.0, abs=0.01) for index in (3, 4, 5))  # dreamed square
+    assert all(moving[index] < 0.05 for index in range(6, MOVING_FRAMES))  # plain square
+    assert meter.value.moving == pytest.approx(float(np.median([ratio for _, ratio, _ in meter.frames])))
+
+
 def test_motion_coverage_sees_a_plain_wake():
     frames, masks = moving_square_clip()
     wakes = []

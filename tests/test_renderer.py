@@ -11,7 +11,7 @@ import pytest
 
 from dreamvid.errors import DreamvidError
 from dreamvid.events import ProgressEvent, RenderEvent
-from dreamvid.renderer import RenderedFrame, RenderPlan, render
+from dreamvid.renderer import AnyOrderStream, RenderedFrame, RenderPlan, render
 from dreamvid.workdir import WorkDir, work_dir_for
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dreamvid"
@@ -90,6 +90,74 @@ def test_a_failing_stream_leaves_no_output_and_a_resumable_work_folder(tmp_path)
     with pytest.raises(DreamvidError, match="the input broke"):
         render(plan(output), broken)
     assert not output.exists() and WorkDir(work_dir_for(output)).frames_done() == 1
+
+
+class ScrambledStream(AnyOrderStream):
+    """Frames 0..5 (flat grey 10*i, as counting_stream) in a scrambled order, those not held; it records
+    the frames it was told were held and those it made."""
+
+    def __init__(self, order=(3, 4, 0, 5, 1, 2)):
+        self.order, self.held, self.made = order, [], []
+
+    def frames(self, work, held, progress):
+        self.held.append(sorted(held))
+        for index in self.order:
+            if index not in held:
+                self.made.append(index)
+                yield RenderedFrame(index, np.full((8, 10, 3), 10 * index, np.uint8), {})
+
+
+def test_frames_made_in_any_order_are_written_in_order(tmp_path):
+    events, stream = [], ScrambledStream()
+    summary = render(plan(f"{tmp_path / 'out'}/"), stream, on_progress=events.append)
+    assert [int(frame[0, 0, 0]) for frame in read_folder(tmp_path / "out")] == [0, 10, 20, 30, 40, 50]
+    assert summary.frames == 6 and stream.held == [[]]
+    assert [event.frames_done for event in events if event.frame_finished] == [1, 2, 3, 4, 5, 6]
+    assert not work_dir_for(f"{tmp_path / 'out'}/").exists()
+
+
+def test_resume_keeps_frames_made_out_of_order_and_makes_only_the_others(tmp_path):
+    output = f"{tmp_path / 'out'}/"
+
+    def stop_after_two(event):
+        if event.frame_finished and event.frames_done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render(plan(output), ScrambledStream(), on_progress=stop_after_two)
+    work = WorkDir(work_dir_for(output))
+    assert work.stored_frames() == {3, 4} and work.in_any_order()  # not a prefix: frames 0..2 are missing
+    with pytest.raises(DreamvidError, match="Ray workers"):  # a one-process stream cannot continue it
+        render(plan(output), counting_stream([]), resume=True)
+    stream = ScrambledStream()
+    summary = render(plan(output), stream, resume=True)
+    assert stream.held == [[3, 4]] and stream.made == [0, 5, 1, 2] and summary.resumed_at == 2
+    assert [int(frame[0, 0, 0]) for frame in read_folder(tmp_path / "out")] == [0, 10, 20, 30, 40, 50]
+
+
+def test_frames_made_in_any_order_continue_a_one_process_render(tmp_path):
+    output = f"{tmp_path / 'out'}/"
+
+    def stop_after_two(event):
+        if event.frame_finished and event.frames_done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render(plan(output), counting_stream([]), on_progress=stop_after_two)
+    work = WorkDir(work_dir_for(output))
+    cv2.imwrite(str(work.frame_path(2)), np.zeros((8, 10, 3), np.uint8))  # past the saved prefix: not trusted
+    stream = ScrambledStream()
+    render(plan(output), stream, resume=True)
+    assert stream.held == [[0, 1]] and sorted(stream.made) == [2, 3, 4, 5]
+    assert [int(frame[0, 0, 0]) for frame in read_folder(tmp_path / "out")] == [0, 10, 20, 30, 40, 50]
+
+
+def test_a_frame_never_made_or_made_twice_fails_the_render(tmp_path):
+    with pytest.raises(DreamvidError, match="frame 3 was never made"):
+        render(plan(f"{tmp_path / 'a'}/"), ScrambledStream(order=(0, 1, 3, 4, 5)))
+    with pytest.raises(DreamvidError, match="frame 2 was made twice"):
+        render(plan(f"{tmp_path / 'b'}/"), ScrambledStream(order=(0, 1, 2, 1, 3, 4, 5)))
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
 def imported_modules(module: str) -> set[str]:
