@@ -16,12 +16,12 @@ pipeline may compute it ahead, in another thread, while the previous frame is st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from dreamvid.effect import Effect, Guide
+from dreamvid.effect import CarryingEffect, Effect, Guide
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
@@ -29,16 +29,19 @@ from dreamvid.local_redream import redream_deficit
 from dreamvid.settings import CoherenceSettings
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
+CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
 
 
 @dataclass
 class CoherenceState:
-    """What one frame leaves for the next: its input and its effect detail, both float32."""
+    """What one frame leaves for the next: its input and its effect detail, both float32, and the
+    state a CarryingEffect carries (empty for other effects)."""
 
     previous_input: np.ndarray
     previous_detail: np.ndarray
     reference_strength: float
     scene_cuts: int = 0
+    carry: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The state as named arrays, for the work folder."""
@@ -47,6 +50,7 @@ class CoherenceState:
             "previous_detail": self.previous_detail,
             "reference_strength": np.float64(self.reference_strength),
             "scene_cuts": np.int64(self.scene_cuts),
+            **{CARRY_PREFIX + key: value for key, value in self.carry.items()},
         }
 
     @classmethod
@@ -59,6 +63,8 @@ class CoherenceState:
             previous_detail=arrays["previous_detail"].astype(np.float32),
             reference_strength=float(arrays["reference_strength"]),
             scene_cuts=int(arrays["scene_cuts"]),
+            carry={key[len(CARRY_PREFIX):]: np.asarray(value, np.float32) for key, value in arrays.items()
+                   if key.startswith(CARRY_PREFIX)},
         )
 
 
@@ -123,19 +129,28 @@ class Coherence:
                 start, current, carried, motion.reliable, state.reference_strength,
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
                 redream.for_size(*current.shape[:2]), motion.backward)
-        result = self.effect.refine(start, seed=seed, time=time, progress=progress,
-                                    guide=Guide(current, motion.reliable))
-        self.remember(current, result, state.reference_strength, state.scene_cuts)
+        if isinstance(self.effect, CarryingEffect):
+            guide = Guide(current, motion.reliable, _carried(state.carry, motion, current.shape[:2]))
+            result, carry = self.effect.refine_carrying(start, seed=seed, time=time, progress=progress, guide=guide)
+        else:
+            result = self.effect.refine(start, seed=seed, time=time, progress=progress,
+                                        guide=Guide(current, motion.reliable))
+            carry = {}
+        self.remember(current, result, state.reference_strength, state.scene_cuts, carry)
         return result
 
     def _fresh(self, current: np.ndarray, seed: int, time: float, progress: Progress | None,
                cuts: int) -> np.ndarray:
-        result = self.effect.first(current, seed=seed, time=time, progress=progress)
+        if isinstance(self.effect, CarryingEffect):
+            result, carry = self.effect.first_carrying(current, seed=seed, time=time, progress=progress)
+        else:
+            result, carry = self.effect.first(current, seed=seed, time=time, progress=progress), {}
         strength = float(np.abs(result - current).mean())
-        self.remember(current, result, max(strength, 1e-3), cuts)
+        self.remember(current, result, max(strength, 1e-3), cuts, carry)
         return result
 
-    def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int) -> None:
+    def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int,
+                 carry: dict[str, np.ndarray] | None = None) -> None:
         """Keep a treated frame as the state for the next: its detail, held between floor and cap."""
         detail = result - current
         strength = float(np.abs(detail).mean())
@@ -145,4 +160,16 @@ class Coherence:
             detail *= ceiling / strength
         elif 0 < strength < floor:
             detail *= min(floor / strength, self.settings.regrowth)
-        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts)
+        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, dict(carry or {}))
+
+
+def _carried(carry: dict[str, np.ndarray], motion: Motion, shape) -> dict[str, np.ndarray]:
+    """The effect's carried arrays warped along the motion and scaled by its reliability (so zero
+    where the flow fails); arrays of another size than the frame are dropped."""
+    carried = {}
+    for key, value in carry.items():
+        if value.shape[:2] != tuple(shape):
+            continue
+        reliable = motion.reliable if value.ndim == 2 else motion.reliable[..., None]
+        carried[key] = (warp(value, motion.backward) * reliable).astype(np.float32)
+    return carried

@@ -394,6 +394,7 @@ class StyleSettings:
     temporal_weight: float = 200.0
     steps_next: int = 8
     max_side: int = 1024
+    warm_moments: str = "off"  # EXPERIMENT: off, second, both
     dream_weight: float = 0.2
     weights: str | None = None  # a local weights file for the model
 

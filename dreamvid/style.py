@@ -69,6 +69,46 @@ class TemporalTarget:
 
 
 @dataclass(frozen=True)
+class AdamState:
+    """Adam's moment estimates per pixel and how many steps each pixel has taken (for the bias
+    correction), so an optimisation can continue where another left off: a later video frame
+    carries the previous frame's, warped along the flow and reset (all zero) where the flow fails."""
+
+    first: np.ndarray  # (h, w, 3) float32
+    second: np.ndarray  # (h, w, 3) float32
+    steps: np.ndarray  # (h, w) float32
+
+    @classmethod
+    def fresh(cls, shape) -> "AdamState":
+        height, width = int(shape[0]), int(shape[1])
+        return cls(np.zeros((height, width, 3), np.float32), np.zeros((height, width, 3), np.float32),
+                   np.zeros((height, width), np.float32))
+
+    def resized(self, shape) -> "AdamState":
+        """The same state for a picture of another (height, width) (bilinear; kept as it is if equal)."""
+        shape = (int(shape[0]), int(shape[1]))
+        if self.steps.shape == shape:
+            return self
+        return AdamState(resize(self.first, shape), np.maximum(resize(self.second, shape), 0.0),
+                         np.maximum(resize(self.steps, shape), 0.0))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"adam_first": self.first, "adam_second": self.second, "adam_steps": self.steps}
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "AdamState | None":
+        """The state in `arrays` (as to_arrays wrote it), or None when it holds none or has the wrong shapes."""
+        try:
+            first, second, steps = (np.asarray(arrays[key], np.float32)
+                                    for key in ("adam_first", "adam_second", "adam_steps"))
+        except KeyError:
+            return None
+        if first.ndim != 3 or first.shape != second.shape or steps.shape != first.shape[:2]:
+            return None
+        return cls(first, second, steps)
+
+
+@dataclass(frozen=True)
 class StyleLosses:
     """The unweighted loss components of one picture."""
 
@@ -174,7 +214,7 @@ class Stylist:
                 image,  # picture
                 image,  # Adam's first moment
                 image,  # Adam's second moment
-                tf.TensorSpec(shape=[], dtype=tf.float32),  # step number, from 1
+                tf.TensorSpec(shape=[None, None], dtype=tf.float32),  # step number per pixel, from 1
                 tf.TensorSpec(shape=[None, None, None], dtype=tf.float32),  # content features
                 grams,
                 image,  # temporal target: the warped previous styled frame
@@ -244,11 +284,12 @@ class Stylist:
             settings.dream_weight if self.dream_layers else 0.0,
         ])
 
-    def step(self, image, first_moment, second_moment, number: int, content_features, targets,
+    def step(self, image, first_moment, second_moment, number, content_features, targets,
              temporal_target, temporal_mask, dream_reference, weights, learning_rate: float):
-        """One Adam step; returns (picture, first moment, second moment, loss components)."""
+        """One Adam step; `number` is each pixel's step number (from 1), (h, w), for the bias correction.
+        Returns (picture, first moment, second moment, loss components)."""
         return self._step(
-            image, first_moment, second_moment, np.float32(number), content_features, list(targets),
+            image, first_moment, second_moment, number, content_features, list(targets),
             temporal_target, temporal_mask, dream_reference, weights, np.float32(learning_rate),
         )
 
@@ -310,8 +351,9 @@ class Stylist:
         gradient = tape.gradient(total, image)
         first_moment = ADAM_BETA1 * first_moment + (1 - ADAM_BETA1) * gradient
         second_moment = ADAM_BETA2 * second_moment + (1 - ADAM_BETA2) * tf.square(gradient)
-        corrected_first = first_moment / (1 - ADAM_BETA1**number)
-        corrected_second = second_moment / (1 - ADAM_BETA2**number)
+        number = number[..., None]
+        corrected_first = first_moment / (1 - tf.pow(ADAM_BETA1, number))
+        corrected_second = second_moment / (1 - tf.pow(ADAM_BETA2, number))
         update = learning_rate * corrected_first / (tf.sqrt(corrected_second) + ADAM_EPSILON)
         image = tf.clip_by_value(image - update, 0.0, 255.0)
         return image, first_moment, second_moment, tf.stack(components)
@@ -350,15 +392,27 @@ def optimise(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: in
              temporal: TemporalTarget | None = None, learning_rate: float | None = None,
              progress: Progress | None = None, scale: int = 1, scales: int = 1) -> np.ndarray:
     """`steps` Adam steps on `image` (fresh moments) at its own size, toward `content` and the style."""
+    return optimise_from(image, content, stylist, steps, temporal=temporal, learning_rate=learning_rate,
+                         progress=progress, scale=scale, scales=scales)[0]
+
+
+def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: int, *,
+                  adam: AdamState | None = None, temporal: TemporalTarget | None = None,
+                  learning_rate: float | None = None, progress: Progress | None = None, scale: int = 1,
+                  scales: int = 1) -> tuple[np.ndarray, AdamState]:
+    """`steps` Adam steps on `image` at its own size, continuing from `adam` (resized to the picture;
+    fresh moments where it is zero, or everywhere without it); returns the picture and Adam's state."""
     import tensorflow as tf
 
     shape = image.shape[:2]
     if content.shape[:2] != shape:
         content = resize(content, shape)
     warped, mask = _temporal_inputs(temporal, shape)
+    adam = AdamState.fresh(shape) if adam is None else adam.resized(shape)
     tensor = tf.constant(image, tf.float32)
-    first_moment = tf.zeros_like(tensor)
-    second_moment = tf.zeros_like(tensor)
+    first_moment = tf.constant(adam.first)
+    second_moment = tf.constant(adam.second)
+    taken = adam.steps.astype(np.float32)
     arguments = (
         stylist.content_features(content), stylist.style_targets(shape), tf.constant(warped),
         tf.constant(mask), tf.constant(stylist.dream_reference(content)),
@@ -367,12 +421,12 @@ def optimise(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: in
     rate = stylist.settings.learning_rate if learning_rate is None else learning_rate
     for number in range(1, steps + 1):
         tensor, first_moment, second_moment, components = stylist.step(
-            tensor, first_moment, second_moment, number, *arguments, rate
+            tensor, first_moment, second_moment, tf.constant(taken + number), *arguments, rate
         )
         if progress is not None:
             weighted = components.numpy() * arguments[-1].numpy() * np.float32([1, 1, 1, 1, -1])
             progress(ProgressEvent(scale, scales, number, steps, float(weighted.sum())))
-    return tensor.numpy()
+    return tensor.numpy(), AdamState(first_moment.numpy(), second_moment.numpy(), taken + steps)
 
 
 def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, start: np.ndarray | None = None,
@@ -388,6 +442,16 @@ def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, s
     `on_scale(scale, picture)` sees each scale's result (at that scale's size).
     Deterministic: the optimisation starts from the content (or `start`) and draws nothing at random.
     """
+    return stylise_from(content, settings, stylist, start=start, steps=steps, progress=progress,
+                        temporal=temporal, on_scale=on_scale)[0]
+
+
+def stylise_from(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *,
+                 start: np.ndarray | None = None, adam: AdamState | None = None, steps: int | None = None,
+                 progress: Progress | None = None, temporal: TemporalTarget | None = None,
+                 on_scale: Callable[[int, np.ndarray], None] | None = None) -> tuple[np.ndarray, AdamState]:
+    """`stylise`, continuing Adam's state `adam` (with `start`; at the picture's size) and returning
+    the styled picture with Adam's state after the last scale (at the picture's size)."""
     content = np.asarray(content, np.float32)
     height, width = content.shape[:2]
     if min(height, width) < MIN_SIDE:
@@ -403,21 +467,24 @@ def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, s
         shapes = scale_shapes(*working_shape, settings.scales)
         current = resize(working, shapes[0])
         steps = settings.steps if steps is None else steps
+        adam = None
     else:
         shapes = [working_shape]
         current = resize(np.asarray(start, np.float32), working_shape)
         steps = settings.steps_next if steps is None else steps
     rate = settings.learning_rate_next if start is not None and settings.learning_rate_next else None
+    state = adam.resized(working_shape) if adam is not None else AdamState.fresh(working_shape)
     for index, shape in enumerate(shapes):
         current = resize(current, shape)
         if steps > 0:
-            current = optimise(
-                current, resize(working, shape), stylist, steps, temporal=temporal, learning_rate=rate,
-                progress=progress, scale=index + 1, scales=len(shapes),
+            current, state = optimise_from(
+                current, resize(working, shape), stylist, steps, adam=adam, temporal=temporal,
+                learning_rate=rate, progress=progress, scale=index + 1, scales=len(shapes),
             )
         if on_scale is not None:
             on_scale(index + 1, current)
+    state = state.resized((height, width))
     if working_shape == (height, width):
-        return np.clip(current, 0.0, 255.0).astype(np.float32)
+        return np.clip(current, 0.0, 255.0).astype(np.float32), state
     detail = content - resize(working, (height, width))
-    return np.clip(resize(current, (height, width)) + detail, 0.0, 255.0).astype(np.float32)
+    return np.clip(resize(current, (height, width)) + detail, 0.0, 255.0).astype(np.float32), state
