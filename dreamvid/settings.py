@@ -394,6 +394,7 @@ class StyleSettings:
     temporal_weight: float = 200.0
     steps_next: int = 8
     max_side: int = 1024
+    tile: int = 512  # a picture with a longer side is optimised tile by tile (0: never)
     warm_moments: str = "off"  # EXPERIMENT: off, second, both
     dream_weight: float = 0.2
     weights: str | None = None  # a local weights file for the model
@@ -430,6 +431,8 @@ class StyleSettings:
             _positive("learning rate for later frames", self.learning_rate_next)
         if self.steps_next < 0:
             raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
+        if self.tile != 0 and self.tile < 4 * self.MIN_SIDE:
+            raise DreamvidError(f"style tile must be 0 (never tile) or at least {4 * self.MIN_SIDE}, got {self.tile}")
         if self.max_side < 4 * self.MIN_SIDE:
             raise DreamvidError(f"max side must be at least {4 * self.MIN_SIDE}, got {self.max_side}")
         if not self.style_layers:

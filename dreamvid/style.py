@@ -44,6 +44,9 @@ MIN_SIDE = StyleSettings.MIN_SIDE
 STYLE_TILE = 512
 # Tile borders fall on multiples of this, so every tile's feature grid lines up with the whole's.
 TILE_ALIGNMENT = 16
+# A picture optimised in tiles gives each tile this much context on every inner side (a multiple of
+# TILE_ALIGNMENT): the network sees it, but only the tile's own core counts in the losses.
+TILE_HALO = 32
 ADAM_BETA1 = 0.9
 ADAM_BETA2 = 0.999
 ADAM_EPSILON = 1e-8
@@ -173,6 +176,21 @@ def tile_edges(length: int, tile: int) -> list[int]:
     return edges + [length]
 
 
+def picture_tiles(height: int, width: int, tile: int) -> list[tuple[tuple[int, int, int, int], tuple[int, int, int, int]]]:
+    """(box, core) of each tile of a picture optimised in tiles of at most `tile` px a side: `box`
+    (top, left, bottom, right) is the tile with TILE_HALO px of context on its inner sides, in the
+    picture; `core` is the tile's own part, in the box. The cores cover the picture once and their
+    borders fall on multiples of TILE_ALIGNMENT, so each feature cell belongs to one core."""
+    tiles = []
+    ys, xs = tile_edges(height, tile), tile_edges(width, tile)
+    for y0, y1 in zip(ys, ys[1:]):
+        for x0, x1 in zip(xs, xs[1:]):
+            top, left = max(0, y0 - TILE_HALO), max(0, x0 - TILE_HALO)
+            bottom, right = min(height, y1 + TILE_HALO), min(width, x1 + TILE_HALO)
+            tiles.append(((top, left, bottom, right), (y0 - top, x0 - left, y1 - top, x1 - left)))
+    return tiles
+
+
 class Stylist:
     """A feature model (style layers, content layer, dream layers) and one compiled Adam step.
 
@@ -224,6 +242,20 @@ class Stylist:
                 tf.TensorSpec(shape=[], dtype=tf.float32),  # learning rate
             ],
         )
+        # The same step for a picture larger than settings.tile, evaluated tile by tile (see _tiled_step).
+        core = tf.TensorSpec(shape=[4], dtype=tf.int32)
+        vector = tf.TensorSpec(shape=[None], dtype=tf.float32)
+        self._tile_sums = tf.function(self._tile_sums_of, input_signature=[
+            image, core, tf.TensorSpec(shape=[None, None, None], dtype=tf.float32)])
+        self._tile_gradient = tf.function(self._tile_gradient_of, input_signature=[
+            image, core, grams, tf.TensorSpec(shape=[None, None, None], dtype=tf.float32),
+            tf.TensorSpec(shape=[], dtype=tf.float32), vector])
+        self._pixel_terms = tf.function(self._pixel_terms_of, input_signature=[
+            image, image, tf.TensorSpec(shape=[None, None], dtype=tf.float32), vector])
+        self._update = tf.function(self._adam_update, input_signature=[
+            image, image, image, tf.TensorSpec(shape=[None, None], dtype=tf.float32), image,
+            tf.TensorSpec(shape=[], dtype=tf.float32)])
+        self._strides = self._layer_strides()
 
     # -- targets ---------------------------------------------------------------------------
 
@@ -349,6 +381,13 @@ class Stylist:
             signs = tf.constant([1.0, 1.0, 1.0, 1.0, -1.0])
             total = tf.reduce_sum(weights * signs * tf.stack(components))
         gradient = tape.gradient(total, image)
+        image, first_moment, second_moment = self._adam_update(
+            image, first_moment, second_moment, number, gradient, learning_rate)
+        return image, first_moment, second_moment, tf.stack(components)
+
+    def _adam_update(self, image, first_moment, second_moment, number, gradient, learning_rate):
+        import tensorflow as tf
+
         first_moment = ADAM_BETA1 * first_moment + (1 - ADAM_BETA1) * gradient
         second_moment = ADAM_BETA2 * second_moment + (1 - ADAM_BETA2) * tf.square(gradient)
         number = number[..., None]
@@ -356,7 +395,156 @@ class Stylist:
         corrected_second = second_moment / (1 - tf.pow(ADAM_BETA2, number))
         update = learning_rate * corrected_first / (tf.sqrt(corrected_second) + ADAM_EPSILON)
         image = tf.clip_by_value(image - update, 0.0, 255.0)
-        return image, first_moment, second_moment, tf.stack(components)
+        return image, first_moment, second_moment
+
+    # -- tiled evaluation, for pictures larger than settings.tile -------------------------------
+
+    def _layer_strides(self) -> dict[str, int]:
+        """How many picture pixels one feature cell of each layer spans (VGG16: 1 to 16)."""
+        import tensorflow as tf
+
+        side = 4 * TILE_ALIGNMENT
+        features = self._features(tf.zeros((side, side, 3), tf.float32))
+        return {name: max(1, side // int(value.shape[1])) for name, value in features.items()}
+
+    def tiles(self, height: int, width: int) -> list[tuple[tuple[int, int, int, int], tuple[int, int, int, int]]]:
+        return picture_tiles(height, width, self.settings.tile)
+
+    def _core_of(self, features, core, name):
+        """The feature cells of layer `name` that the tile's core covers, (h, w, c)."""
+        stride = self._strides[name]
+        return features[name][0, core[0] // stride:(core[2] + stride - 1) // stride,
+                              core[1] // stride:(core[3] + stride - 1) // stride]
+
+    def _tile_sums_of(self, tile, core, content_core):
+        """One tile's share of the losses: the core's Gram numerators (F^T F) and positions per style
+        layer, its squared content difference, its squared dream activations and positions."""
+        import tensorflow as tf
+
+        features = self._features_of(tile)
+        numerators, positions = [], []
+        for name in self.style_layers:
+            cells = self._core_of(features, core, name)
+            flat = tf.reshape(cells, [-1, tf.shape(cells)[-1]])
+            numerators.append(tf.matmul(flat, flat, transpose_a=True))
+            positions.append(tf.cast(tf.shape(flat)[0], tf.float32))
+        content = tf.reduce_sum(tf.square(self._core_of(features, core, self.content_layer) - content_core))
+        dream = [tf.reduce_sum(tf.square(self._core_of(features, core, name))) for name in self.dream_layers]
+        dream_positions = [tf.cast(tf.reduce_prod(tf.shape(self._core_of(features, core, name))[:2]), tf.float32)
+                           for name in self.dream_layers]
+        empty = tf.zeros([0], tf.float32)
+        return (numerators, tf.stack(positions), content, tf.stack(dream) if dream else empty,
+                tf.stack(dream_positions) if dream else empty)
+
+    def _tile_gradient_of(self, tile, core, coefficients, content_core, content_scale, dream_scales):
+        """The gradient, over the tile's pixels, of its core's part of the weighted loss, given the
+        whole picture's Gram matrices through `coefficients` (per style layer, the loss's derivative
+        by the Gram matrix over the number of positions): sum(C * F^T F) has the same gradient in F
+        as the style loss, so the tiles' gradients add up to the whole picture's."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(tile)
+            features = self._features_of(tile)
+            total = tf.zeros(())
+            for name, coefficient in zip(self.style_layers, coefficients):
+                cells = self._core_of(features, core, name)
+                flat = tf.reshape(cells, [-1, tf.shape(cells)[-1]])
+                total += tf.reduce_sum(coefficient * tf.matmul(flat, flat, transpose_a=True))
+            content = self._core_of(features, core, self.content_layer)
+            total += content_scale * tf.reduce_sum(tf.square(content - content_core))
+            for index, name in enumerate(self.dream_layers):
+                total -= dream_scales[index] * tf.reduce_sum(tf.square(self._core_of(features, core, name)))
+        return tape.gradient(total, tile)
+
+    def _pixel_terms_of(self, image, temporal_target, temporal_mask, weights):
+        """The pixel-level terms of the whole picture (variation, temporal) and their weighted gradient."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            pixels = image / 255.0
+            variation = tf.reduce_mean(tf.square(pixels[1:] - pixels[:-1])) + tf.reduce_mean(
+                tf.square(pixels[:, 1:] - pixels[:, :-1]))
+            temporal = tf.reduce_mean(temporal_mask[..., None] * tf.square(pixels - temporal_target / 255.0))
+            total = weights[2] * variation + weights[3] * temporal
+        return variation, temporal, tape.gradient(total, image)
+
+    def _tiled_content(self, content: np.ndarray):
+        """Per tile, the content picture's content-layer cells of its core; the sum of their squares;
+        and each dream layer's mean squared activation on the content (the dream term's unit)."""
+        import tensorflow as tf
+
+        cores, norm = [], 0.0
+        dream_sums = np.zeros(len(self.dream_layers), np.float64)
+        dream_positions = np.zeros(len(self.dream_layers), np.float64)
+        for (top, left, bottom, right), core in self.tiles(*content.shape[:2]):
+            features = self._features(tf.constant(content[top:bottom, left:right], tf.float32))
+            cells = self._core_of(features, core, self.content_layer)
+            cores.append(cells)
+            norm += float(tf.reduce_sum(tf.square(cells)))
+            for index, name in enumerate(self.dream_layers):
+                dream_cells = self._core_of(features, core, name)
+                dream_sums[index] += float(tf.reduce_sum(tf.square(dream_cells)))
+                dream_positions[index] += int(dream_cells.shape[0]) * int(dream_cells.shape[1])
+        reference = np.float32(dream_sums / np.maximum(dream_positions, 1) + 1e-8)
+        return cores, norm, reference
+
+    def _tiled_step(self, image, first_moment, second_moment, number, content_cores, content_norm, targets,
+                    temporal_target, temporal_mask, dream_reference, weights, learning_rate):
+        """The Adam step of `_adam_step`, its network evaluated tile by tile so memory stays that of
+        one tile. First every tile's Gram numerators F^T F are summed and divided by the total number
+        of positions, which is the whole picture's Gram matrix (exact, but for what the network sees
+        at a tile's border: the halo keeps that small); then each tile's gradient is taken with the
+        whole picture's loss derivative by its Gram matrices, and the gradients are added up."""
+        import tensorflow as tf
+
+        height, width = int(image.shape[0]), int(image.shape[1])
+        tiles = self.tiles(height, width)
+        numerators = [0.0] * len(self.style_layers)
+        positions = np.zeros(len(self.style_layers))
+        content_difference = 0.0
+        dream_sums = np.zeros(len(self.dream_layers))
+        dream_positions = np.zeros(len(self.dream_layers))
+        for ((top, left, bottom, right), core), content_core in zip(tiles, content_cores):
+            sums = self._tile_sums(image[top:bottom, left:right], tf.constant(core, tf.int32), content_core)
+            numerators = [total + numerator for total, numerator in zip(numerators, sums[0])]
+            positions += sums[1].numpy()
+            content_difference += float(sums[2])
+            dream_sums += sums[3].numpy()
+            dream_positions += sums[4].numpy()
+        weights = np.asarray(weights, np.float32)
+        grams = [numerator / count for numerator, count in zip(numerators, positions)]
+        style_parts = [tf.reduce_sum(tf.square(gram - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+                       for gram, target in zip(grams, targets)]
+        coefficients = [
+            weights[0] * 2.0 * (gram - target) / (len(targets) * (tf.reduce_sum(tf.square(target)) + 1e-8) * count)
+            for gram, target, count in zip(grams, targets, positions)
+        ]
+        content_scale = np.float32(weights[1] / (content_norm + 1e-8))
+        reference = np.asarray(dream_reference, np.float64)
+        layers = max(1, len(self.dream_layers))
+        dream_scales = np.float32(weights[4] / (layers * np.maximum(dream_positions, 1) * reference))
+        gradient = np.zeros((height, width, 3), np.float32)
+        for ((top, left, bottom, right), core), content_core in zip(tiles, content_cores):
+            gradient[top:bottom, left:right] += self._tile_gradient(
+                image[top:bottom, left:right], tf.constant(core, tf.int32), coefficients, content_core,
+                content_scale, dream_scales).numpy()
+        variation, temporal, pixel_gradient = self._pixel_terms(image, temporal_target, temporal_mask, weights)
+        image, first_moment, second_moment = self._update(
+            image, first_moment, second_moment, number, tf.constant(gradient) + pixel_gradient, learning_rate)
+        components = [
+            float(np.mean([float(part) for part in style_parts])),
+            content_difference / (content_norm + 1e-8),
+            float(variation),
+            float(temporal),
+            float(np.mean(dream_sums / np.maximum(dream_positions, 1) / reference)) if self.dream_layers else 0.0,
+        ]
+        return image, first_moment, second_moment, tf.constant(np.float32(components))
+
+    def tiled(self, shape) -> bool:
+        """Whether a picture of (height, width) is optimised tile by tile."""
+        return 0 < self.settings.tile < max(int(shape[0]), int(shape[1]))
 
 
 def _temporal_inputs(temporal: TemporalTarget | None, shape) -> tuple[np.ndarray, np.ndarray]:
@@ -413,15 +601,22 @@ def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, step
     first_moment = tf.constant(adam.first)
     second_moment = tf.constant(adam.second)
     taken = adam.steps.astype(np.float32)
-    arguments = (
-        stylist.content_features(content), stylist.style_targets(shape), tf.constant(warped),
-        tf.constant(mask), tf.constant(stylist.dream_reference(content)),
-        tf.constant(stylist.loss_weights(temporal is not None)),
-    )
+    weights = tf.constant(stylist.loss_weights(temporal is not None))
+    if stylist.tiled(shape):
+        cores, norm, reference = stylist._tiled_content(content)
+        arguments = (cores, norm, stylist.style_targets(shape), tf.constant(warped), tf.constant(mask),
+                     reference, weights)
+        step = stylist._tiled_step
+    else:
+        arguments = (
+            stylist.content_features(content), stylist.style_targets(shape), tf.constant(warped),
+            tf.constant(mask), tf.constant(stylist.dream_reference(content)), weights,
+        )
+        step = stylist.step
     rate = stylist.settings.learning_rate if learning_rate is None else learning_rate
     for number in range(1, steps + 1):
-        tensor, first_moment, second_moment, components = stylist.step(
-            tensor, first_moment, second_moment, tf.constant(taken + number), *arguments, rate
+        tensor, first_moment, second_moment, components = step(
+            tensor, first_moment, second_moment, tf.constant(taken + number), *arguments, np.float32(rate)
         )
         if progress is not None:
             weighted = components.numpy() * arguments[-1].numpy() * np.float32([1, 1, 1, 1, -1])
