@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
 import statistics
 import time
 
@@ -112,6 +114,41 @@ class RegionFlicker:
         return {key: (self.totals[key] / baseline, self.shares[key] / max(1, steps)) for key in self.totals}
 
 
+class SharedFirst:
+    """A StyleTransfer whose first frames are kept, so variants that differ only in how later frames
+    are treated style frame 0 once (its time is then the first variant's)."""
+
+    cache: dict = {}
+
+    def __init__(self, effect: StyleTransfer):
+        self.effect = effect
+        self.settings = effect.settings
+        self.stylist = effect.stylist
+
+    def _key(self, image):
+        first_only = dataclasses.replace(self.settings, temporal_weight=0.0, steps_next=0, learning_rate_next=None,
+                                         warm_moments="off")
+        return first_only, image.shape, hash(np.asarray(image, np.float32).tobytes())
+
+    def first(self, image, **options):
+        return self.effect.first(image, **options)
+
+    def refine(self, image, **options):
+        return self.effect.refine(image, **options)
+
+    def first_carrying(self, image, **options):
+        key = self._key(image)
+        if key not in self.cache:
+            self.cache[key] = StyleTransfer.first_carrying(
+                dataclasses.replace(self.effect, settings=dataclasses.replace(self.settings, warm_moments="both")),
+                image, **options)
+        picture, carry = self.cache[key]
+        return picture.copy(), (carry if self.settings.warm_moments != "off" else {})
+
+    def refine_carrying(self, image, **options):
+        return self.effect.refine_carrying(image, **options)
+
+
 def run(label, frames, effect, coherence, sheet_every, measure: Stylist):
     crops = {}
     original = coherence_module.redream_deficit
@@ -158,6 +195,9 @@ def main() -> None:
     parser.add_argument("--temporal-weight", type=float, default=StyleSettings.__dataclass_fields__["temporal_weight"].default)
     parser.add_argument("--no-redream", action="store_true", help="no local re-dreaming of regions short of style")
     parser.add_argument("--learning-rate-next", type=float, help="Adam's learning rate for warm starts")
+    parser.add_argument("--independent-cache", help="a JSON file keeping the independent run's figures between "
+                        "runs (flicker, style loss and strength are deterministic; its s/frame is then marked "
+                        "as from another run)")
     args = parser.parse_args()
     info, reader = open_video(args.clip, start=args.start, frames=args.frames, max_side=args.max_side)
     frames = list(reader)
@@ -171,11 +211,21 @@ def main() -> None:
     results = []
     for name, style, coherence in variants:
         stylist = Stylist(model, independent_effect.stylist.spec, style, independent_effect.stylist.styles)
-        results.append(run(name, frames, StyleTransfer(style, stylist), coherence, every, independent_effect.stylist))
+        results.append(run(name, frames, SharedFirst(StyleTransfer(style, stylist)), coherence, every,
+                           independent_effect.stylist))
         print(f"done {name}: flicker {results[-1]['flicker']:.2f}", flush=True)
-    independent = run("independent", frames[: args.independent_frames], independent_effect,
-                      CoherenceSettings(coherent=False), max(1, args.independent_frames // 2),
-                      independent_effect.stylist)
+    if args.independent_cache and os.path.exists(args.independent_cache):
+        with open(args.independent_cache) as file:
+            independent = json.load(file)
+        independent.update(label="independent*", sheet=[])
+        print("* independent figures from", args.independent_cache, "(s/frame measured in another run)")
+    else:
+        independent = run("independent", frames[: args.independent_frames], independent_effect,
+                          CoherenceSettings(coherent=False), max(1, args.independent_frames // 2),
+                          independent_effect.stylist)
+        if args.independent_cache:
+            with open(args.independent_cache, "w") as file:
+                json.dump({key: value for key, value in independent.items() if key != "sheet"}, file)
     print(f"{args.clip}: {len(frames)} frames at {info.width}x{info.height}, style {args.style}")
     print(f"{'mode':16} {'frames':>6} {'flicker':>8} {'ratio':>6} {'style':>8} {'s.ratio':>7} {'strength':>8} "
           f"{'first s':>7} {'s/frame':>7} {'t.ratio':>7}  flicker by region: part (share of pixels)")
