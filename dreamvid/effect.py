@@ -17,12 +17,15 @@ back in the next frame's `Guide.carried`. They stay pure functions of their inpu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
 from dreamvid.events import Progress
 from dreamvid.settings import DreamSettings, StyleSettings, VideoSettings, ZoomSettings
+
+if TYPE_CHECKING:
+    from dreamvid.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ def effect_for_video(settings: VideoSettings) -> Effect:
     return DeepDream.for_video(settings)
 
 
-def effect_for_zoom(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings, schedule=None) -> Effect:
+def effect_for_zoom(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings,
+                    schedule: Schedule | None = None) -> Effect:
     """The effect of a zoom render (its schedule moves the dream's layer weights and step size)."""
     if style is not None:
         return effect_for_still(dream, style)
