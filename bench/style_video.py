@@ -127,7 +127,7 @@ class SharedFirst:
 
     def _key(self, image):
         first_only = dataclasses.replace(self.settings, temporal_weight=0.0, steps_next=0, learning_rate_next=None,
-                                         warm_moments="off")
+                                         carry_adam=False)
         return first_only, image.shape, hash(np.asarray(image, np.float32).tobytes())
 
     def first(self, image, **options):
@@ -140,10 +140,10 @@ class SharedFirst:
         key = self._key(image)
         if key not in self.cache:
             self.cache[key] = StyleTransfer.first_carrying(
-                dataclasses.replace(self.effect, settings=dataclasses.replace(self.settings, warm_moments="both")),
+                dataclasses.replace(self.effect, settings=dataclasses.replace(self.settings, carry_adam=True)),
                 image, **options)
         picture, carry = self.cache[key]
-        return picture.copy(), (carry if self.settings.warm_moments != "off" else {})
+        return picture.copy(), (carry if self.settings.carry_adam else {})
 
     def refine_carrying(self, image, **options):
         return self.effect.refine_carrying(image, **options)

@@ -372,8 +372,11 @@ class StyleSettings:
     the warped previous styled frame (video only). A still is styled over `scales` sizes, each
     half the next, with `steps` Adam steps of `learning_rate` (0..255 pixel units) on each;
     later video frames start from the warped previous result and get `steps_next` steps at the
-    full size only. `max_side` bounds the size the optimisation works at: a bigger picture is
-    styled at that size and its own detail is added back after upsampling (bounded memory).
+    full size only; with `carry_adam` they continue the previous frame's Adam state (its moments and
+    step counts, carried along the flow and reset where it fails), so the first steps of a frame do
+    not move every pixel by a full learning rate (measured: less flicker). `max_side` bounds the
+    size the optimisation works at: a bigger picture is styled at that size and its own detail is
+    added back after upsampling; above `tile` px it is optimised tile by tile (bounded memory).
     `dream_weight` adds a DeepDream term when dream layers are given (their mean squared
     activation relative to the content picture's, maximised), so `--style` and `--layer` mix:
     at 0.2 both the brush strokes and the dream patterns show; at 0.5 the dream takes over.
@@ -395,7 +398,7 @@ class StyleSettings:
     steps_next: int = 8
     max_side: int = 1024
     tile: int = 512  # a picture with a longer side is optimised tile by tile (0: never)
-    warm_moments: str = "off"  # EXPERIMENT: off, second, both
+    carry_adam: bool = True  # a later video frame continues Adam's state of the previous one, carried along the flow
     dream_weight: float = 0.2
     weights: str | None = None  # a local weights file for the model
 

@@ -18,9 +18,13 @@ inputs, and the picture, Adam's moments and the features have open sizes.
 
 Memory: a style image of any size is reduced to Gram matrices tile by tile (the numerators F^T F are
 summed over tiles, then divided by the total number of positions; exact except that the network
-sees each tile's border as an edge). The picture itself is optimised at most at
-`StyleSettings.max_side`; a bigger picture is styled at that size, upsampled, and gets its own fine
-detail back, as `octaves.dream_at_scale` does for dreams.
+sees each tile's border as an edge). A picture longer than `StyleSettings.tile` is optimised tile by
+tile as well (`Stylist._tiled_step`): each tile carries a TILE_HALO of context, only its core's
+feature cells count, the cores' Gram numerators are summed and divided by all positions (the whole
+picture's Gram matrix), and each tile's gradient is then taken with the whole loss's derivative by
+those Gram matrices, so the tiles' gradients add up to the whole picture's. The picture is optimised
+at most at `StyleSettings.max_side`; a bigger one is styled at that size, upsampled, and gets its
+own fine detail back, as `octaves.dream_at_scale` does for dreams.
 """
 
 from __future__ import annotations

@@ -55,12 +55,10 @@ class StyleTransfer:
         state where the flow carried it (when the settings say so)."""
         temporal = TemporalTarget(np.asarray(image, np.float32), guide.reliable)
         start = warm_start(guide.content, temporal)
-        adam = AdamState.from_arrays(guide.carried) if self.settings.warm_moments != "off" else None
-        if adam is not None and self.settings.warm_moments == "second":
-            adam = AdamState(np.zeros_like(adam.first), adam.second, adam.steps)
+        adam = AdamState.from_arrays(guide.carried) if self.settings.carry_adam else None
         picture, adam = stylise_from(guide.content, self.settings, self.stylist, start=start, adam=adam,
                                      temporal=temporal, progress=progress)
         return picture, self._carry(adam)
 
     def _carry(self, adam: AdamState) -> dict[str, np.ndarray]:
-        return adam.to_arrays() if self.settings.warm_moments != "off" else {}
+        return adam.to_arrays() if self.settings.carry_adam else {}

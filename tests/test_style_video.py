@@ -45,3 +45,40 @@ def test_adam_state_round_trips_and_resizes():
     assert AdamState.from_arrays({}) is None
     assert state.resized((16, 20)).steps.shape == (16, 20)
     np.testing.assert_allclose(state.resized((16, 20)).steps, 5.0)
+
+
+def still_motion(reliable: float):
+    """A motion source for frames that did not move, trusted to `reliable` everywhere."""
+    def motion_of(previous, current):
+        height, width = current.shape[:2]
+        return Motion(np.zeros((height, width, 2), np.float32), np.full((height, width), reliable, np.float32), False)
+    return motion_of
+
+
+def two_frames(stylist, settings, reliable: float):
+    coherence = Coherence(StyleTransfer(settings, stylist), CoherenceSettings(redream=None))
+    frame = textured_image(64, 64)
+    coherence.next_frame(frame, still_motion(reliable), seed=0)
+    first_state = coherence.state
+    coherence.next_frame(frame, still_motion(reliable), seed=0)
+    return first_state, coherence.state
+
+
+def test_coherence_carries_adam_state_from_frame_to_frame_and_through_the_work_folder(stylist):
+    first, second = two_frames(stylist, TINY_STYLE, reliable=1.0)
+    steps = TINY_STYLE.steps
+    np.testing.assert_allclose(first.carry["adam_steps"], steps)
+    np.testing.assert_allclose(second.carry["adam_steps"], steps + TINY_STYLE.steps_next)
+    assert np.abs(second.carry["adam_second"]).sum() > 0
+    saved = CoherenceState.from_arrays(second.to_arrays())
+    np.testing.assert_array_equal(saved.carry["adam_first"], second.carry["adam_first"])
+
+
+def test_where_the_flow_fails_adam_starts_afresh(stylist):
+    _, second = two_frames(stylist, TINY_STYLE, reliable=0.0)
+    np.testing.assert_allclose(second.carry["adam_steps"], TINY_STYLE.steps_next)
+
+
+def test_without_carry_adam_nothing_is_carried(stylist):
+    first, second = two_frames(stylist, dataclasses.replace(TINY_STYLE, carry_adam=False), reliable=1.0)
+    assert first.carry == {} and second.carry == {}
