@@ -151,14 +151,15 @@ class Coherence:
 
     def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int,
                  carry: dict[str, np.ndarray] | None = None) -> None:
-        """Keep a treated frame as the state for the next: its detail, held between floor and cap."""
+        """Keep a treated frame as the state for the next: its detail, held between floor and cap
+        (when the settings hold its strength)."""
         detail = result - current
         strength = float(np.abs(detail).mean())
         ceiling = self.settings.strength_cap * reference
         floor = self.settings.strength_floor * reference
-        if strength > ceiling:
+        if self.settings.hold_strength and strength > ceiling:
             detail *= ceiling / strength
-        elif 0 < strength < floor:
+        elif self.settings.hold_strength and 0 < strength < floor:
             detail *= min(floor / strength, self.settings.regrowth)
         self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, dict(carry or {}))
 

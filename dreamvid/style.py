@@ -683,7 +683,7 @@ def stylise_from(content: np.ndarray, settings: StyleSettings, stylist: Stylist,
         shapes = [working_shape]
         current = resize(np.asarray(start, np.float32), working_shape)
         steps = settings.steps_next if steps is None else steps
-    rate = settings.learning_rate_next if start is not None and settings.learning_rate_next else None
+    rate = settings.learning_rate_next if temporal is not None and settings.learning_rate_next else None
     state = adam.resized(working_shape) if adam is not None else AdamState.fresh(working_shape)
     for index, shape in enumerate(shapes):
         current = resize(current, shape)

@@ -10,7 +10,7 @@ import pytest
 from conftest import TINY_SPEC, textured_image
 from dreamvid.coherence import Coherence, CoherenceState, Motion
 from dreamvid.settings import CoherenceSettings
-from dreamvid.style import AdamState, StyleImage, Stylist, optimise_from
+from dreamvid.style import AdamState, StyleImage, Stylist, TemporalTarget, optimise_from, stylise
 from dreamvid.styletransfer import StyleTransfer
 from test_style import TINY_STYLE, striped
 
@@ -82,3 +82,26 @@ def test_where_the_flow_fails_adam_starts_afresh(stylist):
 def test_without_carry_adam_nothing_is_carried(stylist):
     first, second = two_frames(stylist, dataclasses.replace(TINY_STYLE, carry_adam=False), reliable=1.0)
     assert first.carry == {} and second.carry == {}
+
+
+def test_style_coherence_neither_holds_strength_nor_redreams():
+    settings = CoherenceSettings().for_style()
+    assert settings.redream is None and not settings.hold_strength
+    frame = np.full((8, 8, 3), 100.0, np.float32)
+    faint = frame + 1.0  # far weaker than the reference strength of 10
+    held = Coherence(None, CoherenceSettings())
+    held.remember(frame, faint, 10.0, 0)
+    free = Coherence(None, settings)
+    free.remember(frame, faint, 10.0, 0)
+    np.testing.assert_allclose(free.state.previous_detail, 1.0)
+    np.testing.assert_allclose(held.state.previous_detail, CoherenceSettings().regrowth)
+
+
+def test_the_later_frames_learning_rate_is_for_video_frames_only(stylist):
+    settings = dataclasses.replace(TINY_STYLE, learning_rate_next=1e-3)
+    content = textured_image(64, 64)
+    temporal = TemporalTarget(content, np.ones((64, 64), np.float32))
+    video = stylise(content, settings, stylist, start=content, temporal=temporal)
+    zoom = stylise(content, settings, stylist, start=content)
+    assert np.abs(video - content).max() < 0.05
+    assert np.abs(zoom - content).mean() > 1.0
