@@ -1,14 +1,15 @@
 """Style transfer on a clip: coherent style video variants against restyling every frame on its own.
 
     python bench/style_video.py CLIP STYLE [--frames 24] [--independent-frames 8] [--max-side 256]
-        [--variant NAME=KEY=VALUE,KEY=VALUE ...] [--sheet out.png]
+        [--variant NAME=KEY=VALUE,KEY=VALUE ...] [--sheet out.png] [--independent-cache ind.json]
 
 Everything runs in this one process with the same model, style and frames (the independent run on the
 first `--independent-frames` of them), so the variants compare side by side. A variant changes the
-defaults: KEY is a StyleSettings field (`temporal_weight=1000`), a CoherenceSettings field, a
-RedreamSettings field prefixed `redream.` (`redream.crop_steps=10`), or `redream=off`. Without
-`--variant` one variant, "coherent", runs with the defaults (as changed by the older options
---temporal-weight, --no-redream, --learning-rate-next).
+defaults (those of `video --style`: `CoherenceSettings().for_style()`): KEY is a StyleSettings
+field (`temporal_weight=1000`), a CoherenceSettings field (`hold_strength=on`), `redream=on` or
+`redream=off`, or a RedreamSettings field prefixed `redream.` (`redream.crop_steps=10`, after
+`redream=on`). Without `--variant` one variant, "coherent", runs with the defaults (as changed by
+the options --temporal-weight and --learning-rate-next).
 
 Figures: flicker ratio (FlickerMeter: flow from the INPUT frames); its split by region, as shares of
 the input's own flicker that add up to the ratio: "held" pixels (the coherence's own forward-backward
@@ -57,11 +58,11 @@ def parse_variant(text: str, style: StyleSettings, coherence: CoherenceSettings)
     """NAME=KEY=VALUE,... -> (name, style settings, coherence settings)."""
     name, _, changes = text.partition("=")
     style_changes, coherence_changes, redream_changes = {}, {}, {}
-    redream_off = False
+    redream = coherence.redream
     for item in filter(None, changes.split(",")):
         key, _, value = item.partition("=")
         if key == "redream":
-            redream_off = value.lower() in ("off", "none", "0")
+            redream = None if value.lower() in ("off", "none", "0") else RedreamSettings()
         elif key.startswith("redream."):
             field = key.split(".", 1)[1]
             redream_changes[field] = _value(value, getattr(RedreamSettings(), field))
@@ -72,7 +73,7 @@ def parse_variant(text: str, style: StyleSettings, coherence: CoherenceSettings)
         else:
             raise SystemExit(f"unknown variant key {key!r}")
     style = dataclasses.replace(style, **style_changes)
-    redream = None if redream_off or coherence.redream is None else dataclasses.replace(coherence.redream, **redream_changes)
+    redream = None if redream is None else dataclasses.replace(redream, **redream_changes)
     coherence = dataclasses.replace(coherence, redream=redream, **coherence_changes)
     return name, style, coherence
 
@@ -193,7 +194,6 @@ def main() -> None:
     parser.add_argument("--sheet-variant", help="the variant shown in the contact sheet (default: the first)")
     parser.add_argument("--variant", action="append", default=[], help="NAME=KEY=VALUE,... (repeatable)")
     parser.add_argument("--temporal-weight", type=float, default=StyleSettings.__dataclass_fields__["temporal_weight"].default)
-    parser.add_argument("--no-redream", action="store_true", help="no local re-dreaming of regions short of style")
     parser.add_argument("--learning-rate-next", type=float, help="Adam's learning rate for warm starts")
     parser.add_argument("--independent-cache", help="a JSON file keeping the independent run's figures between "
                         "runs (flicker, style loss and strength are deterministic; its s/frame is then marked "
@@ -203,7 +203,7 @@ def main() -> None:
     frames = list(reader)
     base_style = StyleSettings(styles=((args.style, 1.0),), temporal_weight=args.temporal_weight,
                                learning_rate_next=args.learning_rate_next)
-    base_coherence = CoherenceSettings(redream=None) if args.no_redream else CoherenceSettings()
+    base_coherence = CoherenceSettings().for_style()
     variants = [parse_variant(text, base_style, base_coherence) for text in args.variant or ["coherent="]]
     independent_effect = StyleTransfer.create(base_style)
     model = independent_effect.stylist.feature_model
