@@ -402,7 +402,7 @@ class StyleSettings:
     steps: int = 40
     scales: int = 3
     learning_rate: float = 4.0
-    learning_rate_next: float | None = None  # for later video frames (not zoom frames); None: learning_rate
+    learning_rate_next: float | None = 1.0  # for later video frames (not zoom frames); None: learning_rate
     temporal_weight: float = 200.0
     steps_next: int = 8
     max_side: int = 1024
