@@ -377,7 +377,7 @@ def video(
     flow_preset: Annotated[str, typer.Option(help="Optical-flow quality.", rich_help_panel=COHERENCE, **choices(FLOW_PRESETS))] = _COHERENCE.flow_preset,
     dream_scale: Annotated[float, typer.Option(help="Dream at this fraction of the frame size and upsample the change (faster).", rich_help_panel=COHERENCE)] = _COHERENCE.dream_scale,
     independent: Annotated[bool, typer.Option("--independent", help="Dream every frame on its own (flickers; for comparison).", rich_help_panel=COHERENCE)] = False,
-    no_redream: Annotated[bool, typer.Option("--no-redream", help="Do not re-dream regions the carried dream leaves short (faster; moving subjects stay plainer).", rich_help_panel=COHERENCE)] = False,
+    no_redream: Annotated[bool, typer.Option("--no-redream", help="Do not re-dream regions the carried dream leaves short (faster; moving subjects stay plainer; style transfer never does).", rich_help_panel=COHERENCE)] = False,
     overwrite: Overwrite = False,
     resume: Resume = False,
     quiet: Quiet = False,
@@ -390,6 +390,8 @@ def video(
     coherence = CoherenceSettings(blend=blend, steps_next=steps_next, octaves_next=octaves_next,
                                   flow_preset=flow_preset, dream_scale=dream_scale, coherent=not independent,
                                   redream=None if no_redream else RedreamSettings())
+    if style is not None:
+        coherence = coherence.for_style()
     settings = VideoSettings(dream=dream, coherence=coherence, start=start, end=end, frames=frames,
                              audio=not no_audio, style=style)
     scale_out = None

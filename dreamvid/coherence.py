@@ -16,13 +16,13 @@ pipeline may compute it ahead, in another thread, while the previous frame is st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import cv2
 import numpy as np
 
-from dreamvid.effect import Effect, Guide
+from dreamvid.effect import CarryingEffect, Effect, Guide
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
@@ -30,6 +30,7 @@ from dreamvid.local_redream import local_strength, redream_deficit
 from dreamvid.settings import CoherenceSettings
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
+CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
 
 
 @dataclass
@@ -40,6 +41,7 @@ class CoherenceState:
     previous_detail: np.ndarray
     reference_strength: float
     scene_cuts: int = 0
+    carry: dict[str, np.ndarray] = field(default_factory=dict)
     local_reference: np.ndarray | None = None  # (H, W): the local strength a fresh dream gave each place
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -49,6 +51,7 @@ class CoherenceState:
             "previous_detail": self.previous_detail,
             "reference_strength": np.float64(self.reference_strength),
             "scene_cuts": np.int64(self.scene_cuts),
+            **{CARRY_PREFIX + key: value for key, value in self.carry.items()},
         }
         if self.local_reference is not None:
             arrays["local_reference"] = self.local_reference
@@ -64,6 +67,8 @@ class CoherenceState:
             previous_detail=arrays["previous_detail"].astype(np.float32),
             reference_strength=float(arrays["reference_strength"]),
             scene_cuts=int(arrays["scene_cuts"]),
+            carry={key[len(CARRY_PREFIX):]: np.asarray(value, np.float32) for key, value in arrays.items()
+                   if key.startswith(CARRY_PREFIX)},
             local_reference=arrays["local_reference"].astype(np.float32) if "local_reference" in arrays else None,
         )
 
@@ -136,9 +141,14 @@ class Coherence:
                 redream, motion.backward, self._gains(current, time, redream))
             if redream.local_reference:
                 local_reference = (reference, redreamed)
-        result = self.effect.refine(start, seed=seed, time=time, progress=progress,
-                                    guide=Guide(current, motion.reliable))
-        self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference)
+        if isinstance(self.effect, CarryingEffect):
+            guide = Guide(current, motion.reliable, _carried(state.carry, motion, current.shape[:2]))
+            result, carry = self.effect.refine_carrying(start, seed=seed, time=time, progress=progress, guide=guide)
+        else:
+            result = self.effect.refine(start, seed=seed, time=time, progress=progress,
+                                        guide=Guide(current, motion.reliable))
+            carry = {}
+        self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry)
         return result
 
     def _held_locally(self, detail: np.ndarray, local_reference: tuple[np.ndarray, np.ndarray]
@@ -172,34 +182,49 @@ class Coherence:
 
     def _fresh(self, current: np.ndarray, seed: int, time: float, progress: Progress | None,
                cuts: int) -> np.ndarray:
-        result = self.effect.first(current, seed=seed, time=time, progress=progress)
+        if isinstance(self.effect, CarryingEffect):
+            result, carry = self.effect.first_carrying(current, seed=seed, time=time, progress=progress)
+        else:
+            result, carry = self.effect.first(current, seed=seed, time=time, progress=progress), {}
         strength = float(np.abs(result - current).mean())
         fresh = None
         if self.settings.redream is not None and self.settings.redream.local_reference:
             fresh = (np.zeros(current.shape[:2], np.float32), np.ones(current.shape[:2], np.float32))
-        self.remember(current, result, max(strength, 1e-3), cuts, fresh)
+        self.remember(current, result, max(strength, 1e-3), cuts, fresh, carry)
         return result
 
     def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int,
-                 local_reference: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Keep a treated frame as the state for the next: its detail, held between floor and cap.
+                 local_reference: tuple[np.ndarray, np.ndarray] | None = None,
+                 carry: dict[str, np.ndarray] | None = None) -> None:
+        """Keep a treated frame as the state for the next: its detail, held between floor and cap
+        (when the settings hold its strength), and the effect's own carried arrays.
 
         local_reference: (the local reference carried onto this frame, how much of each pixel was
         freshly dreamed); where it was, the reference becomes the local strength it now has.
         """
         detail = result - current
-        if local_reference is not None:
+        carry = dict(carry or {})
+        if local_reference is not None and self.settings.hold_strength:
             detail, local = self._held_locally(detail, local_reference)
-            self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, local)
+            self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry, local)
             return
         strength = float(np.abs(detail).mean())
         ceiling = self.settings.strength_cap * reference
         floor = self.settings.strength_floor * reference
-        gain = 1.0
-        if strength > ceiling:
-            gain = ceiling / strength
-        elif 0 < strength < floor:
-            gain = min(floor / strength, self.settings.regrowth)
-        detail *= gain
-        local = None
-        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, local)
+        if self.settings.hold_strength and strength > ceiling:
+            detail *= ceiling / strength
+        elif self.settings.hold_strength and 0 < strength < floor:
+            detail *= min(floor / strength, self.settings.regrowth)
+        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry)
+
+
+def _carried(carry: dict[str, np.ndarray], motion: Motion, shape) -> dict[str, np.ndarray]:
+    """The effect's carried arrays warped along the motion and scaled by its reliability (so zero
+    where the flow fails); arrays of another size than the frame are dropped."""
+    carried = {}
+    for key, value in carry.items():
+        if value.shape[:2] != tuple(shape):
+            continue
+        reliable = motion.reliable if value.ndim == 2 else motion.reliable[..., None]
+        carried[key] = (warp(value, motion.backward) * reliable).astype(np.float32)
+    return carried

@@ -214,7 +214,7 @@ class CoherenceSettings:
     newly revealed areas afresh), times `blend`; then `steps_next` ascent steps of `step_size_next`
     on each of the `octaves_next` finest octaves. The detail's mean size is held between
     `strength_floor` and `strength_cap` times the first frame's (regrowing by at most `regrowth` a
-    frame), so a long clip neither runs away nor fades. With `dream_scale` below 1 the dreaming
+    frame) when `hold_strength`, so a long clip neither runs away nor fades. With `dream_scale` below 1 the dreaming
     happens on a shrunk copy and only the change is upsampled; the first frame then gets
     `finish_steps` full-size steps to stay crisp.
     """
@@ -234,6 +234,7 @@ class CoherenceSettings:
     finish_steps: int = 2  # full-size steps after a scaled first-frame dream
     coherent: bool = True
     redream: RedreamSettings | None = field(default_factory=RedreamSettings)  # None: never re-dream regions
+    hold_strength: bool = True  # hold the carried detail between strength_floor and strength_cap
 
     def __post_init__(self) -> None:
         _check_finite(self)
@@ -265,6 +266,14 @@ class CoherenceSettings:
     @property
     def warm(self) -> WarmStart:
         return WarmStart(self.steps_next, self.octaves_next, self.step_size_next, self.jitter_next)
+
+    def for_style(self) -> "CoherenceSettings":
+        """These settings as style transfer wants them: no strength hold (its own loss keeps the
+        style's strength, and rescaling the carried detail moves every pixel) and no re-dreamed crops
+        (a restyled crop differs from its surroundings every frame; the warm start fills newly
+        revealed regions from the frame itself, as Ruder et al.'s did). Measured on cup.mp4: the crops
+        alone made a quarter of the flicker (bench/style_video.py, "crop" region)."""
+        return dataclasses.replace(self, hold_strength=False, redream=None)
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -379,8 +388,11 @@ class StyleSettings:
     the warped previous styled frame (video only). A still is styled over `scales` sizes, each
     half the next, with `steps` Adam steps of `learning_rate` (0..255 pixel units) on each;
     later video frames start from the warped previous result and get `steps_next` steps at the
-    full size only. `max_side` bounds the size the optimisation works at: a bigger picture is
-    styled at that size and its own detail is added back after upsampling (bounded memory).
+    full size only; with `carry_adam` they continue the previous frame's Adam state (its moments and
+    step counts, carried along the flow and reset where it fails), so the first steps of a frame do
+    not move every pixel by a full learning rate (measured: less flicker). `max_side` bounds the
+    size the optimisation works at: a bigger picture is styled at that size and its own detail is
+    added back after upsampling; above `tile` px it is optimised tile by tile (bounded memory).
     `dream_weight` adds a DeepDream term when dream layers are given (their mean squared
     activation relative to the content picture's, maximised), so `--style` and `--layer` mix:
     at 0.2 both the brush strokes and the dream patterns show; at 0.5 the dream takes over.
@@ -397,10 +409,12 @@ class StyleSettings:
     steps: int = 40
     scales: int = 3
     learning_rate: float = 4.0
-    learning_rate_next: float | None = None  # for warm starts (later video frames, zoom); None: learning_rate
+    learning_rate_next: float | None = 1.0  # for later video frames (not zoom frames); None: learning_rate
     temporal_weight: float = 200.0
     steps_next: int = 8
     max_side: int = 1024
+    tile: int = 512  # a picture with a longer side is optimised tile by tile (0: never)
+    carry_adam: bool = True  # a later video frame continues Adam's state of the previous one, carried along the flow
     dream_weight: float = 0.2
     weights: str | None = None  # a local weights file for the model
 
@@ -436,6 +450,8 @@ class StyleSettings:
             _positive("learning rate for later frames", self.learning_rate_next)
         if self.steps_next < 0:
             raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
+        if self.tile != 0 and self.tile < 4 * self.MIN_SIDE:
+            raise DreamvidError(f"style tile must be 0 (never tile) or at least {4 * self.MIN_SIDE}, got {self.tile}")
         if self.max_side < 4 * self.MIN_SIDE:
             raise DreamvidError(f"max side must be at least {4 * self.MIN_SIDE}, got {self.max_side}")
         if not self.style_layers:

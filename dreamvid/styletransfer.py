@@ -16,7 +16,7 @@ import numpy as np
 from dreamvid.effect import Guide
 from dreamvid.events import Progress
 from dreamvid.settings import StyleSettings
-from dreamvid.style import Stylist, TemporalTarget, build_stylist, stylise, warm_start
+from dreamvid.style import AdamState, Stylist, TemporalTarget, build_stylist, stylise, stylise_from, warm_start
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,24 @@ class StyleTransfer:
                guide: Guide | None = None) -> np.ndarray:
         if guide is None:
             return stylise(image, self.settings, self.stylist, start=image, progress=progress)
+        return self.refine_carrying(image, seed=seed, time=time, progress=progress, guide=guide)[0]
+
+    def first_carrying(self, image: np.ndarray, *, seed: int, time: float = 0.0,
+                       progress: Progress | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """`first`, with Adam's state after the last scale (when the settings carry it)."""
+        picture, adam = stylise_from(image, self.settings, self.stylist, progress=progress)
+        return picture, self._carry(adam)
+
+    def refine_carrying(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
+                        guide: Guide) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Ruder et al.'s warm start from the carried image, continuing the previous frame's Adam
+        state where the flow carried it (when the settings say so)."""
         temporal = TemporalTarget(np.asarray(image, np.float32), guide.reliable)
         start = warm_start(guide.content, temporal)
-        return stylise(guide.content, self.settings, self.stylist, start=start, temporal=temporal, progress=progress)
+        adam = AdamState.from_arrays(guide.carried) if self.settings.carry_adam else None
+        picture, adam = stylise_from(guide.content, self.settings, self.stylist, start=start, adam=adam,
+                                     temporal=temporal, progress=progress)
+        return picture, self._carry(adam)
+
+    def _carry(self, adam: AdamState) -> dict[str, np.ndarray]:
+        return adam.to_arrays() if self.settings.carry_adam else {}

@@ -93,7 +93,7 @@ def test_state_round_trips_through_arrays_and_missing_keys_are_refused():
 
 def test_state_keeps_its_local_reference_map_and_older_states_load_without_one():
     local = np.arange(20, dtype=np.float32).reshape(4, 5)
-    state = CoherenceState(np.ones((4, 5, 3), np.float32), np.full((4, 5, 3), 2, np.float32), 3.5, 2, local)
+    state = CoherenceState(np.ones((4, 5, 3), np.float32), np.full((4, 5, 3), 2, np.float32), 3.5, 2, local_reference=local)
     np.testing.assert_array_equal(CoherenceState.from_arrays(state.to_arrays()).local_reference, local)
     arrays = state.to_arrays()
     del arrays["local_reference"]

@@ -13,6 +13,8 @@ from dreamvid.style import (
     TemporalTarget,
     gram_matrix,
     optimise,
+    optimise_from,
+    picture_tiles,
     read_styles,
     scale_shapes,
     style_shape,
@@ -200,3 +202,32 @@ def test_cli_style_errors_are_one_line_and_come_before_any_work(tmp_path):
     cli_error(["image", photo, "-o", out, "--style", photo, "--save-octaves"], "style transfer has none")
     cli_error(["video", tmp_path, "-o", tmp_path / "out.mp4", "--style", photo, "--style-weight", "-1"], "style")
     assert not out.exists()
+
+
+def test_a_tiled_picture_is_optimised_exactly_as_the_whole(tiny):
+    """Gram numerators summed over tiles and divided by all positions are the whole picture's Gram
+    matrix; with a halo wider than the tiny model's reach the tiled steps equal the whole ones."""
+    styles = (StyleImage("stripes", striped(), 1.0),)
+    whole = Stylist(tiny, TINY_SPEC, dataclasses.replace(TINY_STYLE, tile=0), styles, dream_layers=("conv_b",))
+    tiled = Stylist(tiny, TINY_SPEC, dataclasses.replace(TINY_STYLE, tile=128), styles, dream_layers=("conv_b",))
+    content = textured_image(200, 260)
+    mask = np.random.default_rng(0).uniform(0, 1, (200, 260)).astype(np.float32)
+    temporal = TemporalTarget(textured_image(200, 260, seed=3), mask)
+    assert len(tiled.tiles(200, 260)) == 6 and tiled.tiled((200, 260)) and not whole.tiled((200, 260))
+    events = {}
+    expected, _ = optimise_from(content, content, whole, 3, temporal=temporal,
+                                progress=lambda event: events.setdefault("whole", []).append(event.loss))
+    result, _ = optimise_from(content, content, tiled, 3, temporal=temporal,
+                              progress=lambda event: events.setdefault("tiled", []).append(event.loss))
+    assert np.abs(expected - content).mean() > 5.0
+    np.testing.assert_allclose(result, expected, atol=0.01)
+    np.testing.assert_allclose(events["tiled"], events["whole"], rtol=1e-4)
+
+
+def test_tiles_cover_the_picture_once_with_aligned_cores():
+    covered = np.zeros((1000, 700), np.int32)
+    for (top, left, bottom, right), (core_top, core_left, core_bottom, core_right) in picture_tiles(1000, 700, 512):
+        covered[top + core_top:top + core_bottom, left + core_left:left + core_right] += 1
+        assert (top + core_top) % 16 == 0 and (left + core_left) % 16 == 0
+        assert core_top in (0, 32) and core_left in (0, 32)  # the halo, where there is room
+    assert (covered == 1).all()
