@@ -32,8 +32,15 @@ import numpy as np
 from dreamvid.camera import CameraMove
 from dreamvid.contact_sheet import contact_sheet, save_png
 from dreamvid.deepdream import DeepDream
-from dreamvid.metrics import (brightness_saturation, dominant_motif_share, loop_seam, sharpness, sharpness_dip,
-                              structural_change, texture_change)
+from dreamvid.metrics import (
+    brightness_saturation,
+    dominant_motif_share,
+    loop_seam,
+    sharpness,
+    sharpness_dip,
+    structural_change,
+    texture_change,
+)
 from dreamvid.schedule import layer_cycle_schedule
 from dreamvid.settings import DreamSettings, ZoomSettings
 from dreamvid.zoom import render_zoom
@@ -57,10 +64,14 @@ def main() -> None:
     parser.add_argument("--keep", help="folder to write the frames to and keep (default: a temporary one)")
     parser.add_argument("--resume", action="store_true", help="continue the render kept in --keep")
     parser.add_argument("--every", type=float, default=10.0, help="seconds of animation per row of the time series")
+    parser.add_argument("--steps-next", type=int, default=ZoomSettings.steps_next, help="ascent steps per later frame")
+    parser.add_argument("--octaves-next", type=int, default=ZoomSettings.octaves_next,
+                        help="finest octaves each later frame is dreamed on")
     args = parser.parse_args()
     frame_count = round(args.seconds * args.fps) if args.seconds else args.frames
     settings = DreamSettings(max_side=args.max_side, seed=args.seed)
-    zoom = ZoomSettings(frames=frame_count, fps=args.fps, loop=args.loop)
+    zoom = ZoomSettings(frames=frame_count, fps=args.fps, loop=args.loop, steps_next=args.steps_next,
+                        octaves_next=args.octaves_next)
     schedule = layer_cycle_schedule(args.layer_cycle.split(","), args.cycle_seconds) if args.layer_cycle else None
     with tempfile.TemporaryDirectory() as folder:
         out = Path(args.keep) if args.keep else Path(folder) / "frames"
@@ -86,7 +97,8 @@ def report(args, zoom: ZoomSettings, summary, paths: list[Path]) -> None:
     times = summary.seconds_per_frame
     print(f"{args.image}: {count} frames at {summary.width}x{summary.height}, zoom {zoom.zoom}/s at {zoom.fps} fps, "
           f"loop={args.loop}, layer cycle {args.layer_cycle or 'none'}"
-          f"{f' ({args.cycle_seconds:g} s each)' if args.layer_cycle else ''}, seed {args.seed}")
+          f"{f' ({args.cycle_seconds:g} s each)' if args.layer_cycle else ''}, seed {args.seed}, "
+          f"later frames {zoom.steps_next} steps on {zoom.octaves_next} octave(s)")
     if len(times) > 1:
         first = f"first {times[0]:.2f}, " if summary.resumed_at == 0 else f"resumed at frame {summary.resumed_at}, "
         print(f"seconds per frame: {first}median after first {statistics.median(times[1:]):.2f}")
