@@ -17,12 +17,15 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import CoherenceSettings, DreamSettings, LayerTerm, VideoSettings
+
+if TYPE_CHECKING:
+    from dreamvid.effect import Effect
 
 _DREAM_FIELDS = {field.name for field in dataclasses.fields(DreamSettings)}
 _COHERENCE_FIELDS = {field.name for field in dataclasses.fields(CoherenceSettings)}
@@ -40,13 +43,13 @@ def _split_options(options: dict, allowed: set[str]) -> tuple[dict, dict]:
     return dream, rest
 
 
-def video_settings(**options) -> VideoSettings:
+def video_settings(**options: Any) -> VideoSettings:
     """VideoSettings from plain options (DreamSettings and CoherenceSettings fields)."""
     dream, coherence = _split_options(options, _DREAM_FIELDS | _COHERENCE_FIELDS)
     return VideoSettings(dream=DreamSettings(**dream), coherence=CoherenceSettings(**coherence))
 
 
-def make_effect(**options):
+def make_effect(**options: Any) -> Effect:
     """The DeepDream effect for these options, model loaded and step traced (reusable across calls)."""
     from dreamvid.effect import effect_for_video
 
@@ -54,7 +57,7 @@ def make_effect(**options):
 
 
 def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike | None = None, *,
-                effect=None, **options) -> np.ndarray | Path:
+                effect: Effect | None = None, **options: Any) -> np.ndarray | Path:
     """Dream one image; returns the input's kind.
 
     An array (H, W, 3) RGB in gives an array of the same dtype out (uint8 0..255, or float 0..255).
@@ -84,7 +87,8 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     return to_uint8(result) if pixels.dtype == np.uint8 else result.astype(pixels.dtype)
 
 
-def dream_frames(frames: Iterable[np.ndarray], *, effect=None, **options) -> Iterator[np.ndarray]:
+def dream_frames(frames: Iterable[np.ndarray], *, effect: Effect | None = None,
+                 **options: Any) -> Iterator[np.ndarray]:
     """Dream a stream of RGB frames coherently (as `dreamvid video` does), yielding uint8 frames.
 
     Frames are read one at a time, so any iterable works, a generator of a live source included.

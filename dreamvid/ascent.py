@@ -6,16 +6,22 @@ so octaves, frames and zoom keyframes all reuse the same graph.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from dreamvid.models import ModelSpec
 from dreamvid.objective import Objective, objective_value
 
+if TYPE_CHECKING:  # imported where used, so that importing dreamvid stays light
+    import keras
+    import tensorflow as tf
+
 
 class Dreamer:
     """A feature model plus an objective, with one compiled ascent step."""
 
-    def __init__(self, model, spec: ModelSpec, objective: Objective):
+    def __init__(self, model: keras.Model, spec: ModelSpec, objective: Objective) -> None:
         import keras
         import tensorflow as tf
 
@@ -40,7 +46,8 @@ class Dreamer:
     def default_weights(self) -> np.ndarray:
         return np.asarray(self.objective.weights, dtype=np.float32)
 
-    def step(self, image, shift, weights, tile_size: int, step_size: float, tv_weight: float):
+    def step(self, image: tf.Tensor | np.ndarray, shift: tuple[int, int] | np.ndarray, weights: np.ndarray,
+             tile_size: int, step_size: float, tv_weight: float) -> tuple[tf.Tensor, tf.Tensor]:
         """One ascent step: returns (loss, new image), both tensors; pixels stay in 0..255."""
         return self._step(
             image,
@@ -51,7 +58,7 @@ class Dreamer:
             np.float32(tv_weight),
         )
 
-    def loss(self, image, weights=None) -> float:
+    def loss(self, image: tf.Tensor | np.ndarray, weights: np.ndarray | None = None) -> float:
         """The objective of a whole image (untiled), for checks and tests."""
         import tensorflow as tf
 
@@ -59,7 +66,7 @@ class Dreamer:
         features = self.feature_model(self.spec.preprocess(tf.convert_to_tensor(image, tf.float32))[None])
         return float(objective_value(self.objective, features, tf.constant(weights, tf.float32)))
 
-    def _tile_gradient(self, tile, weights):
+    def _tile_gradient(self, tile: tf.Tensor, weights: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
@@ -68,7 +75,8 @@ class Dreamer:
             loss = objective_value(self.objective, features, weights)
         return loss, tape.gradient(loss, tile)
 
-    def _tiled_gradient(self, image, shift, weights, tile_size):
+    def _tiled_gradient(self, image: tf.Tensor, shift: tf.Tensor, weights: tf.Tensor,
+                        tile_size: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Gradient of the objective summed over a grid of tiles laid on the rolled image.
 
         Rolling the image by a random shift each step moves the tile seams, so none stays visible.
@@ -93,7 +101,8 @@ class Dreamer:
         loss /= tf.cast(rows * columns, tf.float32)
         return loss, tf.roll(gradient, -shift, axis=[0, 1])
 
-    def _ascent_step(self, image, shift, weights, tile_size, step_size, tv_weight):
+    def _ascent_step(self, image: tf.Tensor, shift: tf.Tensor, weights: tf.Tensor, tile_size: tf.Tensor,
+                     step_size: tf.Tensor, tv_weight: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         import tensorflow as tf
 
         loss, gradient = self._tiled_gradient(image, shift, weights, tile_size)
@@ -104,7 +113,7 @@ class Dreamer:
         return loss, image
 
 
-def _total_variation_gradient(image):
+def _total_variation_gradient(image: tf.Tensor) -> tf.Tensor:
     """Gradient of the image's total variation, scaled so a typical value is about 1."""
     import tensorflow as tf
 

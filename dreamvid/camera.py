@@ -1,5 +1,7 @@
 """The camera move of infinite-zoom animations: one similarity transform per frame."""
 
+from __future__ import annotations
+
 import dataclasses
 import math
 
@@ -31,7 +33,7 @@ class CameraMove:
     pan: tuple[float, float] = (0.0, 0.0)
     center: tuple[float, float] = (0.5, 0.5)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (math.isfinite(self.zoom) and self.zoom > 0):
             raise DreamvidError(f"zoom must be a positive number, got {self.zoom}")
         if not math.isfinite(self.rotate):
@@ -42,12 +44,12 @@ class CameraMove:
     @classmethod
     def per_frame(
         cls,
-        zoom_per_second=1.0,
-        rotate_per_second=0.0,
-        pan_per_second=(0.0, 0.0),
-        fps=25.0,
-        center=(0.5, 0.5),
-    ):
+        zoom_per_second: float = 1.0,
+        rotate_per_second: float = 0.0,
+        pan_per_second: tuple[float, float] = (0.0, 0.0),
+        fps: float = 25.0,
+        center: tuple[float, float] = (0.5, 0.5),
+    ) -> CameraMove:
         """The per-frame move of a per-second move: zoom ** (1 / fps), rotate and pan / fps."""
         if not (math.isfinite(fps) and fps > 0):
             raise DreamvidError(f"fps must be a positive number, got {fps}")
@@ -62,12 +64,12 @@ class CameraMove:
         )
 
     @property
-    def is_identity(self):
+    def is_identity(self) -> bool:
         """True when the move leaves every frame as it is."""
         return self.zoom == 1.0 and self.rotate == 0.0 and self.pan == (0.0, 0.0)
 
 
-def camera_matrix(move, width, height):
+def camera_matrix(move: CameraMove, width: int, height: int) -> np.ndarray:
     """2x3 float64 affine map from source to destination pixel coordinates for cv2.warpAffine."""
     if width < 1 or height < 1:
         raise DreamvidError(f"frame size must be positive, got {width}x{height}")
@@ -83,7 +85,7 @@ def camera_matrix(move, width, height):
     return np.column_stack([linear, offset])
 
 
-def apply_camera(image, move):
+def apply_camera(image: np.ndarray, move: CameraMove) -> np.ndarray:
     """One frame of the camera move on a float image; float32, clipped to 0..255, not rounded.
 
     Lanczos resampling; pixels from outside the frame are mirrored in (BORDER_REFLECT_101).
@@ -106,7 +108,7 @@ def apply_camera(image, move):
     return np.clip(moved, 0.0, 255.0)
 
 
-def _float_pair(name, pair):
+def _float_pair(name: str, pair: tuple[float, float]) -> tuple[float, float]:
     """pair as a tuple of two finite floats; DreamvidError otherwise."""
     try:
         values = tuple(float(value) for value in pair)

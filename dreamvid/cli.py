@@ -13,10 +13,18 @@ import math
 import signal
 import sys
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x carries its own click, whose errors derive from TyperException
+    from typer import TyperException as CommandLineError
+except ImportError:  # older typer runs on click
+    from click import ClickException as CommandLineError
 
 from dreamvid import __version__
 from dreamvid.effect import effect_for_still, effect_for_video, effect_for_zoom
@@ -27,15 +35,60 @@ from dreamvid.settings import (
     VideoSettings, ZoomSettings,
 )
 
+if TYPE_CHECKING:
+    import keras
+
+    from dreamvid.models import ModelSpec
+    from dreamvid.schedule import Schedule
+
+
+class OneLineUsageErrors(TyperGroup):
+    """The command group, with usage errors (a bad option value, an unknown option or command, a missing
+    argument) printed as one line, typer's "did you mean" suggestions kept, and exit code 2.
+
+    typer would draw them as a box of several lines. Help (`--help`, or no arguments) is untouched.
+    """
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            # Not standalone: click raises the usage error here instead of printing it; an exit (typer.Exit,
+            # --help, --version) comes back as its code. The commands return None.
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except CommandLineError as error:
+            if type(error).__name__ == "NoArgsIsHelpError":  # no arguments: the help, as typer shows it
+                if error.format_message():  # rich help is printed already, plain help is the message
+                    error.show()
+            else:
+                typer.echo(f"dreamvid: error: {usage_error_message(error)}", err=True)
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            typer.echo("dreamvid: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error_message(error: CommandLineError) -> str:
+    """Click's message on one line, with where to find help: `Invalid value for '--steps': ... (see
+    'dreamvid image --help')`."""
+    message = " ".join(error.format_message().split())
+    context = getattr(error, "ctx", None)
+    if context is not None and context.command.get_help_option(context) is not None:
+        message += f" (see '{context.command_path} {context.help_option_names[0]}')"
+    return message
+
+
 app = typer.Typer(
+    cls=OneLineUsageErrors,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Dream images, video clips and infinite zooms with DeepDream.",
 )
 
 
-
-def choices(names) -> dict:
+def choices(names: Iterable[str]) -> dict:
     """Option settings that offer a registry's names in --help and in shell completion.
 
     The value stays a plain string checked by the settings, so a wrong name fails in one line
@@ -151,7 +204,7 @@ def style_settings(dream: DreamSettings, *, style: list[str] | None, style_weigh
 
 
 def dream_settings(*, model: str, layer: list[str] | None, loss: str, max_side: int,
-                   weights: Path | None, **numbers) -> DreamSettings:
+                   weights: Path | None, **numbers: float | None) -> DreamSettings:
     """The dream settings of the shared options (checked here, before TensorFlow starts)."""
     from dreamvid.models import check_layers
 
@@ -181,12 +234,12 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (a `kill`, a scheduler stopping the job): unwound like Ctrl-C, so finished frames are kept."""
 
 
-def _terminate(signal_number, frame) -> None:
+def _terminate(signal_number: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
 @contextlib.contextmanager
-def error_boundary(resumable: bool = False):
+def error_boundary(resumable: bool = False) -> Iterator[None]:
     """Bad input, a failed write, Ctrl-C or SIGTERM: one line on stderr and a non-zero exit, never a
     traceback; what a render finished stays in its work folder for --resume."""
     hint = "; run again with --resume to continue" if resumable else ""
@@ -222,7 +275,7 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
                 parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 
         @functools.wraps(function)
-        def run(**options):
+        def run(**options: Any) -> Any:
             with error_boundary(resumable):
                 dream = dream_settings(**{name: options.pop(name) for name in DREAM_OPTIONS})
                 style = style_settings(dream, **{name: options.pop(name) for name in STYLE_OPTIONS})
@@ -234,7 +287,7 @@ def dream_command(*, max_side: int, resumable: bool) -> Callable:
     return decorate
 
 
-def check_outputs(source, output: str, report: Path | None, overwrite: bool) -> str:
+def check_outputs(source: str | Path, output: str, report: Path | None, overwrite: bool) -> str:
     """The output as the writers read it (`-o .` and `-o name/` are folders), and the report checked
     before any work: it may replace neither the input nor the output, nor (without --overwrite) a file.
     The output itself is checked by the pipeline, also before any work."""
@@ -345,18 +398,21 @@ def video(
 
         scale_out = RaySettings(workers=workers, address=ray_address, segment_frames=segment_frames)
     output = check_outputs(source, output, report, overwrite)
+    from dreamvid.metrics import VideoFigures
     from dreamvid.progress import FrameProgress
     from dreamvid.report import write_report
     from dreamvid.video import render_video
 
+    figures = VideoFigures() if report is not None and scale_out is None else None
     with FrameProgress(None, quiet, verbose=verbose) as progress:
         summary = render_video(source, output, settings, functools.partial(effect_for_video, settings),
                                resume=resume, overwrite=overwrite, encode=EncodeSettings(crf, preset),
-                               on_progress=progress, ray=scale_out)
+                               on_progress=progress, ray=scale_out, figures=figures)
     for warning in summary.warnings:
         typer.echo(f"dreamvid: warning: {warning}", err=True)
     if report is not None:
-        write_report(report, summary, settings, dream.model)
+        measured = figures.as_dict() if figures is not None else {"not_measured": "frames dreamed on Ray workers"}
+        write_report(report, summary, settings, dream.model, figures=measured)
     if not quiet:
         typer.echo(f"wrote {output} ({summary.frames} frames)", err=True)
 
@@ -447,7 +503,7 @@ def zoom(
 
 
 def zoom_schedule(path: Path | None, layer_cycle: str | None, cycle_seconds: float, dream: DreamSettings,
-                  settings: ZoomSettings):
+                  settings: ZoomSettings) -> Schedule | None:
     """The zoom's schedule (a file, or a layer cycle), checked at every frame before any work."""
     from dreamvid.models import check_layers
     from dreamvid.schedule import layer_cycle_schedule, load_schedule
@@ -508,7 +564,7 @@ def layers(
         typer.echo(f"{'*' if name in defaults else ' '} {name:24} {shape}")
 
 
-def _shapes_at(network, spec, size: int) -> list[tuple[str, tuple]]:
+def _shapes_at(network: keras.Model, spec: ModelSpec, size: int) -> list[tuple[str, tuple]]:
     import keras
     import numpy as np
 

@@ -88,7 +88,7 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
 class Coherence:
     """Treats a stream of frames one at a time with an effect, each from the previous one's state."""
 
-    def __init__(self, effect: Effect, settings: CoherenceSettings, state: CoherenceState | None = None):
+    def __init__(self, effect: Effect, settings: CoherenceSettings, state: CoherenceState | None = None) -> None:
         self.effect = effect
         self.settings = settings
         self.state = state

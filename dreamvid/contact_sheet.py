@@ -1,7 +1,11 @@
 """Contact sheets: a grid of frames with optional labels, and PNG saving."""
 
+from __future__ import annotations
+
 import math
+import os
 import pathlib
+from collections.abc import Iterable
 
 import cv2
 import numpy as np
@@ -13,7 +17,8 @@ LABEL_SCALE = 0.5
 LABEL_MARGIN = 6
 
 
-def contact_sheet(images, *, columns=4, labels=None, cell_width=320):
+def contact_sheet(images: Iterable[np.ndarray], *, columns: int = 4, labels: Iterable[object] | None = None,
+                  cell_width: int = 320) -> np.ndarray:
     """A uint8 RGB grid of the images, each resized to cell_width, labels drawn top-left."""
     images = [_as_uint8_rgb(image) for image in images]
     labels = list(labels) if labels is not None else [None] * len(images)
@@ -35,7 +40,7 @@ def contact_sheet(images, *, columns=4, labels=None, cell_width=320):
     return sheet
 
 
-def save_png(path, rgb):
+def save_png(path: str | os.PathLike, rgb: np.ndarray) -> None:
     """Write an RGB image to a PNG file."""
     bgr = cv2.cvtColor(_as_uint8_rgb(rgb), cv2.COLOR_RGB2BGR)
     try:
@@ -46,7 +51,7 @@ def save_png(path, rgb):
         raise DreamvidError(f"could not write {path}")
 
 
-def _resize_to_width(image, width):
+def _resize_to_width(image: np.ndarray, width: int) -> np.ndarray:
     """image scaled to the given width, aspect ratio kept."""
     height = max(1, round(image.shape[0] * width / image.shape[1]))
     shrinking = width < image.shape[1]
@@ -54,7 +59,7 @@ def _resize_to_width(image, width):
     return cv2.resize(image, (width, height), interpolation=interpolation)
 
 
-def _label(cell, label):
+def _label(cell: np.ndarray, label: object) -> np.ndarray:
     """cell with label drawn in white on a dark outline; unchanged when label is None."""
     if label is None:
         return cell
@@ -68,7 +73,7 @@ def _label(cell, label):
     return cell
 
 
-def _as_uint8_rgb(image):
+def _as_uint8_rgb(image: np.ndarray) -> np.ndarray:
     """uint8 (H, W, 3) copy of an RGB or grey image with values 0..255."""
     image = np.asarray(image)
     if image.ndim == 2:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -70,7 +70,7 @@ class DeepDream:
     fps: float | None = None  # frames per second of a schedule's time, for formulas in f (the frame)
 
     @classmethod
-    def create(cls, settings: DreamSettings, *, dreamer: Dreamer | None = None, **options) -> "DeepDream":
+    def create(cls, settings: DreamSettings, *, dreamer: Dreamer | None = None, **options: Any) -> "DeepDream":
         """Build the effect, loading the model unless a `dreamer` is given (a schedule's layers included)."""
         if dreamer is None:
             dreamer = build_dreamer(settings, schedule_terms(settings, options.get("schedule")))

@@ -12,12 +12,15 @@ else of the effect, so every effect gets stills, steady video and zooms alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from dreamvid.events import Progress
 from dreamvid.settings import DreamSettings, StyleSettings, VideoSettings, ZoomSettings
+
+if TYPE_CHECKING:
+    from dreamvid.schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ def effect_for_video(settings: VideoSettings) -> Effect:
     return DeepDream.for_video(settings)
 
 
-def effect_for_zoom(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings, schedule=None) -> Effect:
+def effect_for_zoom(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings,
+                    schedule: Schedule | None = None) -> Effect:
     """The effect of a zoom render (its schedule moves the dream's layer weights and step size)."""
     if style is not None:
         return effect_for_still(dream, style)

@@ -96,7 +96,7 @@ class Expression:
 
     text: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise DreamvidError(f"an expression must be text, got {self.text!r}")
         node, variables = _Parser(self.text).parse()
@@ -155,7 +155,7 @@ class _Parser:
         atom    := NUMBER | NAME | NAME "(" sum ("," sum)* ")" | "(" sum ")"
     """
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = self._tokens(text)
         self.index = 0

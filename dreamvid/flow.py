@@ -5,6 +5,8 @@ frame pair says, for each pixel x of the current frame, where it was in the prev
 current(x) ~ previous(x + backward(x)). The forward flow is the same from previous to current.
 """
 
+from __future__ import annotations
+
 import cv2
 import numpy as np
 
@@ -34,13 +36,13 @@ CUT_MAX_WARP_ERROR = 30.0
 class FlowEstimator:
     """A DIS optical flow estimator, created once and reused for every frame pair."""
 
-    def __init__(self, preset="medium"):
+    def __init__(self, preset: str = "medium") -> None:
         if preset not in PRESETS:
             raise DreamvidError(f"unknown DIS preset {preset!r}; choose one of {sorted(PRESETS)}")
         self.preset = preset
         self._dis = cv2.DISOpticalFlow_create(PRESETS[preset])
 
-    def flow(self, previous_rgb, current_rgb):
+    def flow(self, previous_rgb: np.ndarray, current_rgb: np.ndarray) -> np.ndarray:
         """Flow from previous to current: previous(x) ~ current(x + flow(x)); (H, W, 2) float32."""
         previous_grey = to_grey_uint8(previous_rgb)
         current_grey = to_grey_uint8(current_rgb)
@@ -50,12 +52,12 @@ class FlowEstimator:
             )
         return self._dis.calc(previous_grey, current_grey, None).astype(np.float32, copy=False)
 
-    def backward_flow_pair(self, previous, current):
+    def backward_flow_pair(self, previous: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (backward, forward): current -> previous and previous -> current."""
         return self.flow(current, previous), self.flow(previous, current)
 
 
-def to_grey_uint8(rgb):
+def to_grey_uint8(rgb: np.ndarray) -> np.ndarray:
     """Greyscale uint8 copy of an RGB (or already grey) image with values 0..255."""
     image = np.asarray(rgb)
     if image.ndim == 3 and image.shape[2] == 3:
@@ -67,7 +69,7 @@ def to_grey_uint8(rgb):
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
-def warp(image, backward):
+def warp(image: np.ndarray, backward: np.ndarray) -> np.ndarray:
     """Warp the previous frame's image onto the current frame with the backward flow.
 
     Any channel count; the result is float32 (bilinear, edges replicated), never rounded.
@@ -78,7 +80,7 @@ def warp(image, backward):
     return _remap(image, map_x, map_y)
 
 
-def sample_maps(flow):
+def sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Absolute sampling coordinates (map_x, map_y) = pixel grid + flow, float32."""
     height, width = flow.shape[:2]
     grid_x = np.arange(width, dtype=np.float32)[np.newaxis, :]
@@ -86,8 +88,8 @@ def sample_maps(flow):
     return grid_x + flow[..., 0], grid_y + flow[..., 1]
 
 
-def consistency_mask(backward, forward, *, tolerance=CONSISTENCY_ABSOLUTE, softening=MASK_SOFTENING,
-                     boundaries=True):
+def consistency_mask(backward: np.ndarray, forward: np.ndarray, *, tolerance: float = CONSISTENCY_ABSOLUTE,
+                     softening: float = MASK_SOFTENING, boundaries: bool = True) -> np.ndarray:
     """Reliability of the backward flow per current-frame pixel, (H, W) float32 in [0, 1].
 
     1 = reliable, 0 = occluded, disoccluded or (with `boundaries`) on a motion boundary. The
@@ -107,7 +109,7 @@ def consistency_mask(backward, forward, *, tolerance=CONSISTENCY_ABSOLUTE, softe
     return mask
 
 
-def motion_boundaries(flow):
+def motion_boundaries(flow: np.ndarray) -> np.ndarray:
     """Boolean (H, W): pixels where the flow changes fast relative to its size."""
     gradient_energy = np.zeros(flow.shape[:2], dtype=np.float32)
     for channel in range(2):
@@ -120,14 +122,14 @@ def motion_boundaries(flow):
 
 
 def is_scene_cut(
-    previous,
-    current,
-    backward,
-    mask,
+    previous: np.ndarray,
+    current: np.ndarray,
+    backward: np.ndarray,
+    mask: np.ndarray,
     *,
-    min_consistent_share=CUT_MIN_CONSISTENT_SHARE,
-    max_warp_error=CUT_MAX_WARP_ERROR,
-):
+    min_consistent_share: float = CUT_MIN_CONSISTENT_SHARE,
+    max_warp_error: float = CUT_MAX_WARP_ERROR,
+) -> bool:
     """True when the flow cannot carry previous onto current: too few consistent pixels,
     or the warped previous frame's mean grey error over them exceeds max_warp_error (0..255)."""
     weights = np.asarray(mask, dtype=np.float32)
@@ -139,7 +141,7 @@ def is_scene_cut(
     return float((error * weights).sum() / weights.sum()) > max_warp_error
 
 
-def _passes_round_trip(backward, forward, tolerance):
+def _passes_round_trip(backward: np.ndarray, forward: np.ndarray, tolerance: float) -> np.ndarray:
     """Forward-backward test: following backward then forward returns near the start, and the
     previous frame had the point at all (content entering at an edge has nothing to come from)."""
     map_x, map_y = sample_maps(backward)
@@ -151,7 +153,7 @@ def _passes_round_trip(backward, forward, tolerance):
     return (round_trip <= CONSISTENCY_RELATIVE * magnitudes + tolerance) & inside
 
 
-def _remap(image, map_x, map_y):
+def _remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
     """Bilinear cv2.remap with replicated edges, for any channel count."""
     if image.ndim == 3 and image.shape[2] > 4:
         channels = [_remap(image[..., index], map_x, map_y) for index in range(image.shape[2])]
@@ -164,7 +166,7 @@ def _remap(image, map_x, map_y):
     return warped
 
 
-def _grey_float(rgb):
+def _grey_float(rgb: np.ndarray) -> np.ndarray:
     """Greyscale float32 image (values 0..255) from RGB or grey input."""
     image = np.asarray(rgb, dtype=np.float32)
     if image.ndim == 3 and image.shape[2] == 3:
@@ -172,7 +174,7 @@ def _grey_float(rgb):
     return image
 
 
-def _check_flow(flow, shape):
+def _check_flow(flow: np.ndarray, shape: tuple[int, ...]) -> None:
     """Raise DreamvidError unless flow is (H, W, 2) matching shape."""
     if flow.ndim != 3 or flow.shape[2] != 2 or flow.shape[:2] != tuple(shape):
         raise DreamvidError(f"expected a flow of shape {tuple(shape) + (2,)}, got {flow.shape}")

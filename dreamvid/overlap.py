@@ -36,7 +36,7 @@ class MotionAhead:
     nothing runs ahead); the worker is idle then, so the estimator is never used twice at once.
     """
 
-    def __init__(self, coherence: CoherenceSettings):
+    def __init__(self, coherence: CoherenceSettings) -> None:
         self._coherence = coherence
         self._flow = FlowEstimator(coherence.flow_preset)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dreamvid-motion")
@@ -63,7 +63,7 @@ class MotionAhead:
     def __enter__(self) -> MotionAhead:
         return self
 
-    def __exit__(self, *exception) -> None:
+    def __exit__(self, *exception: object) -> None:
         self.close()
 
 
@@ -75,7 +75,7 @@ class FrameSaver:
     every frame it reported as done.
     """
 
-    def __init__(self, work: WorkDir):
+    def __init__(self, work: WorkDir) -> None:
         self._work = work
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dreamvid-save")
         self._pending: Future | None = None
@@ -96,5 +96,5 @@ class FrameSaver:
     def __enter__(self) -> FrameSaver:
         return self
 
-    def __exit__(self, *exception) -> None:
+    def __exit__(self, *exception: object) -> None:
         self.close()

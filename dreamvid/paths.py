@@ -197,7 +197,7 @@ class OutputLock:
     release; the kernel drops the lock if the process dies (kill -9 included), so no stale lock blocks.
     """
 
-    def __init__(self, output: str | os.PathLike):
+    def __init__(self, output: str | os.PathLike) -> None:
         target = named_output(os.fspath(output).rstrip("/" + os.sep) or os.fspath(output))
         self.path = target.with_name(f".{target.name}.dreamvid-lock")
         self._file = None
@@ -223,7 +223,7 @@ class OutputLock:
                 return self
             file.close()
 
-    def __exit__(self, *exception_info) -> None:
+    def __exit__(self, *exception_info: object) -> None:
         if self._file is None:
             return
         try:

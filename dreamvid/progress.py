@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -22,6 +22,9 @@ from rich.progress import (
 )
 
 from dreamvid.events import ProgressEvent, RenderEvent
+
+if TYPE_CHECKING:  # typing.Self is Python 3.11; annotations are not evaluated at run time
+    from typing_extensions import Self
 
 PLAIN_EVERY = 5.0  # seconds between plain progress lines
 
@@ -37,7 +40,7 @@ class _Display:
     when stderr is not one; nothing when quiet."""
 
     def __init__(self, label: str, total: int | None, quiet: bool, verbose: bool = False,
-                 stream: TextIO | None = None):
+                 stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
         self._label = label
         self._plain = not quiet and (verbose or not self._stream.isatty())
@@ -63,18 +66,19 @@ class _Display:
             print(f"dreamvid: {self._label} {text} [{_clock(now - self._started)} elapsed]", file=self._stream,
                   flush=True)
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self._progress.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
 
 class StepProgress(_Display):
     """Progress over all ascent steps of a dream, showing octave, step and loss."""
 
-    def __init__(self, total_steps: int, quiet: bool = False, verbose: bool = False, stream: TextIO | None = None):
+    def __init__(self, total_steps: int, quiet: bool = False, verbose: bool = False,
+                 stream: TextIO | None = None) -> None:
         super().__init__("dreaming", total_steps, quiet, verbose, stream)
         self._done = 0
         self._total = total_steps
@@ -91,7 +95,7 @@ class FrameProgress(_Display):
     frame (the first one's full dream), its octave and step."""
 
     def __init__(self, total_frames: int | None, quiet: bool = False, label: str = "frames", verbose: bool = False,
-                 stream: TextIO | None = None):
+                 stream: TextIO | None = None) -> None:
         super().__init__(label, total_frames, quiet, verbose, stream)
         self._times: list[float] = []
 

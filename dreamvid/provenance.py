@@ -17,17 +17,17 @@ from dreamvid.report import as_plain
 KEY = "dreamvid"  # the PNG text key; in videos, the comment tag holds the same JSON
 
 
-def provenance(command: str, settings) -> str:
+def provenance(command: str, settings: object) -> str:
     """Compact JSON: dreamvid's version, the command and its settings."""
     return json.dumps({"version": __version__, "command": command, "settings": as_plain(settings)},
                       sort_keys=True, separators=(",", ":"), default=str)
 
 
-def settings_tags(command: str, settings) -> dict[str, str]:
+def settings_tags(command: str, settings: object) -> dict[str, str]:
     return {KEY: provenance(command, settings)}
 
 
-def video_metadata(command: str, settings) -> dict[str, str]:
+def video_metadata(command: str, settings: object) -> dict[str, str]:
     return {"comment": provenance(command, settings)}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import types
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -20,7 +21,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
-from dreamvid.renderer import RenderedFrame
+from dreamvid.renderer import FrameStream, RenderedFrame
 from dreamvid.segments import Segment, default_segment_frames, fade_weight, join, plan_segments
 from dreamvid.settings import CoherenceSettings
 
@@ -64,7 +65,7 @@ def check_address(address: str) -> None:
         raise DreamvidError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
 
 
-def start_ray(settings: RaySettings):
+def start_ray(settings: RaySettings) -> types.ModuleType:
     """Join the cluster, or start a local runtime with `workers` CPUs; returns the ray module."""
     try:
         import ray
@@ -89,7 +90,7 @@ def start_ray(settings: RaySettings):
 class SegmentDreamer:
     """A Ray actor's work: the effect built once, then whole segments dreamed coherently."""
 
-    def __init__(self, make_effect: Callable, coherence: CoherenceSettings, seed: int, threads: int):
+    def __init__(self, make_effect: Callable, coherence: CoherenceSettings, seed: int, threads: int) -> None:
         from dreamvid.runtime import start_tensorflow
 
         tf = start_tensorflow()
@@ -113,7 +114,7 @@ class SegmentDreamer:
 
 
 def ray_frames(frames: Iterator[np.ndarray], total: int, make_effect: Callable, coherence: CoherenceSettings,
-               seed: int, settings: RaySettings):
+               seed: int, settings: RaySettings) -> FrameStream:
     """A FrameStream (for renderer.render) that dreams the clip's frames on Ray actors.
 
     `frames` yields the clip's input frames from index 0; `make_effect` builds the effect on each

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from dreamvid.colour import ColourTags
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, ProgressEvent, RenderEvent, RenderProgress
 from dreamvid.metrics import sharpness
@@ -57,6 +58,7 @@ class RenderPlan:
     finish: Finish | None = None
     metadata: dict[str, str] | None = None  # container tags, e.g. the settings that made the render
     encode: EncodeSettings | None = None
+    colour: ColourTags | None = None  # the frames' colours, for the output's tags (None: BT.709)
 
 
 def check_render_paths(source: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = True) -> None:
@@ -128,7 +130,7 @@ def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: R
             frames.close()
 
     with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio, metadata=plan.metadata,
-                     encode=plan.encode) as writer, \
+                     encode=plan.encode, colour=plan.colour) as writer, \
             FrameSaver(work) as saver:
         made_frames = all_frames(saver)
         for pixels in plan.finish(made_frames) if plan.finish else made_frames:

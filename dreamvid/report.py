@@ -9,6 +9,7 @@ import platform
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dreamvid import __version__
 from dreamvid.errors import DreamvidError
@@ -31,7 +32,7 @@ class RenderSummary:
     sharpness: list[float] = field(default_factory=list)  # of each written frame (variance of the Laplacian)
 
 
-def as_plain(settings):
+def as_plain(settings: object) -> Any:
     """Settings as plain data for JSON: dataclasses as dicts, dicts of them likewise, anything else as is."""
     if dataclasses.is_dataclass(settings):
         return dataclasses.asdict(settings)
@@ -40,7 +41,7 @@ def as_plain(settings):
     return settings
 
 
-def write_report(path: str | os.PathLike, summary: RenderSummary, settings, model: str,
+def write_report(path: str | os.PathLike, summary: RenderSummary, settings: object, model: str,
                  figures: dict | None = None) -> None:
     """JSON: settings, model, versions, frames written, seconds per frame, sharpness, and `figures`
     (measured quality figures of the render, e.g. a loop's sharpness dip)."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import types
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def native_stderr_silenced():
+def native_stderr_silenced() -> Iterator[None]:
     """TensorFlow's C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL; hide them at the descriptor."""
     try:
         sys.stderr.flush()
@@ -26,7 +28,7 @@ def native_stderr_silenced():
         os.close(devnull)
 
 
-def start_tensorflow():
+def start_tensorflow() -> types.ModuleType:
     """Import TensorFlow and let it find its devices without printing; returns the module.
 
     Nothing pins a device: TensorFlow places the dream on a GPU by itself when one is visible.

@@ -48,6 +48,8 @@ NUMBERS = ("zoom", "rotate", "step_size")
 POSITIVE = ("zoom", "step_size")
 EASES = ("linear", "smooth", "step")
 KEYS = {"time", "pan", "layers", "ease", *NUMBERS}
+# What a schedule gives for a key at a time: a number, an (x, y) pair, or {layer: weight}.
+Value = float | tuple[float, float] | dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Schedule:
         """True when some value is a formula (so it changes also where keyframes hold)."""
         return any(_formulas(value) for keyframe in self.keyframes for value in keyframe.values.values())
 
-    def value(self, key: str, time: float, default, frame: float | None = None):
+    def value(self, key: str, time: float, default: Value, frame: float | None = None) -> Value:
         """The value of `key` at `time` seconds: a float, a (x, y) pair, or a {layer: weight} dict.
 
         `frame` is the frame number that formulas read as `f`; it is needed only when one uses f.

@@ -25,8 +25,9 @@ detail back, as `octaves.dream_at_scale` does for dreams.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -36,6 +37,10 @@ from dreamvid.models import ModelSpec
 from dreamvid.octaves import resize
 from dreamvid.events import Progress, ProgressEvent
 from dreamvid.settings import StyleSettings
+
+if TYPE_CHECKING:  # imported where used, so that importing dreamvid stays light
+    import keras
+    import tensorflow as tf
 
 
 # Smallest side a picture may have: VGG16's block5 sees it through four poolings, so 32 px is 2 cells.
@@ -93,7 +98,7 @@ def read_styles(styles: tuple[tuple[str, float], ...]) -> tuple[StyleImage, ...]
     return tuple(images)
 
 
-def gram_matrix(features):
+def gram_matrix(features: tf.Tensor) -> tf.Tensor:
     """The c x c Gram matrix of a (1, h, w, c) or (h, w, c) feature map, divided by h * w."""
     import tensorflow as tf
 
@@ -141,8 +146,8 @@ class Stylist:
     cached, so the frames of a video reuse them.
     """
 
-    def __init__(self, model, spec: ModelSpec, settings: StyleSettings, styles: tuple[StyleImage, ...],
-                 dream_layers: tuple[str, ...] = ()):
+    def __init__(self, model: keras.Model, spec: ModelSpec, settings: StyleSettings, styles: tuple[StyleImage, ...],
+                 dream_layers: tuple[str, ...] = ()) -> None:
         import keras
         import tensorflow as tf
 
@@ -219,7 +224,7 @@ class Stylist:
                     positions[index] += int(flat.shape[0])
         return [numerator / count for numerator, count in zip(numerators, positions)]
 
-    def content_features(self, content: np.ndarray):
+    def content_features(self, content: np.ndarray) -> tf.Tensor:
         """The content layer's features of a picture, (h, w, c)."""
         import tensorflow as tf
 
@@ -244,8 +249,10 @@ class Stylist:
             settings.dream_weight if self.dream_layers else 0.0,
         ])
 
-    def step(self, image, first_moment, second_moment, number: int, content_features, targets,
-             temporal_target, temporal_mask, dream_reference, weights, learning_rate: float):
+    def step(self, image: tf.Tensor, first_moment: tf.Tensor, second_moment: tf.Tensor, number: int,
+             content_features: tf.Tensor, targets: Sequence[tf.Tensor], temporal_target: tf.Tensor,
+             temporal_mask: tf.Tensor, dream_reference: tf.Tensor, weights: tf.Tensor,
+             learning_rate: float) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
         """One Adam step; returns (picture, first moment, second moment, loss components)."""
         return self._step(
             image, first_moment, second_moment, np.float32(number), content_features, list(targets),
@@ -265,13 +272,15 @@ class Stylist:
         )
         return StyleLosses(*(float(value) for value in values))
 
-    def _preprocess(self, rgb):
+    def _preprocess(self, rgb: tf.Tensor) -> tf.Tensor:
         return self.spec.preprocess(rgb)
 
-    def _features_of(self, rgb):
+    def _features_of(self, rgb: tf.Tensor) -> dict[str, tf.Tensor]:
         return self.feature_model(self._preprocess(rgb)[None], training=False)
 
-    def _losses(self, image, content_features, targets, temporal_target, temporal_mask, dream_reference):
+    def _losses(self, image: tf.Tensor, content_features: tf.Tensor, targets: Sequence[tf.Tensor],
+                temporal_target: tf.Tensor, temporal_mask: tf.Tensor,
+                dream_reference: tf.Tensor) -> tuple[tf.Tensor, ...]:
         """(style, content, variation, temporal, dream) of the picture, each unweighted."""
         import tensorflow as tf
 
@@ -296,8 +305,10 @@ class Stylist:
             dream /= len(self.dream_layers)
         return style, content, variation, temporal, dream
 
-    def _adam_step(self, image, first_moment, second_moment, number, content_features, targets,
-                   temporal_target, temporal_mask, dream_reference, weights, learning_rate):
+    def _adam_step(self, image: tf.Tensor, first_moment: tf.Tensor, second_moment: tf.Tensor, number: tf.Tensor,
+                   content_features: tf.Tensor, targets: Sequence[tf.Tensor], temporal_target: tf.Tensor,
+                   temporal_mask: tf.Tensor, dream_reference: tf.Tensor, weights: tf.Tensor,
+                   learning_rate: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
@@ -317,7 +328,7 @@ class Stylist:
         return image, first_moment, second_moment, tf.stack(components)
 
 
-def _temporal_inputs(temporal: TemporalTarget | None, shape) -> tuple[np.ndarray, np.ndarray]:
+def _temporal_inputs(temporal: TemporalTarget | None, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The warped frame and mask for the step, resized to `shape`; zeros when there is none."""
     height, width = int(shape[0]), int(shape[1])
     if temporal is None:
@@ -336,7 +347,8 @@ def warm_start(content: np.ndarray, temporal: TemporalTarget) -> np.ndarray:
     return (mask[..., None] * warped + (1.0 - mask[..., None]) * np.asarray(content, np.float32)).astype(np.float32)
 
 
-def build_stylist(settings: StyleSettings, dream_layers: tuple[str, ...] = (), model=None) -> Stylist:
+def build_stylist(settings: StyleSettings, dream_layers: tuple[str, ...] = (),
+                  model: keras.Model | None = None) -> Stylist:
     """Read the style images, load the model (unless given) and compile the step."""
     from dreamvid.models import get_spec, load_model
 

@@ -20,6 +20,7 @@ from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, RenderProgress
 from dreamvid.image_io import to_uint8
+from dreamvid.metrics import VideoFigures
 from dreamvid.overlap import MotionAhead, with_next
 from dreamvid.paths import input_fingerprint
 from dreamvid.provenance import video_metadata
@@ -46,11 +47,13 @@ def video_manifest(source: str | os.PathLike, info: VideoInfo, settings: VideoSe
 
 def video_frames(frames: Iterable[np.ndarray], coherence: Coherence, *, seed: int, first: int = 0,
                  stop: int | None = None, progress: Progress | None = None,
-                 overlap: bool = True) -> Iterator[RenderedFrame]:
+                 overlap: bool = True,
+                 observe: Callable[[np.ndarray, np.ndarray], None] | None = None) -> Iterator[RenderedFrame]:
     """Treat input frames [first, stop) in order; frames before `first` are read and passed over.
 
     `coherence` holds the state after frame `first - 1` (or none, to start afresh there). With
     `overlap`, the next frame pair's motion is estimated in a worker thread while a frame is treated.
+    `observe(input, output)` sees each treated frame pair (uint8), e.g. to measure the render.
     """
     settings: CoherenceSettings = coherence.settings
     index = -1
@@ -60,8 +63,10 @@ def video_frames(frames: Iterable[np.ndarray], coherence: Coherence, *, seed: in
                 continue
             if overlap and upcoming is not None and settings.coherent:
                 ahead.start(frame, upcoming)
-            result = coherence.next_frame(frame, ahead.motion, seed=seed, progress=progress)
-            yield RenderedFrame(index, to_uint8(result), coherence.state.to_arrays())
+            result = to_uint8(coherence.next_frame(frame, ahead.motion, seed=seed, progress=progress))
+            if observe is not None:
+                observe(frame, result)
+            yield RenderedFrame(index, result, coherence.state.to_arrays())
     if index + 1 < first:
         raise DreamvidError(
             f"the input now has {index + 1} frames but {first} were already dreamed; "
@@ -81,12 +86,14 @@ def render_video(
     on_progress: RenderProgress | None = None,
     overlap: bool = True,
     ray: "RaySettings | None" = None,
+    figures: VideoFigures | None = None,
 ) -> RenderSummary:
     """Treat a clip into `output`; returns what was done. Inputs are checked before the model loads.
 
     `effect` is the effect itself or a function that builds it (called once the input is checked).
     With `ray`, segments of the clip are dreamed on Ray workers: `effect` must then be a function
-    (it is sent to each worker, which builds its own effect once).
+    (it is sent to each worker, which builds its own effect once). `figures` measures the frames
+    dreamed in this process (not on Ray workers, whose inputs the driver does not keep).
     """
     check_render_paths(source, output, overwrite=overwrite)
     info, frames = open_video(
@@ -109,11 +116,12 @@ def render_video(
             def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
                 coherence.state = CoherenceState.from_arrays(state) if state is not None else None
                 return video_frames(frames, coherence, seed=settings.dream.seed, first=first,
-                                    progress=progress, overlap=overlap)
+                                    progress=progress, overlap=overlap,
+                                    observe=figures.add if figures is not None else None)
 
         plan = RenderPlan(output, video_manifest(source, info, settings), info.fps, (info.width, info.height),
                           info.frame_count, audio_of(info) if settings.audio else None,
-                          metadata=video_metadata("video", settings), encode=encode)
+                          metadata=video_metadata("video", settings), encode=encode, colour=info.colour)
         summary = render(plan, stream, resume=resume, on_progress=on_progress, overlap=overlap)
     summary.warnings = list(frames.warnings)
     summary.scene_cuts = coherence.state.scene_cuts if coherence and coherence.state else 0

@@ -14,6 +14,10 @@ is a timebase-like 210+ while the average is below 70, as ffmpeg itself guesses.
 made exact: within 0.01 of 24000/1001, 30000/1001 or 60000/1001 it becomes that fraction, otherwise
 `Fraction("26.78")` == 2678/100. Frames are read at that constant rate (ffmpeg `-fps_mode cfr -r`),
 so frame count, fps and duration stay consistent with the audio track.
+
+Colour: frames are decoded to RGB with the source's own YUV matrix; a source that names none is decoded
+with the one players assume for its size (colour.py), and `VideoInfo.colour` says which tags its outputs
+should carry.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import cv2
 import imageio_ffmpeg
 import numpy as np
 
+from dreamvid.colour import BT709, ColourTags, SourceColour, source_colour
 from dreamvid.errors import DreamvidError
 from dreamvid.image_io import check_image_header, check_min_side, fitted_size
 from dreamvid.paths import check_regular_if_exists
@@ -53,12 +58,13 @@ class VideoInfo:
     start: float  # seconds into the source where the selection begins
     has_audio: bool
     source: str
+    colour: ColourTags = BT709  # what the frames' colours are, as tags for an output (colour.py)
 
 
 class VideoFrames:
     """Iterator of frames; after it ends, `warnings` says whether the input was truncated or corrupt."""
 
-    def __init__(self, produce: Callable[[list[str]], Iterator[np.ndarray]], expected_count: int):
+    def __init__(self, produce: Callable[[list[str]], Iterator[np.ndarray]], expected_count: int) -> None:
         self.warnings: list[str] = []
         self.frames_read = 0
         self.expected_count = expected_count
@@ -84,7 +90,7 @@ class VideoFrames:
     def __enter__(self) -> VideoFrames:
         return self
 
-    def __exit__(self, *exception_info) -> None:
+    def __exit__(self, *exception_info: object) -> None:
         self.close()
 
     def _note_shortfall(self) -> None:
@@ -218,6 +224,7 @@ class _Header:
     fps: Fraction
     duration: float | None
     has_audio: bool
+    colour: SourceColour
 
 
 def _read_header(path: str) -> _Header:
@@ -225,7 +232,7 @@ def _read_header(path: str) -> _Header:
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path, "-map", "0:v:0?",
                "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-"]
     text = subprocess.run(command, capture_output=True, text=True, errors="replace").stderr
-    header = re.split(r"^(?:Stream mapping:|Output #)", text, maxsplit=1, flags=re.MULTILINE)[0]
+    header = _input_part(text)
     if "Input #0" not in header:
         raise DreamvidError(f"not a video ffmpeg can read: {path} ({_last_line(text)})")
     video_line = re.search(r"^\s*Stream #\d+:\d+.*?: Video: (.*)$", header, re.MULTILINE)
@@ -235,14 +242,34 @@ def _read_header(path: str) -> _Header:
     if first_frame is None:
         raise DreamvidError(f"no video frames in {path}")
     duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", header)
+    width, height = int(first_frame.group(1)), int(first_frame.group(2))
     return _Header(
-        width=int(first_frame.group(1)),
-        height=int(first_frame.group(2)),
+        width=width,
+        height=height,
         fps=_stream_fps(video_line.group(1)),
         duration=None if duration is None else (
             int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))),
-        has_audio=re.search(r"^\s*Stream #\d+:\d+.*?: Audio: ", header, re.MULTILINE) is not None,
+        has_audio=_AUDIO_STREAM.search(header) is not None,
+        colour=source_colour(video_line.group(1), width, height),
     )
+
+
+_AUDIO_STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?: Audio: (\w+)", re.MULTILINE)
+
+
+def _input_part(text: str) -> str:
+    """What ffmpeg printed about its input, before the stream mapping and outputs."""
+    return re.split(r"^(?:Stream mapping:|Output #)", text, maxsplit=1, flags=re.MULTILINE)[0]
+
+
+def audio_codec(path: str | os.PathLike) -> str | None:
+    """The codec of the file's first audio stream as ffmpeg names it (aac, opus, mp3, pcm_s16le, ...);
+    None when it has no audio stream or ffmpeg cannot read it. Reads the header only."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", os.fspath(path)]
+    text = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
+                          check=False).stderr  # ffmpeg stops with "no output file" after the header
+    stream = _AUDIO_STREAM.search(_input_part(text))
+    return None if stream is None else stream.group(1)
 
 
 def _stream_fps(video_line: str) -> Fraction:
@@ -271,14 +298,16 @@ def _open_video_file(path: str, start: float, end: float | None, frames: int | N
     width, height = _fitted_size(header.width, header.height, max_side)
     info = VideoInfo(width=width, height=height, fps=header.fps, frame_count=stop - first,
                      duration=float((stop - first) / header.fps), start=start, has_audio=header.has_audio,
-                     source=path)
+                     source=path, colour=header.colour.tags)
 
     # trim keeps the frames with start <= time < end; setpts then puts the first one at 0 so that the
     # constant-rate output neither repeats nor drops frames of a constant-rate source.
-    trim = f"trim=start={start}" + ("" if end is None else f":end={end}")
+    filters = [f"trim=start={start}" + ("" if end is None else f":end={end}"), "setpts=PTS-STARTPTS"]
+    if header.colour.decode_matrix is not None:  # untagged: to RGB with the matrix players assume for its size
+        filters.append(f"scale=in_color_matrix={header.colour.decode_matrix}")
     # One decoding thread: frames are needed about one a second, and the dream has both cores.
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-               "-threads", "1", "-i", path, "-map", "0:v:0", "-vf", f"{trim},setpts=PTS-STARTPTS"]
+               "-threads", "1", "-i", path, "-map", "0:v:0", "-vf", ",".join(filters)]
     if frames is not None:
         command += ["-frames:v", str(frames)]
     command += ["-fps_mode", "cfr", "-r", str(header.fps), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]

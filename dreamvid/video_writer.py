@@ -6,12 +6,13 @@ the temporary file is deleted, so the final path never holds a half-written vide
 there is replaced only by a complete one.
 
 The output kind follows the path:
-- `.mp4`, `.mov`, `.mkv`: H.264 (libx264, yuv420p) with AAC audio; mp4/mov get `-movflags +faststart`.
+- `.mp4`, `.mov`, `.mkv`: H.264 (libx264, yuv420p) with AAC audio (or the source's, copied: see below);
+  mp4/mov get `-movflags +faststart`.
   yuv420p needs even sizes, so an odd width or height is padded by 1 px that repeats the last column or
   row (edge replication); the picture is never scaled.
 - `.webm`: VP9 (libvpx-vp9) with Opus audio when the shipped ffmpeg has them, else VP8 with Vorbis.
-- `.gif`: one filter graph with palettegen/paletteuse; no audio. GIF delays are whole centiseconds, so
-  the frame rate is only approximate.
+- `.gif`: one filter graph with palettegen/paletteuse; no audio, no colour tags. GIF delays are whole
+  centiseconds, so the frame rate is only approximate.
 - a path ending in "/", `.`, an existing folder or a path without extension: a folder of PNG frames
   `frame_000001.png`, ... (no audio), each marked as dreamvid's by a PNG text chunk (Software: dreamvid).
   A video extension on an existing folder (`out.mp4/` spelled without the slash) is refused.
@@ -24,8 +25,17 @@ holds one clip. The folder itself is never removed.
 
 Frames go to ffmpeg at the exact fraction `fps` (`-framerate 30000/1001`), so the output has the input's
 frame rate, frame count and duration. With `audio`, the video is encoded first to a temporary file, then a
-second ffmpeg pass copies it and adds the source's audio trimmed to the clip, placed by its timestamps
-(silence fills any gap before a late-starting audio track).
+second ffmpeg pass copies it and adds the source's audio trimmed to the clip, placed by its timestamps.
+
+Colour: the RGB frames become YUV with the matrix and range of `colour` (the source's tags, see
+colour.py; BT.709 when none is given, as for stills), and the stream is tagged with it, so players
+decode it with the matrix it was encoded with.
+
+The audio is copied as it is (`-c:a copy`, bit for bit) when the container takes the source's codec
+(`AUDIO_COPIED`: AAC, MP3, AC-3, E-AC-3 and ALAC into mp4, mov and mkv, PCM into mov and mkv, Opus,
+Vorbis and FLAC into mkv, Opus and Vorbis into webm) and the clip starts where the source does. Otherwise
+it is re-encoded (AAC, or Opus/Vorbis for webm), cut at the exact sample, with silence filling any gap
+before a late-starting track; so is a copy the muxer refuses.
 """
 
 from __future__ import annotations
@@ -39,15 +49,17 @@ import shutil
 import subprocess
 import tempfile
 from fractions import Fraction
+from types import TracebackType
 
 import cv2
 import imageio_ffmpeg
 import numpy as np
 
+from dreamvid.colour import BT709, ColourTags
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import EncodeSettings
 from dreamvid.image_io import png_with_text, read_png_text
-from dreamvid.video_reader import VideoInfo, exact_fps
+from dreamvid.video_reader import VideoInfo, audio_codec, exact_fps
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,22 +79,35 @@ def audio_of(info: VideoInfo) -> AudioSource | None:
 @dataclasses.dataclass(frozen=True)
 class OutputFormat:
     video_arguments: tuple[str, ...]
-    audio_arguments: tuple[str, ...] | None  # None: the format carries no audio
+    audio_arguments: tuple[str, ...] | None  # how audio is encoded; None: the format carries no audio
     even_size: bool = False
+    audio_copied: frozenset[str] = frozenset()  # source audio codecs (ffmpeg's names) kept as they are
+    mux_arguments: tuple[str, ...] = ()  # for the pass that adds the audio
+    colour_tags: bool = True  # YUV video tagged with its colour description (not GIF's palette)
 
 
 _H264 = ("-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p")
 _AAC = ("-c:a", "aac", "-b:a", "192k")
 _FASTSTART = ("-movflags", "+faststart")
 _GIF_PALETTE = "[0:v]split[a][b];[a]palettegen[p];[b][p]paletteuse=dither=sierra2_4a"
+# What each container takes as it is, among the codecs players expect in it: the MPEG-4 family the
+# MPEG and Dolby audio (Opus and FLAC in mp4 are left out: older ffmpeg builds call them experimental),
+# QuickTime PCM too, Matroska nearly anything, WebM only Opus and Vorbis. GIF has no audio at all.
+_MPEG4_AUDIO = frozenset({"aac", "mp3", "ac3", "eac3", "alac"})
+_PCM = frozenset({"pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be"})
+_WEBM_AUDIO = frozenset({"opus", "vorbis"})
 
 OUTPUT_FORMATS: dict[str, OutputFormat] = {
-    ".mp4": OutputFormat(_H264 + _FASTSTART, _AAC + _FASTSTART, even_size=True),
-    ".mov": OutputFormat(_H264 + _FASTSTART, _AAC + _FASTSTART, even_size=True),
-    ".mkv": OutputFormat(_H264, _AAC, even_size=True),
+    ".mp4": OutputFormat(_H264 + _FASTSTART, _AAC, even_size=True, audio_copied=_MPEG4_AUDIO,
+                         mux_arguments=_FASTSTART),
+    ".mov": OutputFormat(_H264 + _FASTSTART, _AAC, even_size=True, audio_copied=_MPEG4_AUDIO | _PCM,
+                         mux_arguments=_FASTSTART),
+    ".mkv": OutputFormat(_H264, _AAC, even_size=True,
+                         audio_copied=_MPEG4_AUDIO | _PCM | _WEBM_AUDIO | {"flac", "dts", "truehd"}),
     ".webm": OutputFormat(("-pix_fmt", "yuv420p", "-crf", "32", "-b:v", "0", "-row-mt", "1",
-                           "-deadline", "good", "-cpu-used", "4"), ("-b:a", "128k")),  # codecs: _webm_codecs
-    ".gif": OutputFormat(("-filter_complex", _GIF_PALETTE, "-loop", "0"), None),
+                           "-deadline", "good", "-cpu-used", "4"), ("-b:a", "128k"),  # codecs: _webm_codecs
+                          audio_copied=_WEBM_AUDIO),
+    ".gif": OutputFormat(("-filter_complex", _GIF_PALETTE, "-loop", "0"), None, colour_tags=False),
 }
 FOLDER = "folder"
 FRAME_NAME = "frame_{:06d}.png"
@@ -194,7 +219,8 @@ def _run_ffmpeg(arguments: list[str], target: str) -> None:
 class VideoWriter:
     """Stream frames into a video file or PNG folder: `with VideoWriter(path, fps=..., size=(w, h)) as out:`.
 
-    size is (width, height) of the frames given to `write`. `audio` is dropped for GIF and PNG folders.
+    size is (width, height) of the frames given to `write`. `audio` is dropped for GIF and PNG folders;
+    `colour` is what the frames' colours are (default BT.709, sRGB's primaries), for the video's tags.
     Construction raises DreamvidError for an unsupported extension or a missing or read-only folder, before
     anything is written; `write` and the end of the `with` block raise it with ffmpeg's last line of error.
     Without `with`, call `close()` to finish or `abort()` to discard.
@@ -202,8 +228,9 @@ class VideoWriter:
 
     def __init__(self, path: str | os.PathLike, *, fps: Fraction | int | float, size: tuple[int, int],
                  audio: AudioSource | None = None, metadata: dict[str, str] | None = None,
-                 encode: EncodeSettings | None = None):
+                 encode: EncodeSettings | None = None, colour: ColourTags | None = None) -> None:
         self.encode = encode or EncodeSettings()
+        self.colour = colour or BT709
         self.metadata = dict(metadata or {})  # container tags (e.g. comment), where the format keeps them
         self.path = os.fspath(path).rstrip("/" + os.sep) or os.fspath(path)
         self.kind = output_kind(path)
@@ -269,8 +296,8 @@ class VideoWriter:
         size = f"{self.width + self._pad_right}x{self.height + self._pad_bottom}"
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", str(self.fps), "-i", "-",
-                   *codec, *self._video_arguments(output_format), *ENCODER_THREADS, *self._metadata_arguments(),
-                   self._video_file]
+                   *codec, *self._video_arguments(output_format), *self._colour_arguments(output_format),
+                   *ENCODER_THREADS, *self._metadata_arguments(), self._video_file]
         self._error_log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=self._error_log)
@@ -284,6 +311,12 @@ class VideoWriter:
         if self.encode.crf is not None and self.encode.crf > 51 and "libx264" in arguments:
             raise DreamvidError(f"crf must be at most 51 for H.264, got {self.encode.crf}")
         return arguments
+
+    def _colour_arguments(self, output_format: OutputFormat) -> list[str]:
+        """Convert to YUV with the colour's matrix and range, and tag the stream (and the frames) with it."""
+        if not output_format.colour_tags:
+            return []
+        return ["-vf", self.colour.encoding_filter(), *self.colour.encoder_arguments()]
 
     def _metadata_arguments(self) -> list[str]:
         if self.kind == ".gif":
@@ -346,12 +379,36 @@ class VideoWriter:
         if self.audio is None:
             return
         clip_duration = self.frames_written / self.fps
-        duration = clip_duration if self.audio.duration is None else min(self.audio.duration, clip_duration)
-        audio_codec = ("-c:a", _webm_codecs()[1]) if self.kind == ".webm" else ()
-        _run_ffmpeg(["-i", self._video_file, "-ss", str(self.audio.start), "-t", str(float(duration)),
-                     "-i", self.audio.path, "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy",
-                     *audio_codec, *OUTPUT_FORMATS[self.kind].audio_arguments,
-                     "-af", "aresample=async=1:first_pts=0", *self._metadata_arguments(), self._output], self.path)
+        duration = float(clip_duration if self.audio.duration is None else min(self.audio.duration, clip_duration))
+        if self.copies_audio():
+            try:
+                self._add_audio(["-t", str(duration)], ["-c:a", "copy"])
+                return
+            except DreamvidError:
+                pass  # the muxer refused this stream after all (a profile or rate it cannot tag): re-encode
+        encoder = ("-c:a", _webm_codecs()[1]) if self.kind == ".webm" else ()
+        self._add_audio(["-ss", str(self.audio.start), "-t", str(duration)],
+                        [*encoder, *OUTPUT_FORMATS[self.kind].audio_arguments, "-af", "aresample=async=1:first_pts=0"])
+
+    def copies_audio(self) -> bool:
+        """Whether the audio goes in as it is: the container takes the source's codec, and the clip starts
+        where the source does.
+
+        A clip that starts inside the source (`--start`) is re-encoded: a copy can begin only at an audio
+        packet (AAC: 1024 samples, 21 ms at 48 kHz), late by up to one, and that packet would decode
+        without the one before it (AAC frames overlap), a click; decoding cuts at the exact sample. The
+        end needs no such care: `-t` keeps the packets that begin before the clip's end, whole, so a
+        copied track ends less than one packet after the last frame, as the source's own track may.
+        """
+        if self.audio is None or self.audio.start > 0:
+            return False
+        return audio_codec(self.audio.path) in OUTPUT_FORMATS[self.kind].audio_copied
+
+    def _add_audio(self, audio_input: list[str], audio_output: list[str]) -> None:
+        """The second pass: the encoded video copied, the source's audio added (`audio_input` selects it)."""
+        _run_ffmpeg(["-i", self._video_file, *audio_input, "-i", self.audio.path, "-map", "0:v:0", "-map", "1:a:0?",
+                     "-c:v", "copy", *audio_output, *OUTPUT_FORMATS[self.kind].mux_arguments,
+                     *self._metadata_arguments(), self._output], self.path)
 
     def _move_into_place(self) -> None:
         if self.kind == FOLDER:
@@ -408,7 +465,8 @@ class VideoWriter:
     def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, exception_type, exception, traceback) -> None:
+    def __exit__(self, exception_type: type[BaseException] | None, exception: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         if exception_type is None:
             self.close()
         else:

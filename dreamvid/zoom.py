@@ -150,7 +150,8 @@ def loop_crossfade(raw: Iterator[np.ndarray], zoom: ZoomSettings, effect: Effect
         yield joined
 
 
-def zoom_manifest(source, size, settings: DreamSettings, zoom: ZoomSettings, schedule: Schedule | None) -> dict:
+def zoom_manifest(source: str | os.PathLike, size: tuple[int, int], settings: DreamSettings, zoom: ZoomSettings,
+                  schedule: Schedule | None) -> dict:
     return json.loads(json.dumps({
         "source": os.path.abspath(os.fspath(source)),
         "size": list(size),

@@ -120,3 +120,37 @@ def test_output_must_not_be_the_input(photo):
     before = photo.read_bytes()
     cli_error(["image", photo, "-o", photo, *FAST], "must not be the input")
     assert photo.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, words", [
+    (["image", "x.png", "-o", "y.png", "--steps", "abc"], "Invalid value for '--steps'"),
+    (["image", "x.png", "-o", "y.png", "--step", "3"], "--steps"),  # the suggestion is kept
+    (["imag", "x.png"], "Did you mean 'image'?"),
+    (["video", "-o", "y.mp4"], "Missing argument"),
+    (["zoom", "x.png", "-o", "y.mp4", "--loss"], "'--loss' requires an argument"),
+])
+def test_usage_errors_are_one_line_with_exit_code_2(args, words):
+    result = run(*args)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith("dreamvid: error: ") and words in lines[0]
+
+
+def test_usage_error_from_the_installed_command_line():
+    """Through `python -m dreamvid`, as a shell runs it: one line on stderr, nothing on stdout, exit 2."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "dreamvid", "image", "x.png", "-o", "y.png", "--steps", "abc"],
+                            check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Invalid value for '--steps'" in result.stderr
+    assert "dreamvid image --help" in result.stderr
+
+
+def test_help_keeps_its_panels():
+    result = run("video", "--help")
+    assert result.exit_code == 0
+    assert all(panel in result.output for panel in ("Input and output", "Dream", "Coherence", "Render"))
+    bare = run()
+    assert bare.exit_code == 2 and "Usage:" in bare.output and "image" in bare.output

@@ -303,3 +303,22 @@ def test_plain_share_counts_pixels_under_a_quarter_of_the_reference():
     assert metrics.plain_share(inputs[0], inputs[0], reference_median=12.0) == 1.0
     with pytest.raises(DreamvidError, match="positive"):
         metrics.plain_share(outputs[0], inputs[0], reference_median=0.0)
+
+
+def test_video_figures_measure_flicker_strength_and_coverage():
+    from dreamvid.metrics import VideoFigures
+
+    rng = np.random.default_rng(3)
+    scene = cv2.GaussianBlur(rng.uniform(0, 255, (96, 160, 3)).astype(np.float32), (0, 0), 2.0)
+    figures = VideoFigures()
+    patch = scene[20:60, 10:50].copy()
+    for index in range(12):  # a patch crosses a still scene 3 px a frame; the output adds fresh noise
+        frame = scene[::-1].copy()
+        frame[30:70, 20 + 3 * index:60 + 3 * index] = patch
+        figures.add(frame, np.clip(frame + rng.normal(0, 10, frame.shape), 0, 255))
+    data = figures.as_dict()
+    assert data["frames_measured"] == 12
+    assert data["flicker_ratio"] > 1.5  # fresh noise every frame flickers more than the input
+    assert 6.0 < data["strength"] < 10.0  # mean |N(0, 10)| is about 8
+    coverage = data["motion_coverage"]  # the noise is as strong on the patch as on the rest
+    assert coverage["frames_used"] >= 1 and 0.7 < coverage["moving"] < 1.4

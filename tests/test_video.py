@@ -228,6 +228,10 @@ def test_cli_video_writes_report(tmp_path, clip_with_audio):
     assert data["model"] == "vgg16" and "tensorflow" in data["versions"]
     assert len(data["seconds_per_frame"]["all"]) == 4
     assert count_frames(out) == 4
+    figures = data["figures"]
+    assert figures["frames_measured"] == 4
+    assert figures["flicker_ratio"] > 0 and figures["strength"] > 1.0  # measured, and the frames were dreamed
+    assert set(figures["motion_coverage"]) == {"moving", "wake", "frames_used", "wake_frames_used"}
 
 
 def test_dream_scale_keeps_the_size_and_dreams(pan_folder, tmp_path, vgg16_dreamer):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from dreamvid import video_reader, video_writer
+from dreamvid.colour import BT601, BT709, ColourTags
 from dreamvid.errors import DreamvidError
 from dreamvid.video_reader import count_frames, open_video, probe_video
 from dreamvid.video_writer import AudioSource, VideoWriter, audio_of
@@ -272,6 +273,165 @@ def test_late_audio_stays_in_sync(clips, tmp_path):
     output = write_clip(tmp_path / "late.mp4", frames, info.fps, audio=audio_of(info))
     assert tone_onset(clips["late_audio"]) == pytest.approx(0.5, abs=0.02)
     assert tone_onset(output) == pytest.approx(0.3, abs=0.02)
+
+
+def test_late_audio_copied_keeps_its_place(clips, tmp_path):
+    info, frames = read_all(clips["late_audio"])
+    output = tmp_path / "late.mp4"
+    with VideoWriter(output, fps=info.fps, size=(96, 64), audio=audio_of(info)) as writer:
+        for frame in frames:
+            writer.write(frame)
+        assert writer.copies_audio()
+    assert tone_onset(output) == pytest.approx(0.5, abs=0.02)
+
+
+def audio_md5(path) -> str:
+    """The md5 of the file's audio packets, as they are stored (no decoding)."""
+    return subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-c", "copy", "-f", "md5", "-"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def audio_packets(path) -> tuple[Fraction, list[tuple[int, int, str]]]:
+    """(time base, [(pts, duration, md5 of the data)] of each audio packet), read without decoding."""
+    text = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-map", "0:a", "-c", "copy", "-f", "framemd5", "-"],
+                          capture_output=True, text=True, check=True).stdout
+    time_base = Fraction(next(line for line in text.splitlines() if line.startswith("#tb")).split(":")[1].strip())
+    rows = [[field.strip() for field in line.split(",")] for line in text.splitlines() if not line.startswith("#")]
+    return time_base, [(int(row[2]), int(row[3]), row[5]) for row in rows]
+
+
+def write_with_audio(path, frame_count, fps, audio):
+    """A clip of `frame_count` made-up frames with `audio`; returns whether the writer copied the audio."""
+    with VideoWriter(path, fps=fps, size=(96, 64), audio=audio) as writer:
+        for frame in gradient_frames(frame_count):
+            writer.write(frame)
+        return writer.copies_audio()
+
+
+@pytest.mark.parametrize("extension", [".mp4", ".mov", ".mkv"])
+def test_aac_audio_is_copied_bit_for_bit(tmp_path, extension):
+    """samples/cup.mp4 (H.264 + AAC) rendered whole: the audio packets come out unchanged."""
+    source = SAMPLES / "cup.mp4"
+    info = probe_video(source)
+    output = tmp_path / f"cup{extension}"
+    assert write_with_audio(output, info.frame_count, info.fps, audio_of(info))
+    assert video_reader.audio_codec(source) == video_reader.audio_codec(output) == "aac"
+    assert audio_md5(output) == audio_md5(source)
+
+
+def test_copied_audio_of_a_shorter_clip_is_cut_after_its_last_frame(tmp_path):
+    """The first 20 frames of cup.mp4: the source's first audio packets, as they are, ending within one
+    packet after the last frame."""
+    source = SAMPLES / "cup.mp4"
+    info, _ = open_video(source, frames=20)
+    assert write_with_audio(tmp_path / "short.mp4", 20, info.fps, audio_of(info))
+    time_base, packets = audio_packets(tmp_path / "short.mp4")
+    _, source_packets = audio_packets(source)
+    assert [packet[2] for packet in packets] == [packet[2] for packet in source_packets[:len(packets)]]
+    pts, duration, _ = packets[-1]
+    clip_end = Fraction(20) / info.fps
+    assert pts * time_base < clip_end <= (pts + duration) * time_base
+
+
+def test_audio_of_a_clip_starting_inside_the_source_is_re_encoded(tmp_path):
+    """--start 0.5: a copy could only start at a packet, so the audio is decoded and cut at the sample."""
+    source = SAMPLES / "cup.mp4"
+    info, _ = open_video(source, start=0.5, frames=20)
+    output = tmp_path / "late.mp4"
+    assert not write_with_audio(output, 20, info.fps, audio_of(info))
+    result = probe_video(output)
+    assert result.has_audio and result.duration == pytest.approx(float(Fraction(20) / info.fps), abs=0.03)
+
+
+def test_webm_takes_opus_as_it_is_and_re_encodes_aac(tmp_path):
+    opus_source = tmp_path / "opus.mkv"
+    ffmpeg(*video_source(25, 1), *tone(1), *H264, "-c:a", "libopus", opus_source)
+    info = probe_video(opus_source)
+    assert write_with_audio(tmp_path / "opus.webm", info.frame_count, info.fps, audio_of(info))
+    assert audio_md5(tmp_path / "opus.webm") == audio_md5(opus_source)
+
+    cup = probe_video(SAMPLES / "cup.mp4")
+    assert not write_with_audio(tmp_path / "cup.webm", cup.frame_count, cup.fps, audio_of(cup))
+    assert video_reader.audio_codec(tmp_path / "cup.webm") in ("opus", "vorbis")
+    assert probe_video(tmp_path / "cup.webm").duration == pytest.approx(cup.duration, abs=0.05)
+
+
+def stream_line(path) -> str:
+    """The video stream's line of `ffmpeg -i` (ffprobe does not ship with imageio-ffmpeg)."""
+    text = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False).stderr
+    return next(line for line in text.splitlines() if " Video: " in line)
+
+
+def solid_clip(path, rgb, colour, frames=2):
+    with VideoWriter(path, fps=10, size=(96, 64), colour=colour) as writer:
+        for _ in range(frames):
+            writer.write(np.full((64, 96, 3), rgb, np.uint8))
+    return path
+
+
+def first_luma(path) -> int:
+    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "yuv420p", "-"], capture_output=True, check=True).stdout
+    return raw[96 * 64 // 2]  # a pixel in the middle of the first frame's Y plane
+
+
+@pytest.mark.parametrize("colour, weights", [(BT709, (0.2126, 0.7152, 0.0722)), (BT601, (0.299, 0.587, 0.114))])
+@pytest.mark.parametrize("extension", [".mp4", ".webm"])
+def test_the_matrix_encoded_with_is_the_one_tagged(tmp_path, colour, weights, extension):
+    """A saturated colour's luma is the tagged matrix's (BT.709 and BT.601 differ by 11 levels here)."""
+    rgb = (200, 50, 30)
+    output = solid_clip(tmp_path / f"solid{extension}", rgb, colour)
+    expected = 16 + 219 * sum(weight * value for weight, value in zip(weights, rgb)) / 255
+    assert abs(first_luma(output) - expected) <= 1
+    name = colour.matrix
+    assert f"(tv, {name}, progressive)" in stream_line(output)
+    assert probe_video(output).colour == colour
+    _, frames = read_all(output)
+    assert np.abs(frames[0].astype(int) - rgb).max() <= 2  # decoded by its tag: the colour comes back
+
+
+def test_full_range_is_carried(tmp_path):
+    output = solid_clip(tmp_path / "full.mkv", (200, 50, 30), ColourTags(range="pc"))
+    assert "(pc, bt709" in stream_line(output) and probe_video(output).colour.range == "pc"
+    _, frames = read_all(output)
+    assert np.abs(frames[0].astype(int) - (200, 50, 30)).max() <= 2
+
+
+@pytest.mark.parametrize("extension", [".mp4", ".mkv", ".webm"])
+def test_source_colour_tags_are_carried_with_the_audio(tmp_path, extension):
+    """cup.mp4 is tagged smpte170m/smpte170m/bt709: its output says the same, after the audio pass too,
+    and reads back as the frames that went in."""
+    info, frames = read_all(SAMPLES / "cup.mp4", frames=6)
+    assert info.colour == ColourTags("smpte170m", "smpte170m", "bt709", "tv")
+    output = tmp_path / f"cup{extension}"
+    with VideoWriter(output, fps=info.fps, size=(info.width, info.height), audio=audio_of(info),
+                     colour=info.colour) as writer:
+        for frame in frames:
+            writer.write(frame)
+    assert "smpte170m/smpte170m/bt709" in stream_line(output) and probe_video(output).has_audio
+    _, back = read_all(output)
+    assert np.mean([np.abs(a.astype(int) - b).mean() for a, b in zip(frames, back)]) < 2.5
+
+
+@pytest.mark.parametrize("size, tags", [("96x64", BT601), ("1280x720", BT709)])
+def test_untagged_sources_are_read_and_tagged_as_players_assume(tmp_path, size, tags):
+    """No tags: BT.601 below HD, BT.709 from 1280 wide; decoded with that matrix and written tagged with it."""
+    source = tmp_path / "untagged.mp4"
+    ffmpeg(*video_source(10, 0.2, size), *H264, source)
+    assert "bt709" not in stream_line(source) and "smpte170m" not in stream_line(source)
+    info, frames = read_all(source)
+    assert info.colour == tags
+    matrix = "bt709" if tags == BT709 else "smpte170m"
+    expected = subprocess.run([FFMPEG, "-v", "error", "-i", str(source), "-frames:v", "1", "-vf",
+                               f"scale=in_color_matrix={matrix}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                              capture_output=True, check=True).stdout
+    assert frames[0].tobytes() == expected
+    output = write_clip(tmp_path / "out.mp4", frames, info.fps)
+    assert probe_video(output).colour == BT709  # a writer told nothing tags BT.709
+    with VideoWriter(tmp_path / "tagged.mp4", fps=info.fps, size=(info.width, info.height), colour=info.colour) as writer:
+        for frame in frames:
+            writer.write(frame)
+    assert probe_video(tmp_path / "tagged.mp4").colour == tags
 
 
 def test_audio_source_without_audio_track_gives_silent_video(tmp_path):
