@@ -7,7 +7,8 @@ Seam: with the known per-frame camera transform Z, d_i = mean |F_{i+1} - Z(F_i)|
 d_wrap = mean |F_0 - Z(F_{N-1})|; the loop passes when d_wrap / median(d_i) <= 1.5.
 Drift: mean brightness (HSV V) and saturation (S) of frame 300 against frame 30.
 Loop sharpness: each transition frame's sharpness (variance of the Laplacian) over the median of the
-other frames, minimum and median (goal: minimum >= 0.85).
+other frames, minimum and median (goal: minimum >= 0.85); and the largest share of a transition frame
+where the two pictures mix (the wipe's soft edge; the rest shows one picture, no double exposure).
 Stays interesting, a row per `--every` seconds of animation, over the frames i of that window:
 sharpness (median), the share of the frame covered by its most repeated motif (`dominant_motif_share`,
 median and maximum), and between frame i and the frame 10 s later the structural dissimilarity
@@ -43,7 +44,7 @@ from dreamvid.metrics import (
 )
 from dreamvid.schedule import layer_cycle_schedule
 from dreamvid.settings import DreamSettings, ZoomSettings
-from dreamvid.zoom import render_zoom
+from dreamvid.zoom import render_zoom, wipe_mask
 
 GAP_SECONDS = 10.0  # structural and texture change are taken between frames this far apart
 
@@ -116,6 +117,10 @@ def report(args, zoom: ZoomSettings, summary, paths: list[Path]) -> None:
     if args.loop:
         minimum, median = sharpness_dip((read(path) for path in paths), count - zoom.overlap)
         print(f"loop transition sharpness: minimum {minimum:.2f}, median {median:.2f} of the other frames' median")
+        mixed = max(float(((mask > 0.02) & (mask < 0.98)).mean())
+                    for mask in (wipe_mask((summary.height, summary.width), (position + 1) / zoom.overlap, zoom.center)
+                                 for position in range(zoom.overlap)))
+        print(f"loop transition: at most {100 * mixed:.1f}% of a frame mixes the two pictures (the wipe's soft edge)")
     time_series(paths, zoom.fps, args.every)
     if args.sheet:
         if args.sheet_every:
