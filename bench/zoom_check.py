@@ -97,7 +97,7 @@ def report(args, zoom: ZoomSettings, summary, paths: list[Path]) -> None:
     count = len(paths)
     times = summary.seconds_per_frame
     print(f"{args.image}: {count} frames at {summary.width}x{summary.height}, zoom {zoom.zoom}/s at {zoom.fps} fps, "
-          f"loop={args.loop}, layer cycle {args.layer_cycle or 'none'}"
+          f"loop={args.loop}{f' (settles {zoom.settle} frames, leads in {zoom.overlap})' if args.loop else ''}, layer cycle {args.layer_cycle or 'none'}"
           f"{f' ({args.cycle_seconds:g} s each)' if args.layer_cycle else ''}, seed {args.seed}, "
           f"later frames {zoom.steps_next} steps on {zoom.octaves_next} octave(s)")
     if len(times) > 1:
