@@ -500,7 +500,7 @@ def zoom(
         write_report(report, summary, {"dream": dream, "zoom": settings}, dream.model,
                      figures=loop_figures(summary.sharpness, settings.overlap))
     if not quiet:
-        lead_in = f"; {settings.overlap} more dreamed to lead into the loop" if settings.loop else ""
+        lead_in = f"; {settings.lead} more dreamed to settle and lead into the loop" if settings.loop else ""
         typer.echo(f"wrote {output} ({summary.frames} frames{lead_in})", err=True)
 
 

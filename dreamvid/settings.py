@@ -315,7 +315,10 @@ class ZoomSettings:
     Frames after the first get `steps_next` steps on the finest `octaves_next` octaves (a warm start).
     `colour_hold` pulls each channel's mean and spread a little toward the first frame's every frame,
     so a long render neither washes out nor saturates. With `loop`, the last `loop_frames` frames
-    cross-fade into the frames that lead into the first, so the clip repeats without a seam.
+    cross-fade into the frames that lead into the first, so the clip repeats without a seam; before
+    those lead-in frames `loop_settle` frames are dreamed and not shown, so the loop starts once the
+    zoom's detail has settled (a fresh dream sharpens over its first octave of zoom, and the loop
+    would end on that softer start).
     """
 
     frames: int = 100
@@ -330,8 +333,13 @@ class ZoomSettings:
     colour_hold: float = 0.1
     loop: bool = False
     loop_frames: int | None = None
+    loop_settle: int | None = None
 
     MIN_LOOP_FRAMES = 8
+    # A loop starts once the camera has zoomed by this much (the default octave scale): by then the
+    # first dream's finest detail has grown an octave and the detail the zoom dreams in has replaced it.
+    # Measured on fruits.jpg at 25 fps: sharpness climbs from 1826 to 2300 over these frames, then holds.
+    SETTLE_ZOOM = 1.4
 
     def __post_init__(self) -> None:
         _check_finite(self)
@@ -359,6 +367,9 @@ class ZoomSettings:
                     f"a loop of {self.frames} frames can cross-fade over 1 to {self.frames // 2} frames, "
                     f"not {self.overlap}"
                 )
+            if self.loop_settle is not None and not 0 <= self.loop_settle <= self.frames - self.overlap:
+                raise DreamvidError(f"a loop of {self.frames} frames can settle over 0 to "
+                                    f"{self.frames - self.overlap} frames, not {self.loop_settle}")
 
     @property
     def warm(self) -> WarmStart:
@@ -370,6 +381,26 @@ class ZoomSettings:
         if not self.loop:
             return 0
         return self.loop_frames if self.loop_frames is not None else max(2, self.frames // 4)
+
+    @property
+    def settle(self) -> int:
+        """Frames dreamed before a loop's lead-in and not shown (0 without a loop): `loop_settle`, or by
+        default those the camera needs to zoom by SETTLE_ZOOM, less the lead-in; at most the frames
+        that are not in the transition (the settling frames take the times just before the lead-in's)."""
+        if not self.loop:
+            return 0
+        if self.loop_settle is not None:
+            return self.loop_settle
+        most = self.frames - self.overlap
+        per_second = abs(math.log(self.zoom))
+        if per_second < 1e-6:
+            return 0
+        return max(0, min(most, math.ceil(math.log(self.SETTLE_ZOOM) / per_second * self.fps) - self.overlap))
+
+    @property
+    def lead(self) -> int:
+        """Raw frames before the first shown one: the settling frames and the loop's lead-in."""
+        return self.settle + self.overlap
 
 
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")

@@ -2,8 +2,9 @@
 
 The camera state stays float32 at full precision between frames (never rounded to 8 bits), is
 resampled with Lanczos and reflected at the edges (camera.py). `zoom_frames` is a generator of raw
-frames F_i; with a loop, the first `overlap` of them only lead in, and `loop_crossfade` fades the
-last `overlap` output frames into them, so the frame after the last is the first. Any effect works:
+frames F_i; with a loop, the first `settle` of them are not shown (the dream settles), the next
+`overlap` only lead in, and `loop_crossfade` grows them into the last `overlap` output frames, so the
+frame after the last is the first. Any effect works:
 the camera calls only its `first` and `refine`.
 """
 
@@ -29,9 +30,10 @@ from dreamvid.settings import DreamSettings, EncodeSettings, StyleSettings, Zoom
 
 
 def frame_number(zoom: ZoomSettings, index: int) -> int:
-    """The output frame at which raw frame `index` shows (lead-in frames: in the fade)."""
-    overlap = zoom.overlap
-    return index - overlap if index >= overlap else zoom.frames - overlap + index
+    """The output frame at which raw frame `index` shows; for the frames before the first shown one
+    (a loop's settling and lead-in frames) the frame they stand for in the loop's time, the last ones."""
+    lead = zoom.lead
+    return index - lead if index >= lead else zoom.frames - lead + index
 
 
 def frame_time(zoom: ZoomSettings, index: int) -> float:
@@ -74,7 +76,7 @@ def hold_colour(image: np.ndarray, reference: tuple[np.ndarray, np.ndarray], rat
 def zoom_frames(picture: np.ndarray, effect: Effect, zoom: ZoomSettings, schedule: Schedule | None, *,
                 seed: int, first: int = 0, state: dict | None = None,
                 progress: Progress | None = None) -> Iterator[RenderedFrame]:
-    """Raw frames [first, frames + overlap): frame 0 is the effect's full treatment of the picture,
+    """Raw frames [first, frames + lead): frame 0 is the effect's full treatment of the picture,
     each later one the frame before moved by the camera, refined, and held near frame 0's colours.
 
     `state` is the state saved after frame `first - 1` (None when starting at 0).
@@ -83,7 +85,7 @@ def zoom_frames(picture: np.ndarray, effect: Effect, zoom: ZoomSettings, schedul
     if state is not None:
         current = state["state"].astype(np.float32)
         reference = (state["reference_mean"], state["reference_spread"])
-    for index in range(first, zoom.frames + zoom.overlap):
+    for index in range(first, zoom.frames + zoom.lead):
         seconds = frame_time(zoom, index)
         if index == 0:
             current = effect.first(picture, seed=seed, time=seconds, progress=progress)
@@ -127,19 +129,21 @@ def crossfade(late: np.ndarray, early: np.ndarray, position: int, overlap: int,
 def loop_crossfade(raw: Iterator[np.ndarray], zoom: ZoomSettings, effect: Effect | None = None, *,
                    seed: int = 0, schedule_time: Callable[[int], float] | None = None) -> Iterator[np.ndarray]:
     """The output frames of a zoom from its raw frames: without a loop the same; with one, the
-    lead-in frames are held back and the last `overlap` frames turn into them.
+    settling frames are dropped, the lead-in frames held back, and the last `overlap` frames turn into them.
 
     With an `effect`, each transition frame is refined (its warm start, on the joined picture), so
     detail regrows across the join and the transition stays as sharp as the frames around it. The
     last frame is the lead-in frame itself, untouched, so the loop still repeats exactly.
     """
-    overlap = zoom.overlap
+    overlap, settle = zoom.overlap, zoom.settle
     lead_in: list[np.ndarray] = []
     for index, frame in enumerate(raw):
-        if index < overlap:
+        if index < settle:
+            continue
+        if index < zoom.lead:
             lead_in.append(frame)
             continue
-        position = index - overlap - (zoom.frames - overlap)
+        position = index - zoom.lead - (zoom.frames - overlap)
         if position < 0:
             yield frame
             continue
@@ -195,7 +199,7 @@ def render_zoom(
     if style is not None:
         manifest["style"] = json.loads(json.dumps(dataclasses.asdict(style)))
     plan = RenderPlan(output, manifest, zoom.fps,
-                      (width, height), zoom.frames + zoom.overlap,
+                      (width, height), zoom.frames + zoom.lead,
                       finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
                                                          schedule_time=lambda index: frame_time(zoom, index)),
                       metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,

@@ -208,9 +208,13 @@ def test_manifest_is_plain_json_with_formula_text(tmp_path):
 def test_sample_trip_schedule_loads_and_checks():
     schedule = load_schedule(Path(__file__).resolve().parents[1] / "samples" / "trip.toml")
     assert schedule.has_formulas
-    assert {keyframe.ease for keyframe in schedule.keyframes} >= {"smooth", "linear"}
-    assert {"block3_conv3", "block4_conv3", "block5_conv1"} <= set(schedule.layer_names)
+    assert {keyframe.ease for keyframe in schedule.keyframes} == {"smooth", "linear", "step"}
+    names = ("block3_conv3", "block4_conv3", "block5_conv1")
+    assert set(names) <= set(schedule.layer_names)
     schedule.check(frames=60 * 24, fps=24)
+    cycle = layer_cycle_schedule(names, seconds=6)  # from 36 s the sample cycles as --layer-cycle does
+    for seconds in (36.5, 40.0, 45.0, 51.0, 57.0, 59.9):
+        assert schedule.value("layers", seconds, None) == pytest.approx(cycle.value("layers", seconds, None))
 
 
 def test_layer_cycle_hands_the_objective_from_layer_to_layer():

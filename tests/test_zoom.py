@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import cv2
 import numpy as np
@@ -11,13 +12,14 @@ from typer.testing import CliRunner
 
 from conftest import cli_error, textured_image
 from dreamvid.deepdream import DeepDream
+from dreamvid.errors import DreamvidError
 from dreamvid.camera import CameraMove
 from dreamvid.cli import app, parse_zoom
 from dreamvid.metrics import loop_seam
 from dreamvid.schedule import load_schedule
 from dreamvid.settings import DreamSettings, ZoomSettings
 from dreamvid.workdir import WorkDir, work_dir_for
-from dreamvid.zoom import hold_colour, render_zoom
+from dreamvid.zoom import frame_number, hold_colour, render_zoom
 
 SMALL = DreamSettings(octaves=2, steps=3, max_side=96)
 ZOOM = ZoomSettings(frames=12, fps=10, zoom=1.3, steps_next=1)
@@ -156,13 +158,28 @@ def test_loop_transition_is_sharper_than_a_pixel_cross_fade(picture, vgg16_dream
     effect = DeepDream.for_zoom(SMALL, settings, dreamer=vgg16_dreamer)
     raw = [frame.pixels for frame in zoom_frames(read_image(picture, 96).rgb, effect, settings, None, seed=0)]
     joined = list(loop_crossfade(iter(raw), settings, effect, seed=0))
-    overlap, frames = settings.overlap, settings.frames
+    overlap, frames, settle = settings.overlap, settings.frames, settings.settle
+    assert settle > 0 and len(raw) == settle + overlap + frames
     for position in range(overlap - 1):  # the last transition frame is the lead-in frame itself
-        late, early = raw[overlap + frames - overlap + position], raw[position]
+        late, early = raw[settle + overlap + frames - overlap + position], raw[settle + position]
         share = (position + 1) / overlap
         faded = to_uint8((1 - share) * late.astype(np.float32) + share * early.astype(np.float32))
         assert sharpness(joined[frames - overlap + position]) > 1.1 * sharpness(faded), position
-    assert np.array_equal(joined[-1], raw[overlap - 1])
+    assert np.array_equal(joined[-1], raw[settle + overlap - 1])
+    assert np.array_equal(joined[0], raw[settle + overlap])  # the loop starts once the dream has settled
+
+
+def test_loop_settles_for_an_octave_of_zoom_before_its_lead_in():
+    loop = ZoomSettings(frames=48, fps=25, zoom=1.25, loop=True)
+    needed = math.ceil(math.log(ZoomSettings.SETTLE_ZOOM) / math.log(1.25) * 25)  # 38 frames to zoom by 1.4
+    assert (loop.overlap, loop.settle, loop.lead) == (12, needed - 12, needed)
+    assert ZoomSettings(frames=48, loop=True, zoom=1.0).settle == 0  # no zoom, nothing to settle
+    assert ZoomSettings(frames=16, loop=True).settle == 12  # at most the frames outside the transition
+    assert ZoomSettings(frames=48, loop=True, loop_settle=5).lead == 17
+    assert ZoomSettings(frames=48).settle == 0
+    assert [frame_number(loop, index) for index in (0, needed - 1, needed)] == [48 - needed, 47, 0]
+    with pytest.raises(DreamvidError, match="settle over 0 to 36 frames"):
+        ZoomSettings(frames=48, loop=True, loop_settle=40)
 
 
 def test_cli_zoom_layer_cycle_is_checked_before_any_work(picture, tmp_path):
