@@ -154,8 +154,11 @@ class RedreamSettings:
     `min_area` pixels are re-dreamed. Crops get `margin` px of context, at least `min_side` px a side
     (so the octave pyramid has octaves to climb); crops closer than `merge_gap` px merge when the
     union wastes little. At most `max_share` of the frame's area is dreamed per frame, the crops
-    with the largest deficit first. The blend mask is the deficit, feathered by a Gaussian of
-    `feather` px.
+    with the largest deficit first. The blend mask is the short regions (`blend` "full"; "deficit":
+    the deficit itself), feathered by a Gaussian of `feather` px. With `local_reference` the
+    reference is a map of what a fresh dream gave each place, carried along the flow, and the
+    detail is held between floor and cap times it place by place; each crop's change is scaled by
+    the effect's crop gain (DeepDream.crop_gains) within [1/max_gain, max_gain].
     """
 
     threshold: float = 1.0
