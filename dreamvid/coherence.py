@@ -27,7 +27,7 @@ from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
 from dreamvid.local_redream import local_strength, redream_deficit
-from dreamvid.settings import CoherenceSettings
+from dreamvid.settings import CoherenceSettings, RedreamSettings
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
 CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
@@ -165,12 +165,13 @@ class Coherence:
         gain = cv2.blur(gain.astype(np.float32), (window, window))
         return detail * gain[..., None], reference.astype(np.float32)
 
-    def _gains(self, start: np.ndarray, time: float, redream) -> Callable | None:
-        """The effect's crop gains for this frame (see DeepDream.crop_gains), when it has them."""
+    def _gains(self, frame: np.ndarray, time: float, redream: RedreamSettings) -> Callable | None:
+        """The effect's crop gains on this input frame (see DeepDream.crop_gains), when it has them: a
+        per-frame dream starts from the input, so its gradient there says how hard it would dream each crop."""
         crop_gains = getattr(self.effect, "crop_gains", None)
         if crop_gains is None or redream.max_gain <= 1.0:
             return None
-        return lambda boxes: crop_gains(start, boxes, time=time)
+        return lambda boxes: crop_gains(frame, boxes, time=time)
 
     def _local_reference(self, state: CoherenceState, backward: np.ndarray) -> np.ndarray:
         """The previous frame's local reference strengths carried along the flow (the frame's mean
