@@ -156,16 +156,7 @@ def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: R
         finally:
             frames.close()
 
-    with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio, metadata=plan.metadata,
-                     encode=plan.encode, colour=plan.colour) as writer, \
-            FrameSaver(work) as saver:
-        made_frames = all_frames(saver)
-        for pixels in plan.finish(made_frames) if plan.finish else made_frames:
-            writer.write(pixels)
-            summary.sharpness.append(sharpness(pixels))
-        saver.wait()
-        summary.frames = writer.frames_written
-    return summary
+    return _write(work, plan, all_frames, summary)
 
 
 def _render_any_order(work: WorkDir, plan: RenderPlan, stream: AnyOrderStream,
@@ -216,10 +207,18 @@ def _render_any_order(work: WorkDir, plan: RenderPlan, stream: AnyOrderStream,
         if written < plan.total:
             raise DreamvidError(f"frame {written + 1} was never made")
 
+    return _write(work, plan, in_order, summary)
+
+
+def _write(work: WorkDir, plan: RenderPlan, frames_of: Callable[[FrameSaver], Iterator[np.ndarray]],
+           summary: RenderSummary) -> RenderSummary:
+    """Write the frames `frames_of(saver)` yields in order (through the plan's finish, if any) to the
+    output, with the saver keeping each made frame in the work folder; the summary gets each frame's
+    sharpness and the count written."""
     with VideoWriter(plan.output, fps=plan.fps, size=plan.size, audio=plan.audio, metadata=plan.metadata,
-                     encode=plan.encode) as writer, \
+                     encode=plan.encode, colour=plan.colour) as writer, \
             FrameSaver(work) as saver:
-        frames = in_order(saver)
+        frames = frames_of(saver)
         for pixels in plan.finish(frames) if plan.finish else frames:
             writer.write(pixels)
             summary.sharpness.append(sharpness(pixels))
