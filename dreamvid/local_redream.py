@@ -41,16 +41,9 @@ def local_strength(detail: np.ndarray, window: int) -> np.ndarray:
 
 def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float | np.ndarray,
                 settings: RedreamSettings, backward: np.ndarray | None = None) -> np.ndarray:
-    """(H, W) float32 in 0..1: how far each pixel falls short of a fresh dream (see deficit_parts)."""
-    return np.maximum(*deficit_parts(carried_detail, reliable, reference_strength, settings, backward))
+    """(H, W) float32 in 0..1: how far each pixel falls short of a fresh dream.
 
-
-def deficit_parts(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float | np.ndarray,
-                  settings: RedreamSettings,
-                  backward: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Two (H, W) float32 maps in 0..1: where the carried detail is too weak, and where it is doubtful.
-
-    The shortfall: carried local strength below threshold x reference (0 at the
+    The larger of two: the shortfall, carried local strength below threshold x reference (0 at the
     threshold, 1 with no detail at all), counted only where the backward flow is longer than
     min_motion (everywhere when `backward` is None); the doubt: flow reliability below
     `reliability` (1 where the forward-backward check fails outright). The reference is one strength for the whole
@@ -81,7 +74,7 @@ def deficit_parts(carried_detail: np.ndarray, reliable: np.ndarray, reference_st
         doubt = np.clip(1.0 - reliable / settings.reliability, 0.0, 1.0)
     else:
         doubt = np.zeros_like(strength)
-    return shortfall.astype(np.float32), doubt.astype(np.float32)
+    return np.maximum(shortfall, doubt).astype(np.float32)
 
 
 def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
@@ -135,8 +128,7 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     current = np.asarray(current, dtype=np.float32)
     if start.shape != current.shape:
         raise DreamvidError(f"start {start.shape} and input {current.shape} differ in shape")
-    shortfall, doubt = deficit_parts(carried_detail, reliable, reference_strength, settings, backward)
-    deficit = np.maximum(shortfall, doubt)
+    deficit = deficit_map(carried_detail, reliable, reference_strength, settings, backward)
     boxes = deficit_boxes(deficit, settings)
     if not boxes:
         return Redream(start, np.zeros(start.shape[:2], np.float32))
@@ -145,7 +137,7 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     if settings.feather > 0:
         weight = np.maximum(cv2.GaussianBlur(weight, (0, 0), settings.feather), weight)
     fade = deficit
-    if settings.feather > 0:
+    if settings.feather > 0:  # the carried detail a crop's dream starts without
         fade = np.maximum(cv2.GaussianBlur(fade, (0, 0), settings.feather), fade)
     fade = fade[..., None]
     weight = weight[..., None]
