@@ -39,17 +39,12 @@ class CountingCrops:
     """The effect, counting the area of the crops re-dreamed (the lighter full dreams)."""
 
     def __init__(self, effect):
-        self.effect, self.area, self.gains = effect, 0, []
+        self.effect, self.area = effect, 0
 
     def first(self, image, *, seed, time=0.0, progress=None, steps=None):
         if steps is not None:
             self.area += image.shape[0] * image.shape[1]
         return self.effect.first(image, seed=seed, time=time, progress=progress, steps=steps)
-
-    def crop_gains(self, image, boxes, *, time=0.0):
-        gains = self.effect.crop_gains(image, boxes, time=time)
-        self.gains.extend(gains)
-        return gains
 
     def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
         return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
@@ -82,7 +77,6 @@ def run(label, frames, settings, coherence, dreamer, reference_medians=None, she
         "plain": statistics.fmean(plain) if plain else float("nan"),
         "steady_s": statistics.median(times[1:]) if len(times) > 1 else times[0],
         "redream_area": area,
-        "gains": effect.gains,
         "medians": medians,
         "sheet": sheet,
     }

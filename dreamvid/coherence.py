@@ -138,7 +138,7 @@ class Coherence:
             start, redreamed = redream_deficit(
                 start, current, carried, motion.reliable, reference,
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
-                redream, motion.backward, self._gains(current, time, redream))
+                redream, motion.backward, state.reference_strength if redream.match_strength else None)
             if redream.local_reference:
                 local_reference = (reference, redreamed)
         if isinstance(self.effect, CarryingEffect):
@@ -164,14 +164,6 @@ class Coherence:
         gain = np.minimum(target / np.maximum(now, 1e-3), self.settings.regrowth)
         gain = cv2.blur(gain.astype(np.float32), (window, window))
         return detail * gain[..., None], reference.astype(np.float32)
-
-    def _gains(self, frame: np.ndarray, time: float, redream: RedreamSettings) -> Callable | None:
-        """The effect's crop gains on this input frame (see DeepDream.crop_gains), when it has them: a
-        per-frame dream starts from the input, so its gradient there says how hard it would dream each crop."""
-        crop_gains = getattr(self.effect, "crop_gains", None)
-        if crop_gains is None or redream.max_gain <= 1.0:
-            return None
-        return lambda boxes: crop_gains(frame, boxes, time=time)
 
     def _local_reference(self, state: CoherenceState, backward: np.ndarray) -> np.ndarray:
         """The previous frame's local reference strengths carried along the flow (the frame's mean

@@ -123,33 +123,6 @@ class DeepDream:
             result = dream(result, finish, self.dreamer, seed, progress=progress, weights=weights)
         return result
 
-    def crop_gains(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]], *,
-                   time: float = 0.0) -> list[float]:
-        """How much harder a dream of the whole `image` would change each box than a dream of the box alone.
-
-        Each ascent step divides the gradient by its spread over the picture it is given, so a crop
-        of a subject the network likes (a face, an arm) is held back to a typical step, while in a
-        whole-frame dream it stands out against the wall behind it. One gradient of the whole frame
-        at the coarsest octave (a few per cent of a dream's cost) gives each box's spread against
-        the frame's: the gain to put back. Boxes are (top, left, bottom, right) in image pixels.
-        """
-        image = np.asarray(image, dtype=np.float32)
-        height, width = image.shape[:2]
-        settings = self.settings
-        shape = octave_shapes(round(height * self.scale), round(width * self.scale), settings.octaves,
-                              settings.octave_scale)[0]
-        small = resize(image, shape)
-        _, stepped = self.dreamer.step(small, (0, 0), self.weights(time), settings.tile_size, 1.0, 0.0)
-        gradient = np.abs(np.asarray(stepped) - small).mean(axis=2)
-        overall = float(np.sqrt(np.mean(gradient**2))) + 1e-8
-        factor_y, factor_x = shape[0] / height, shape[1] / width
-        gains = []
-        for top, left, bottom, right in boxes:
-            region = gradient[int(top * factor_y):max(int(top * factor_y) + 1, round(bottom * factor_y)),
-                              int(left * factor_x):max(int(left * factor_x) + 1, round(right * factor_x))]
-            gains.append(float(np.sqrt(np.mean(region**2))) / overall)
-        return gains
-
     def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
                guide: Guide | None = None) -> np.ndarray:
         """A few ascent steps on the finest octaves (the guide is not needed: the dream grows from the image)."""
