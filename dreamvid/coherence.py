@@ -131,7 +131,7 @@ class Coherence:
         redream = self.settings.redream
         local_reference = None
         if redream is not None:  # regions the carried detail leaves short get a full dream of their own
-            redream = redream.for_size(*current.shape[:2])
+            redream = redream.for_size(*current.shape[:2], self.settings.dream_scale)
             reference: float | np.ndarray = state.reference_strength
             if redream.local_reference:
                 reference = self._local_reference(state, motion.backward)

@@ -179,17 +179,19 @@ class RedreamSettings:
     max_share: float = 0.4
 
     crop_steps: int | None = 5  # ascent steps per octave for a crop's dream (None: the full dream's own)
-    crop_scale: float = 1.0  # crops are dreamed at this share of their size, the change upsampled
+    crop_scale: float = 0.5  # crops are dreamed at this share of their size, the change upsampled
     blend: str = "full"  # "full": short regions take the crop's dream whole; "deficit": in proportion
     match_strength: bool = True  # scale each crop's change to the clip's fresh dream strength ...
     max_gain: float = 3.0  # ... by at most this factor either way
     local_reference: bool = True  # hold each place to what a fresh dream gave it, not the frame's mean
 
-    def for_size(self, height: int, width: int) -> "RedreamSettings":
-        """The pixel sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one)."""
+    def for_size(self, height: int, width: int, dream_scale: float = 1.0) -> "RedreamSettings":
+        """The pixel sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one), and
+        the crop scale left to the dream's own where that is already as small (`crop_scale` is the
+        size crops are dreamed at against the frame's, and a scaled dream shrinks them itself)."""
         factor = max(1.0, max(height, width) / 320.0)
         return dataclasses.replace(
-            self, margin=round(self.margin * factor), min_side=max(32, round(self.min_side * factor)),
+            self, crop_scale=min(1.0, self.crop_scale / dream_scale), margin=round(self.margin * factor), min_side=max(32, round(self.min_side * factor)),
             merge_gap=round(self.merge_gap * factor), min_area=max(1, round(self.min_area * factor**2)),
             window=max(1, round(self.window * factor) | 1), feather=self.feather * factor)
 

@@ -7,7 +7,7 @@ from dreamvid.errors import DreamvidError
 from dreamvid.local_redream import RedreamSettings, deficit_boxes, deficit_map, redream_deficit
 
 HEIGHT, WIDTH = 96, 128
-SETTINGS = RedreamSettings(margin=8, min_side=32, feather=2.0)
+SETTINGS = RedreamSettings(margin=8, min_side=32, feather=2.0, crop_scale=1.0)  # crops at their own size
 
 
 def scene():
@@ -152,8 +152,8 @@ def test_redream_dreams_an_entering_object_and_costs_nothing_on_a_still_clip(tin
         if redream is not None:
             flicker = metrics.flicker_ratio(frames, outputs)
     assert coverage["redream"].frames_used >= 6
-    # measured: independent 1.13, coherent 0.36, redream 0.94 (0.72 before crops were held to the clip's
-    # fresh strength; 1.01 and 0.98 with crops dreamed at 0.71 and 0.5 of their size)
+    # measured: independent 1.13, coherent 0.36, redream 0.98 (crops at half size; 0.94 at full size, 0.72
+    # at full size before crops were held to the clip's fresh strength)
     assert coverage["redream"].moving >= 0.75 * coverage["independent"].moving
     assert coverage["redream"].moving > 2 * coverage["coherent"].moving
     assert flicker < 3.0
@@ -209,3 +209,8 @@ def test_a_shrunk_crop_dream_adds_its_change_at_full_size():
     boxes = deficit_boxes(deficit_map(detail, reliable, 10.0, settings), settings)
     assert [shape[:2] for shape in dream.shapes] == [(round(0.5 * (bottom - top)), round(0.5 * (right - left)))
                                                       for top, left, bottom, right in boxes]
+
+def test_crops_are_not_shrunk_twice_under_a_scaled_dream():
+    assert RedreamSettings(crop_scale=0.5).for_size(240, 320).crop_scale == 0.5
+    assert RedreamSettings(crop_scale=0.5).for_size(240, 320, dream_scale=0.5).crop_scale == 1.0
+    assert RedreamSettings(crop_scale=0.25).for_size(240, 320, dream_scale=0.5).crop_scale == 0.5
