@@ -430,9 +430,14 @@ class StyleSettings:
     the warped previous styled frame (video only). A still is styled over `scales` sizes, each
     half the next, with `steps` Adam steps of `learning_rate` (0..255 pixel units) on each;
     later video frames start from the warped previous result and get `steps_next` steps at the
-    full size only; with `carry_adam` they continue the previous frame's Adam state (its moments and
-    step counts, carried along the flow and reset where it fails), so the first steps of a frame do
-    not move every pixel by a full learning rate (measured: less flicker). `max_side` bounds the
+    full size only, of `learning_rate_next` where the flow carried the pixel (None: `learning_rate`)
+    and of `learning_rate` where it failed (those pixels are styled afresh); with `carry_adam` they
+    continue the previous frame's Adam state (its moments and step counts, carried along the flow
+    and reset where it fails), so the first steps of a frame do not move every pixel by a full
+    learning rate (measured: less flicker). `temporal_weight` 600 is where both of cup.mp4's targets
+    hold (bench/style_video.py: flicker ratio 1.99, style loss 1.23x the per-frame result's; at 500,
+    2.18 and 1.16x): on a still, flat wall each bilinear warp blurs the brush texture a little and
+    restoring it counts as flicker, so the weight trades one against the other. `max_side` bounds the
     size the optimisation works at: a bigger picture is styled at that size and its own detail is
     added back after upsampling; above `tile` px it is optimised tile by tile (bounded memory).
     `dream_weight` adds a DeepDream term when dream layers are given (their mean squared
