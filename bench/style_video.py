@@ -194,7 +194,9 @@ def main() -> None:
     parser.add_argument("--sheet-variant", help="the variant shown in the contact sheet (default: the first)")
     parser.add_argument("--variant", action="append", default=[], help="NAME=KEY=VALUE,... (repeatable)")
     parser.add_argument("--temporal-weight", type=float, default=StyleSettings.__dataclass_fields__["temporal_weight"].default)
-    parser.add_argument("--learning-rate-next", type=float, help="Adam's learning rate for warm starts")
+    parser.add_argument("--learning-rate-next", type=float,
+                        default=StyleSettings.__dataclass_fields__["learning_rate_next"].default,
+                        help="Adam's learning rate for warm starts (default: StyleSettings')")
     parser.add_argument("--independent-cache", help="a JSON file keeping the independent run's figures between "
                         "runs (flicker, style loss and strength are deterministic; its s/frame is then marked "
                         "as from another run)")

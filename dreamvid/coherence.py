@@ -1,7 +1,8 @@
 """Temporal coherence: carry the previous frame's result onto the next one through optical flow.
 
 For every frame after the first, the effect's detail of the previous frame (result minus its input,
-kept in float) is warped onto the current frame with the backward flow between the two INPUT frames,
+kept in float; or, with `carry_result`, the previous result itself, as style transfer wants it) is
+warped onto the current frame with the backward flow between the two INPUT frames,
 masked where the forward-backward check fails (occlusions, newly revealed areas; Ruder et al. 2016),
 added to the current frame, and refined by the effect's warm start. Regions the carried detail
 leaves short of a fresh dream (content entering, the background a moving subject uncovers,
@@ -123,7 +124,10 @@ class Coherence:
         if motion.scene_cut:
             return self._fresh(current, seed, time, progress, cuts=state.scene_cuts + 1)
         reliable = motion.reliable[..., None]
-        carried = warp(state.previous_detail, motion.backward) * reliable
+        if self.settings.carry_result:  # the previous result itself, less the current input
+            carried = (warp(state.previous_input + state.previous_detail, motion.backward) - current) * reliable
+        else:
+            carried = warp(state.previous_detail, motion.backward) * reliable
         if self.settings.occlusion_fill > 0:
             carried += self.settings.occlusion_fill * (1.0 - reliable) * state.previous_detail
         carried *= self.settings.blend

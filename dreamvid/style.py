@@ -248,7 +248,7 @@ class Stylist:
                 tf.TensorSpec(shape=[None, None], dtype=tf.float32),  # temporal mask
                 tf.TensorSpec(shape=[len(self.dream_layers)], dtype=tf.float32),  # dream reference
                 tf.TensorSpec(shape=[len(LOSS_NAMES)], dtype=tf.float32),  # loss weights
-                tf.TensorSpec(shape=[], dtype=tf.float32),  # learning rate
+                tf.TensorSpec(shape=[None, None], dtype=tf.float32),  # learning rate per pixel
             ],
         )
         # The same step for a picture larger than settings.tile, evaluated tile by tile (see _tiled_step).
@@ -263,7 +263,7 @@ class Stylist:
             image, image, tf.TensorSpec(shape=[None, None], dtype=tf.float32), vector])
         self._update = tf.function(self._adam_update, input_signature=[
             image, image, image, tf.TensorSpec(shape=[None, None], dtype=tf.float32), image,
-            tf.TensorSpec(shape=[], dtype=tf.float32)])
+            tf.TensorSpec(shape=[None, None], dtype=tf.float32)])
         self._strides = self._layer_strides()
 
     # -- targets ---------------------------------------------------------------------------
@@ -328,12 +328,13 @@ class Stylist:
     def step(self, image: tf.Tensor, first_moment: tf.Tensor, second_moment: tf.Tensor, number: tf.Tensor,
              content_features: tf.Tensor, targets: Sequence[tf.Tensor], temporal_target: tf.Tensor,
              temporal_mask: tf.Tensor, dream_reference: tf.Tensor, weights: tf.Tensor,
-             learning_rate: float) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
-        """One Adam step; `number` is each pixel's step number (from 1), (h, w), for the bias correction.
+             learning_rate: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]:
+        """One Adam step; `number` is each pixel's step number (from 1) and `learning_rate` each pixel's
+        step size, both (h, w).
         Returns (picture, first moment, second moment, loss components)."""
         return self._step(
             image, first_moment, second_moment, number, content_features, list(targets),
-            temporal_target, temporal_mask, dream_reference, weights, np.float32(learning_rate),
+            temporal_target, temporal_mask, dream_reference, weights, learning_rate,
         )
 
     def losses(self, image: np.ndarray, content: np.ndarray,
@@ -408,7 +409,7 @@ class Stylist:
         number = number[..., None]
         corrected_first = first_moment / (1 - tf.pow(ADAM_BETA1, number))
         corrected_second = second_moment / (1 - tf.pow(ADAM_BETA2, number))
-        update = learning_rate * corrected_first / (tf.sqrt(corrected_second) + ADAM_EPSILON)
+        update = learning_rate[..., None] * corrected_first / (tf.sqrt(corrected_second) + ADAM_EPSILON)
         image = tf.clip_by_value(image - update, 0.0, 255.0)
         return image, first_moment, second_moment
 
@@ -574,13 +575,6 @@ def _temporal_inputs(temporal: TemporalTarget | None, shape: tuple[int, ...]) ->
     return resize(warped, (height, width)), np.clip(resize(mask, (height, width)), 0.0, 1.0)
 
 
-def warm_start(content: np.ndarray, temporal: TemporalTarget) -> np.ndarray:
-    """Where a later video frame starts (Ruder et al.): the warped previous styled frame where the
-    flow is trusted, the current content frame where it is not (newly revealed or occluded areas)."""
-    warped, mask = _temporal_inputs(temporal, np.shape(content)[:2])
-    return (mask[..., None] * warped + (1.0 - mask[..., None]) * np.asarray(content, np.float32)).astype(np.float32)
-
-
 def build_stylist(settings: StyleSettings, dream_layers: tuple[str, ...] = (),
                   model: keras.Model | None = None) -> Stylist:
     """Read the style images, load the model (unless given) and compile the step."""
@@ -593,7 +587,7 @@ def build_stylist(settings: StyleSettings, dream_layers: tuple[str, ...] = (),
 
 
 def optimise(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: int, *,
-             temporal: TemporalTarget | None = None, learning_rate: float | None = None,
+             temporal: TemporalTarget | None = None, learning_rate: float | np.ndarray | None = None,
              progress: Progress | None = None, scale: int = 1, scales: int = 1) -> np.ndarray:
     """`steps` Adam steps on `image` (fresh moments) at its own size, toward `content` and the style."""
     return optimise_from(image, content, stylist, steps, temporal=temporal, learning_rate=learning_rate,
@@ -602,10 +596,11 @@ def optimise(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: in
 
 def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: int, *,
                   adam: AdamState | None = None, temporal: TemporalTarget | None = None,
-                  learning_rate: float | None = None, progress: Progress | None = None, scale: int = 1,
+                  learning_rate: float | np.ndarray | None = None, progress: Progress | None = None, scale: int = 1,
                   scales: int = 1) -> tuple[np.ndarray, AdamState]:
     """`steps` Adam steps on `image` at its own size, continuing from `adam` (resized to the picture;
-    fresh moments where it is zero, or everywhere without it); returns the picture and Adam's state."""
+    fresh moments where it is zero, or everywhere without it); returns the picture and Adam's state.
+    `learning_rate` is one number or one per pixel (an (h, w) map, resized to the picture)."""
     import tensorflow as tf
 
     shape = image.shape[:2]
@@ -630,9 +625,10 @@ def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, step
         )
         step = stylist.step
     rate = stylist.settings.learning_rate if learning_rate is None else learning_rate
+    rate = tf.constant(np.broadcast_to(np.float32(rate), shape) if np.ndim(rate) == 0 else resize(rate, shape))
     for number in range(1, steps + 1):
         tensor, first_moment, second_moment, components = step(
-            tensor, first_moment, second_moment, tf.constant(taken + number), *arguments, np.float32(rate)
+            tensor, first_moment, second_moment, tf.constant(taken + number), *arguments, rate
         )
         if progress is not None:
             weighted = components.numpy() * arguments[-1].numpy() * np.float32([1, 1, 1, 1, -1])
@@ -683,7 +679,10 @@ def stylise_from(content: np.ndarray, settings: StyleSettings, stylist: Stylist,
         shapes = [working_shape]
         current = resize(np.asarray(start, np.float32), working_shape)
         steps = settings.steps_next if steps is None else steps
-    rate = settings.learning_rate_next if temporal is not None and settings.learning_rate_next else None
+    rate = None
+    if temporal is not None and settings.learning_rate_next:  # a video frame: trusted pixels step gently
+        trusted = _temporal_inputs(temporal, working_shape)[1]
+        rate = (settings.learning_rate_next * trusted + settings.learning_rate * (1.0 - trusted)).astype(np.float32)
     state = adam.resized(working_shape) if adam is not None else AdamState.fresh(working_shape)
     for index, shape in enumerate(shapes):
         current = resize(current, shape)

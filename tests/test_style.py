@@ -20,7 +20,6 @@ from dreamvid.style import (
     style_shape,
     stylise,
     tile_edges,
-    warm_start,
 )
 
 TINY_STYLE = StyleSettings(
@@ -109,13 +108,16 @@ def test_warm_start_stays_near_the_warped_previous_frame(stylist):
     assert np.array_equal(no_steps, previous)
 
 
-def test_warm_start_takes_the_warped_frame_where_the_mask_trusts_it():
-    content, warped = textured_image(40, 48), textured_image(40, 48, seed=2)
-    mask = np.zeros((40, 48), np.float32)
-    mask[:, :24] = 1.0
-    start = warm_start(content, TemporalTarget(warped, mask))
-    np.testing.assert_array_equal(start[:, :24], warped[:, :24])
-    np.testing.assert_array_equal(start[:, 24:], content[:, 24:])
+def test_where_the_flow_fails_a_video_frame_steps_at_the_stills_learning_rate(stylist):
+    """Pixels the flow does not carry are styled afresh: they take `learning_rate`, the trusted
+    ones `learning_rate_next`."""
+    settings = dataclasses.replace(TINY_STYLE, learning_rate_next=1e-3)
+    content = textured_image(64, 64)
+    mask = np.zeros((64, 64), np.float32)
+    mask[:, :32] = 1.0
+    result = stylise(content, settings, stylist, start=content, temporal=TemporalTarget(content, mask))
+    assert np.abs(result[:, :24] - content[:, :24]).max() < 0.05
+    assert np.abs(result[:, 40:] - content[:, 40:]).mean() > 1.0
 
 
 def test_step_is_traced_once_across_sizes_styles_and_temporal(stylist):

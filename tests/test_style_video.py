@@ -9,6 +9,7 @@ import pytest
 
 from conftest import TINY_SPEC, textured_image
 from dreamvid.coherence import Coherence, CoherenceState, Motion
+from dreamvid.effect import Guide
 from dreamvid.settings import CoherenceSettings
 from dreamvid.style import AdamState, StyleImage, Stylist, TemporalTarget, optimise_from, stylise
 from dreamvid.styletransfer import StyleTransfer
@@ -105,3 +106,41 @@ def test_the_later_frames_learning_rate_is_for_video_frames_only(stylist):
     zoom = stylise(content, settings, stylist, start=content)
     assert np.abs(video - content).max() < 0.05
     assert np.abs(zoom - content).mean() > 1.0
+
+
+class Shifting:
+    """An effect that adds 10 to a first frame and returns a later frame's start as it is given."""
+
+    def first(self, image, *, seed, time=0.0, progress=None, steps=None):
+        return np.asarray(image, np.float32) + 10.0
+
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        return np.asarray(image, np.float32)
+
+
+@pytest.mark.parametrize("carry_result", [False, True])
+def test_carry_result_carries_the_previous_result_not_the_new_input(carry_result):
+    settings = dataclasses.replace(CoherenceSettings(redream=None, hold_strength=False), carry_result=carry_result)
+    coherence = Coherence(Shifting(), settings)
+    frame = np.full((16, 16, 3), 100.0, np.float32)
+    coherence.next_frame(frame, still_motion(1.0), seed=0)
+    noisy = frame + 3.0  # the input changed, the picture did not move
+    result = coherence.next_frame(noisy, still_motion(1.0), seed=0)
+    np.testing.assert_allclose(result, 110.0 if carry_result else 113.0)
+
+
+def test_style_coherence_keeps_the_previous_detail_where_the_flow_fails():
+    coherence = Coherence(Shifting(), CoherenceSettings().for_style())
+    frame = np.full((16, 16, 3), 100.0, np.float32)
+    coherence.next_frame(frame, still_motion(1.0), seed=0)
+    result = coherence.next_frame(frame + 3.0, still_motion(0.0), seed=0)
+    np.testing.assert_allclose(result, 113.0)  # the new input with the whole previous detail in place
+
+
+def test_a_later_style_frame_starts_from_the_carried_image_also_where_the_flow_fails(stylist):
+    settings = dataclasses.replace(TINY_STYLE, steps_next=0)
+    effect = StyleTransfer(settings, stylist)
+    content, carried = textured_image(64, 64), textured_image(64, 64, seed=2)
+    guide = Guide(content, np.zeros((64, 64), np.float32))
+    result, _ = effect.refine_carrying(carried, seed=0, guide=guide)
+    np.testing.assert_allclose(result, carried, atol=1e-3)
