@@ -28,7 +28,7 @@ from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
 from dreamvid.local_redream import local_strength, redream_deficit
-from dreamvid.settings import CoherenceSettings, RedreamSettings
+from dreamvid.settings import CoherenceSettings
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
 CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state

@@ -19,7 +19,7 @@ from dreamvid.effect import Guide
 from dreamvid.events import Progress
 from dreamvid.models import dreamable_layers, get_spec, load_model
 from dreamvid.objective import build_objective
-from dreamvid.octaves import dream, dream_at_scale, octave_shapes, resize
+from dreamvid.octaves import dream, dream_at_scale
 from dreamvid.runtime import start_tensorflow
 from dreamvid.schedule import Schedule
 from dreamvid.settings import DreamSettings, LayerTerm, VideoSettings, WarmStart, ZoomSettings
