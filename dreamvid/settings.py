@@ -162,8 +162,9 @@ class RedreamSettings:
     upsampled change), and with `match_strength` each crop's change is scaled (within
     [1/max_gain, max_gain]) so that where it lands it is as strong as the clip's fresh dream: a
     lighter dream is weaker in proportion to its steps, and would set a weak reference for the
-    subject it re-dreams (measured on cup.mp4, 36 frames at 320 px: moving coverage 0.71 -> 0.80
-    of the per-frame dream's; with crops at 0.71 scale 0.81 at 40% less time a frame).
+    subject it re-dreams (measured on cup.mp4, 36 frames at 320 px, one run: moving coverage of
+    full-size crops 0.71 -> 0.80 of the per-frame dream's; half-size crops 0.78, at 17x the naive
+    dream's speed against 6.9x).
     """
 
     threshold: float = 1.0
