@@ -192,7 +192,8 @@ class RedreamSettings:
         size crops are dreamed at against the frame's, and a scaled dream shrinks them itself)."""
         factor = max(1.0, max(height, width) / 320.0)
         return dataclasses.replace(
-            self, crop_scale=min(1.0, self.crop_scale / dream_scale), margin=round(self.margin * factor), min_side=max(32, round(self.min_side * factor)),
+            self, crop_scale=min(1.0, self.crop_scale / dream_scale),
+            margin=round(self.margin * factor), min_side=max(32, round(self.min_side * factor)),
             merge_gap=round(self.merge_gap * factor), min_area=max(1, round(self.min_area * factor**2)),
             window=max(1, round(self.window * factor) | 1), feather=self.feather * factor)
 
