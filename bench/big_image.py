@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from dreamvid.deepdream import build_dreamer
-from dreamvid.image_io import write_image
-from dreamvid.octaves import ascend
+from dreamvid.dream.deepdream import build_dreamer
+from dreamvid.dream.octaves import ascend
+from dreamvid.io.images import write_image
 from dreamvid.settings import DreamSettings
 
 

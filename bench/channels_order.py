@@ -39,7 +39,7 @@ def gradient_function(data_format: str, image: np.ndarray, layers: list[str]):
 def main() -> None:
     import keras
 
-    from dreamvid.models import get_spec
+    from dreamvid.dream.models import get_spec
     from dreamvid.runtime import start_tensorflow
 
     start_tensorflow()

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.deepdream import build_dreamer
-from dreamvid.image_io import fit_max_side, read_image
-from dreamvid.metrics import brightness_saturation
-from dreamvid.octaves import dream
+from dreamvid.dream.deepdream import build_dreamer
+from dreamvid.dream.octaves import dream
+from dreamvid.io.images import fit_max_side, read_image
+from dreamvid.measure.contact_sheet import contact_sheet, save_png
+from dreamvid.measure.metrics import brightness_saturation
 from dreamvid.settings import DreamSettings, LayerTerm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ PHOTOS = [ROOT / "samples/fruits.jpg", ROOT / "samples/starry_night.jpg", ROOT.p
 def load_still(path) -> np.ndarray:
     """A photo, or the frame 3 s into a video."""
     if Path(path).suffix.lower() in (".mp4", ".avi", ".webm", ".mov"):
-        from dreamvid.video_reader import open_video
+        from dreamvid.io.video_reader import open_video
 
         _, frames = open_video(path, start=3.0, frames=1)
         with frames:

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvid.coherence import Coherence
-from dreamvid.deepdream import DeepDream, build_dreamer
-from dreamvid.flow import FlowEstimator, consistency_mask, warp
-from dreamvid.image_io import to_uint8
+from dreamvid.dream.deepdream import DeepDream, build_dreamer
+from dreamvid.io.images import to_uint8
+from dreamvid.io.video_reader import open_video
+from dreamvid.io.video_writer import VideoWriter
+from dreamvid.render.workdir import WorkDir
 from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
-from dreamvid.video_reader import open_video
-from dreamvid.video_writer import VideoWriter
-from dreamvid.workdir import WorkDir
+from dreamvid.video.coherence import Coherence
+from dreamvid.video.flow import FlowEstimator, consistency_mask, warp
 
 
 def main() -> None:

@@ -18,10 +18,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from dreamvid.deepdream import DeepDream, build_dreamer
+from dreamvid.dream.deepdream import DeepDream, build_dreamer
+from dreamvid.io.video_writer import VideoWriter
+from dreamvid.render.video import render_video
 from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
-from dreamvid.video import render_video
-from dreamvid.video_writer import VideoWriter
 
 
 def peak_rss_mib() -> float:

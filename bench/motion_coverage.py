@@ -6,9 +6,9 @@
 - coherent: dreamvid's coherent dream (flow-carried detail plus one light step);
 - redream: the same plus local re-dreaming (dreamvid/local_redream.py) of the regions short of dream.
 Motion coverage (issue 15): median strength over moving (wake) pixels / over static pixels, median over
-frames from the 10th on (dreamvid.metrics.MotionCoverageMeter). Plain share: pixels whose local strength
+frames from the 10th on (dreamvid.measure.metrics.MotionCoverageMeter). Plain share: pixels whose local strength
 is under a quarter of the independent dream's median local strength on the same frame. Flicker ratio:
-dreamvid.metrics.FlickerMeter. Seconds per frame: median over frames after the first. Speed-up is against
+dreamvid.measure.metrics.FlickerMeter. Seconds per frame: median over frames after the first. Speed-up is against
 a naive per-frame dream (keras-io's 3 octaves x 20 steps, as in bench/video_flicker.py) timed on a few
 frames. Redream area: mean share of the frame area handed to the full dream per frame.
 """
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.coherence import Coherence
-from dreamvid.deepdream import DeepDream, build_dreamer
-from dreamvid.metrics import FlickerMeter, MotionCoverage, MotionCoverageMeter, local_strength, plain_share
+from dreamvid.dream.deepdream import DeepDream, build_dreamer
+from dreamvid.io.video_reader import open_video
+from dreamvid.measure.contact_sheet import contact_sheet, save_png
+from dreamvid.measure.metrics import FlickerMeter, MotionCoverage, MotionCoverageMeter, local_strength, plain_share
 from dreamvid.settings import CoherenceSettings, DreamSettings, RedreamSettings, VideoSettings
-from dreamvid.video import video_frames
-from dreamvid.video_reader import open_video
+from dreamvid.video.coherence import Coherence
+from dreamvid.video.frames import video_frames
 
 NAIVE = dict(octaves=3, octave_scale=1.4, steps=20, step_size=1.6)
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import cv2
 
-from dreamvid.deepdream import DeepDream, build_dreamer
+from dreamvid.dream.deepdream import DeepDream, build_dreamer
+from dreamvid.render.video import render_video
 from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
-from dreamvid.video import render_video
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ def main() -> None:
     import keras
     import tensorflow as tf
 
-    from dreamvid.models import get_spec, load_model
+    from dreamvid.dream.models import get_spec, load_model
     from dreamvid.settings import DreamSettings
 
     parser = argparse.ArgumentParser()

@@ -22,12 +22,12 @@ import functools
 import statistics
 import time
 
-from dreamvid.deepdream import DeepDream
-from dreamvid.metrics import FlickerMeter, MotionCoverageMeter
-from dreamvid.ray_render import RaySettings, SegmentDreamer, start_ray
-from dreamvid.segments import fade_weight, join, plan_segments
+from dreamvid.dream.deepdream import DeepDream
+from dreamvid.io.video_reader import open_video
+from dreamvid.measure.metrics import FlickerMeter, MotionCoverageMeter
+from dreamvid.render.ray import RaySettings, SegmentDreamer, start_ray
+from dreamvid.render.segments import fade_weight, join, plan_segments
 from dreamvid.settings import DreamSettings, VideoSettings
-from dreamvid.video_reader import open_video
 
 
 def linear_weight(index, overlap_start, overlap):

@@ -34,13 +34,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from dreamvid.deepdream import DeepDream
-from dreamvid.metrics import FlickerMeter, MotionCoverageMeter
-from dreamvid.ray_render import OVERLAP, RUN_UP, RaySettings, SegmentDreamer, start_ray
-from dreamvid.segments import default_segment_frames, plan_segments
+from dreamvid.dream.deepdream import DeepDream
+from dreamvid.io.video_reader import open_video
+from dreamvid.measure.metrics import FlickerMeter, MotionCoverageMeter
+from dreamvid.render.ray import OVERLAP, RUN_UP, RaySettings, SegmentDreamer, start_ray
+from dreamvid.render.segments import default_segment_frames, plan_segments
+from dreamvid.render.video import render_video
 from dreamvid.settings import DreamSettings, VideoSettings
-from dreamvid.video import render_video
-from dreamvid.video_reader import open_video
 
 
 def seam_windows(segments, overlap):

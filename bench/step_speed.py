@@ -46,7 +46,7 @@ def step_gflop(feature_model, height: int, width: int) -> float:
 
 
 def main() -> None:
-    from dreamvid.deepdream import build_dreamer
+    from dreamvid.dream.deepdream import build_dreamer
     from dreamvid.settings import DreamSettings, LayerTerm
 
     parser = argparse.ArgumentParser()

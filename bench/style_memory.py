@@ -14,10 +14,10 @@ import dataclasses
 import resource
 import time
 
-from dreamvid.image_io import read_image
-from dreamvid.octaves import resize
+from dreamvid.dream.octaves import resize
+from dreamvid.io.images import read_image
 from dreamvid.settings import StyleSettings
-from dreamvid.style import build_stylist, stylise
+from dreamvid.style.optimiser import build_stylist, stylise
 
 
 def peak_rss_mib() -> float:

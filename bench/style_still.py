@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvid.image_io import fit_max_side, read_image, write_image
-from dreamvid.octaves import resize
+from dreamvid.dream.octaves import resize
+from dreamvid.io.images import fit_max_side, read_image, write_image
 from dreamvid.settings import StyleSettings
-from dreamvid.style import build_stylist, stylise
+from dreamvid.style.optimiser import build_stylist, stylise
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = ROOT.parent / "shared" / "media"

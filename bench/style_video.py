@@ -30,16 +30,16 @@ import time
 
 import numpy as np
 
-import dreamvid.coherence as coherence_module
-from dreamvid import flow
-from dreamvid.coherence import Coherence, estimate_motion
-from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.metrics import FlickerMeter
+import dreamvid.video.coherence as coherence_module
+from dreamvid.video import flow
+from dreamvid.io.video_reader import open_video
+from dreamvid.measure.contact_sheet import contact_sheet, save_png
+from dreamvid.measure.metrics import FlickerMeter
 from dreamvid.settings import CoherenceSettings, RedreamSettings, StyleSettings
-from dreamvid.style import Stylist
-from dreamvid.styletransfer import StyleTransfer
-from dreamvid.video import video_frames
-from dreamvid.video_reader import open_video
+from dreamvid.style.optimiser import Stylist
+from dreamvid.style.transfer import StyleTransfer
+from dreamvid.video.coherence import Coherence, estimate_motion
+from dreamvid.video.frames import video_frames
 
 
 def _value(text: str, default):

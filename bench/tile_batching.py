@@ -21,8 +21,8 @@ from alternate import alternating_medians, print_against
 def main() -> None:
     import tensorflow as tf
 
-    from dreamvid.deepdream import build_dreamer
-    from dreamvid.objective import objective_value
+    from dreamvid.dream.deepdream import build_dreamer
+    from dreamvid.dream.objective import objective_value
     from dreamvid.settings import DreamSettings
 
     parser = argparse.ArgumentParser()

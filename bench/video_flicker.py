@@ -25,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.coherence import Coherence
-from dreamvid.deepdream import DeepDream, build_dreamer
-from dreamvid.metrics import FlickerMeter, MotionCoverageMeter, brightness_saturation
+from dreamvid.dream.deepdream import DeepDream, build_dreamer
+from dreamvid.io.video_reader import open_video
+from dreamvid.measure.contact_sheet import contact_sheet, save_png
+from dreamvid.measure.metrics import FlickerMeter, MotionCoverageMeter, brightness_saturation
+from dreamvid.render.video import render_video
 from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
-from dreamvid.video import render_video, video_frames
-from dreamvid.video_reader import open_video
+from dreamvid.video.coherence import Coherence
+from dreamvid.video.frames import video_frames
 
 NAIVE = dict(octaves=3, octave_scale=1.4, steps=20, step_size=1.6)
 

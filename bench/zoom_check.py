@@ -30,10 +30,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from dreamvid.camera import CameraMove
-from dreamvid.contact_sheet import contact_sheet, save_png
-from dreamvid.deepdream import DeepDream
-from dreamvid.metrics import (
+from dreamvid.dream.deepdream import DeepDream
+from dreamvid.measure.contact_sheet import contact_sheet, save_png
+from dreamvid.measure.metrics import (
     brightness_saturation,
     dominant_motif_share,
     loop_seam,
@@ -42,9 +41,11 @@ from dreamvid.metrics import (
     structural_change,
     texture_change,
 )
-from dreamvid.schedule import layer_cycle_schedule
+from dreamvid.render.zoom import render_zoom
 from dreamvid.settings import DreamSettings, ZoomSettings
-from dreamvid.zoom import render_zoom, wipe_mask
+from dreamvid.zoom.camera import CameraMove
+from dreamvid.zoom.loop import wipe_mask
+from dreamvid.zoom.schedule import layer_cycle_schedule
 
 GAP_SECONDS = 10.0  # structural and texture change are taken between frames this far apart
 

@@ -1,5 +1,5 @@
 """`python -m dreamvid` runs the command line."""
 
-from dreamvid.cli import app
+from dreamvid.cli.app import app
 
 app(prog_name="dreamvid")

@@ -51,7 +51,7 @@ def video_settings(**options: Any) -> VideoSettings:
 
 def make_effect(**options: Any) -> Effect:
     """The DeepDream effect for these options, model loaded and step traced (reusable across calls)."""
-    from dreamvid.effect import effect_for_video
+    from dreamvid.factory import effect_for_video
 
     return effect_for_video(video_settings(**options))
 
@@ -64,8 +64,8 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     A path in gives a uint8 array, or with `output` the written file's path (read and written
     like `dreamvid image`, alpha kept). `max_side` shrinks the input first.
     """
-    from dreamvid.image_io import fit_max_side, read_image, to_uint8
-    from dreamvid.still import dream_file
+    from dreamvid.io.images import fit_max_side, read_image, to_uint8
+    from dreamvid.render.still import dream_file
 
     settings = video_settings(**options)
     dream = settings.dream
@@ -81,7 +81,7 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     effect = build() if effect is None else effect
     result = effect.first(fit_max_side(pixels.astype(np.float32), dream.max_side), seed=dream.seed)
     if output is not None:
-        from dreamvid.image_io import write_image
+        from dreamvid.io.images import write_image
 
         write_image(output, result)
     return to_uint8(result) if pixels.dtype == np.uint8 else result.astype(pixels.dtype)
@@ -93,8 +93,8 @@ def dream_frames(frames: Iterable[np.ndarray], *, effect: Effect | None = None,
 
     Frames are read one at a time, so any iterable works, a generator of a live source included.
     """
-    from dreamvid.coherence import Coherence
-    from dreamvid.video import video_frames
+    from dreamvid.video.coherence import Coherence
+    from dreamvid.video.frames import video_frames
 
     settings = video_settings(**options)
     effect = effect if effect is not None else make_effect(**options)

@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, Mapping, Protocol, runtime_checkable
 import numpy as np
 
 from dreamvid.events import Progress
-from dreamvid.settings import DreamSettings, StyleSettings, VideoSettings, ZoomSettings
 
 if TYPE_CHECKING:
-    from dreamvid.schedule import Schedule
+    pass
 
 
 @dataclass(frozen=True)
@@ -72,32 +71,3 @@ class CarryingEffect(Effect, Protocol):
         ...
 
 
-def effect_for_still(dream: DreamSettings, style: StyleSettings | None) -> Effect:
-    """The effect the settings ask for: style transfer (plus the dream of any of `dream`'s layers) when
-    there is a style, else the dream. Built here, so TensorFlow starts and the model loads here."""
-    if style is not None:
-        from dreamvid.styletransfer import StyleTransfer
-
-        return StyleTransfer.create(style, tuple(term.layer for term in dream.layers))
-    from dreamvid.deepdream import DeepDream
-
-    return DeepDream.create(dream)
-
-
-def effect_for_video(settings: VideoSettings) -> Effect:
-    """The effect of a video render (a module-level function, so Ray can send it to workers)."""
-    if settings.style is not None:
-        return effect_for_still(settings.dream, settings.style)
-    from dreamvid.deepdream import DeepDream
-
-    return DeepDream.for_video(settings)
-
-
-def effect_for_zoom(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings,
-                    schedule: Schedule | None = None) -> Effect:
-    """The effect of a zoom render (its schedule moves the dream's layer weights and step size)."""
-    if style is not None:
-        return effect_for_still(dream, style)
-    from dreamvid.deepdream import DeepDream
-
-    return DeepDream.for_zoom(dream, zoom, schedule)

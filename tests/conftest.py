@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dreamvid.ascent import Dreamer
-from dreamvid.models import ModelSpec
-from dreamvid.objective import build_objective
+from dreamvid.dream.ascent import Dreamer
+from dreamvid.dream.models import ModelSpec
+from dreamvid.dream.objective import build_objective
 from dreamvid.settings import LayerTerm
 
 MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
@@ -45,7 +45,7 @@ def tiny():
 
 
 def tiny_dreamer(model, terms=(LayerTerm("conv_b"),), loss="l2") -> Dreamer:
-    from dreamvid.models import dreamable_layers
+    from dreamvid.dream.models import dreamable_layers
 
     available = dict(dreamable_layers(TINY_SPEC, model))
     return Dreamer(model, TINY_SPEC, build_objective(tuple(terms), loss, available))
@@ -53,7 +53,7 @@ def tiny_dreamer(model, terms=(LayerTerm("conv_b"),), loss="l2") -> Dreamer:
 
 @pytest.fixture(scope="session")
 def vgg16_dreamer():
-    from dreamvid.deepdream import build_dreamer
+    from dreamvid.dream.deepdream import build_dreamer
     from dreamvid.settings import DreamSettings
 
     return build_dreamer(DreamSettings())
@@ -72,7 +72,7 @@ def cli_error(args, words: str) -> None:
     """Run the CLI with `args`; it must fail with one line on the terminal that contains `words`."""
     from typer.testing import CliRunner
 
-    from dreamvid.cli import app
+    from dreamvid.cli.app import app
 
     result = CliRunner().invoke(app, [str(arg) for arg in args])
     assert result.exit_code != 0

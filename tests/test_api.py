@@ -8,10 +8,10 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from conftest import textured_image, tiny_dreamer
 
 import dreamvid
-from conftest import textured_image, tiny_dreamer
-from dreamvid.deepdream import DeepDream
+from dreamvid.dream.deepdream import DeepDream
 from dreamvid.settings import DreamSettings, WarmStart
 
 OPTIONS = dict(model="tiny", octaves=2, steps=2, tile_size=64)

@@ -49,9 +49,9 @@ def test_settings_are_frozen():
 
 
 def test_registries_named_in_settings_match_their_implementations():
-    from dreamvid.flow import PRESETS
-    from dreamvid.objective import LOSS_FUNCTIONS
+    from dreamvid.dream.objective import LOSS_FUNCTIONS
     from dreamvid.settings import FLOW_PRESETS, LOSSES
+    from dreamvid.video.flow import PRESETS
 
     assert set(LOSSES) == set(LOSS_FUNCTIONS)
     assert set(FLOW_PRESETS) == set(PRESETS)

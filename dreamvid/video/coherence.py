@@ -1,0 +1,227 @@
+"""Temporal coherence: carry the previous frame's result onto the next one through optical flow.
+
+For every frame after the first, the effect's detail of the previous frame (result minus its input,
+kept in float; or, with `carry_result`, the previous result itself, as style transfer wants it) is
+warped onto the current frame with the backward flow between the two INPUT frames,
+masked where the forward-backward check fails (occlusions, newly revealed areas; Ruder et al. 2016),
+added to the current frame, and refined by the effect's warm start. Regions the carried detail
+leaves short of a fresh dream (content entering, the background a moving subject uncovers,
+non-rigid motion the flow cannot follow) get a local full dream of their own first
+(local_redream.py), so moving subjects are dreamed as strongly as the rest. The detail's strength is held
+near the first frame's. A scene cut starts afresh. Any effect works: this module calls only the
+effect's `first` and `refine`.
+
+The motion between two input frames (flow, mask, scene-cut test) depends on the inputs only, so a
+pipeline may compute it ahead, in another thread, while the previous frame is still being treated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from dreamvid.effect import CarryingEffect, Effect, Guide
+from dreamvid.errors import DreamvidError
+from dreamvid.events import Progress
+from dreamvid.settings import CoherenceSettings
+from dreamvid.video.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
+from dreamvid.video.redream import local_strength, redream_deficit
+
+STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
+CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
+
+
+@dataclass
+class CoherenceState:
+    """What one frame leaves for the next: its input and its effect detail, both float32."""
+
+    previous_input: np.ndarray
+    previous_detail: np.ndarray
+    reference_strength: float
+    scene_cuts: int = 0
+    carry: dict[str, np.ndarray] = field(default_factory=dict)
+    local_reference: np.ndarray | None = None  # (H, W): the local strength a fresh dream gave each place
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The state as named arrays, for the work folder."""
+        arrays = {
+            "previous_input": self.previous_input,
+            "previous_detail": self.previous_detail,
+            "reference_strength": np.float64(self.reference_strength),
+            "scene_cuts": np.int64(self.scene_cuts),
+            **{CARRY_PREFIX + key: value for key, value in self.carry.items()},
+        }
+        if self.local_reference is not None:
+            arrays["local_reference"] = self.local_reference
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict) -> "CoherenceState":
+        missing = [key for key in STATE_KEYS if key not in arrays]
+        if missing:
+            raise DreamvidError(f"the saved state lacks {', '.join(missing)}")
+        return cls(
+            previous_input=arrays["previous_input"].astype(np.float32),
+            previous_detail=arrays["previous_detail"].astype(np.float32),
+            reference_strength=float(arrays["reference_strength"]),
+            scene_cuts=int(arrays["scene_cuts"]),
+            carry={key[len(CARRY_PREFIX):]: np.asarray(value, np.float32) for key, value in arrays.items()
+                   if key.startswith(CARRY_PREFIX)},
+            local_reference=arrays["local_reference"].astype(np.float32) if "local_reference" in arrays else None,
+        )
+
+
+@dataclass(frozen=True)
+class Motion:
+    """How the picture moved from one input frame to the next, and where that is trustworthy."""
+
+    backward: np.ndarray  # (h, w, 2): where each current pixel was in the previous frame
+    reliable: np.ndarray  # (h, w) in 0..1: passes the forward-backward check
+    scene_cut: bool
+
+
+MotionSource = Callable[[np.ndarray, np.ndarray], Motion]  # (previous input, current input) -> Motion
+
+
+def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous: np.ndarray,
+                    current: np.ndarray) -> Motion:
+    """The motion from input frame `previous` to `current` (both RGB, 0..255)."""
+    previous = np.asarray(previous, dtype=np.float32)
+    current = np.asarray(current, dtype=np.float32)
+    backward, forward = flow.backward_flow_pair(previous, current)
+    scale = (max(current.shape[:2]) / 640.0) ** 2
+    mask = consistency_mask(backward, forward, tolerance=coherence.flow_tolerance * scale, boundaries=False)
+    return Motion(backward, mask, bool(is_scene_cut(previous, current, backward, mask)))
+
+
+class Coherence:
+    """Treats a stream of frames one at a time with an effect, each from the previous one's state."""
+
+    def __init__(self, effect: Effect, settings: CoherenceSettings, state: CoherenceState | None = None) -> None:
+        self.effect = effect
+        self.settings = settings
+        self.state = state
+
+    def carries_over(self, frame: np.ndarray) -> bool:
+        """Whether treating `frame` next would carry the previous result over (and so needs motion)."""
+        state = self.state
+        return self.settings.coherent and state is not None and state.previous_input.shape == frame.shape
+
+    def next_frame(self, frame: np.ndarray, motion_of: MotionSource, *, seed: int, time: float = 0.0,
+                   progress: Progress | None = None) -> np.ndarray:
+        """Treat one frame (RGB, uint8 or float 0..255); returns the float result.
+
+        `motion_of(previous_input, current)` is asked for the motion only when the frame carries over.
+        """
+        current = np.asarray(frame, dtype=np.float32)
+        state = self.state
+        if not self.carries_over(current):
+            return self._fresh(current, seed, time, progress, cuts=state.scene_cuts if state else 0)
+        motion = motion_of(state.previous_input, current)
+        if motion.scene_cut:
+            return self._fresh(current, seed, time, progress, cuts=state.scene_cuts + 1)
+        reliable = motion.reliable[..., None]
+        if self.settings.carry_result:  # the previous result itself, less the current input
+            carried = (warp(state.previous_input + state.previous_detail, motion.backward) - current) * reliable
+        else:
+            carried = warp(state.previous_detail, motion.backward) * reliable
+        if self.settings.occlusion_fill > 0:
+            carried += self.settings.occlusion_fill * (1.0 - reliable) * state.previous_detail
+        carried *= self.settings.blend
+        start = np.clip(current + carried, 0.0, 255.0)
+        redream = self.settings.redream
+        local_reference = None
+        if redream is not None:  # regions the carried detail leaves short get a full dream of their own
+            redream = redream.for_size(*current.shape[:2], self.settings.dream_scale)
+            reference: float | np.ndarray = state.reference_strength
+            if redream.local_reference:
+                reference = self._local_reference(state, motion.backward)
+            start, redreamed = redream_deficit(
+                start, current, carried, motion.reliable, reference,
+                lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
+                redream, motion.backward, state.reference_strength if redream.match_strength else None)
+            if redream.local_reference:
+                local_reference = (reference, redreamed)
+        if isinstance(self.effect, CarryingEffect):
+            guide = Guide(current, motion.reliable, _carried(state.carry, motion, current.shape[:2]))
+            result, carry = self.effect.refine_carrying(start, seed=seed, time=time, progress=progress, guide=guide)
+        else:
+            result = self.effect.refine(start, seed=seed, time=time, progress=progress,
+                                        guide=Guide(current, motion.reliable))
+            carry = {}
+        self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry)
+        return result
+
+    def _held_locally(self, detail: np.ndarray, local_reference: tuple[np.ndarray, np.ndarray]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """The detail held between floor and cap times each place's own reference strength (regrowing by
+        at most `regrowth` a frame), and the updated reference map: a global hold would pump the still
+        background up to make up for a weak subject, and the subject would still look plain beside it."""
+        carried, fresh = local_reference
+        window = self.settings.redream.for_size(*detail.shape[:2]).window
+        now = local_strength(detail, window)
+        reference = np.maximum(carried * (1.0 - fresh) + now * fresh, 1e-3)
+        target = np.clip(now, self.settings.strength_floor * reference, self.settings.strength_cap * reference)
+        gain = np.minimum(target / np.maximum(now, 1e-3), self.settings.regrowth)
+        gain = cv2.blur(gain.astype(np.float32), (window, window))
+        return detail * gain[..., None], reference.astype(np.float32)
+
+    def _local_reference(self, state: CoherenceState, backward: np.ndarray) -> np.ndarray:
+        """The previous frame's local reference strengths carried along the flow (the frame's mean
+        strength everywhere when there are none), floored at a tenth of that mean."""
+        if state.local_reference is None or state.local_reference.shape != backward.shape[:2]:
+            return np.full(backward.shape[:2], state.reference_strength, np.float32)
+        carried = warp(state.local_reference, backward)
+        return np.maximum(carried, 0.1 * state.reference_strength)
+
+    def _fresh(self, current: np.ndarray, seed: int, time: float, progress: Progress | None,
+               cuts: int) -> np.ndarray:
+        if isinstance(self.effect, CarryingEffect):
+            result, carry = self.effect.first_carrying(current, seed=seed, time=time, progress=progress)
+        else:
+            result, carry = self.effect.first(current, seed=seed, time=time, progress=progress), {}
+        strength = float(np.abs(result - current).mean())
+        fresh = None
+        if self.settings.redream is not None and self.settings.redream.local_reference:
+            fresh = (np.zeros(current.shape[:2], np.float32), np.ones(current.shape[:2], np.float32))
+        self.remember(current, result, max(strength, 1e-3), cuts, fresh, carry)
+        return result
+
+    def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int,
+                 local_reference: tuple[np.ndarray, np.ndarray] | None = None,
+                 carry: dict[str, np.ndarray] | None = None) -> None:
+        """Keep a treated frame as the state for the next: its detail, held between floor and cap
+        (when the settings hold its strength), and the effect's own carried arrays.
+
+        local_reference: (the local reference carried onto this frame, how much of each pixel was
+        freshly dreamed); where it was, the reference becomes the local strength it now has.
+        """
+        detail = result - current
+        carry = dict(carry or {})
+        if local_reference is not None and self.settings.hold_strength:
+            detail, local = self._held_locally(detail, local_reference)
+            self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry, local)
+            return
+        strength = float(np.abs(detail).mean())
+        ceiling = self.settings.strength_cap * reference
+        floor = self.settings.strength_floor * reference
+        if self.settings.hold_strength and strength > ceiling:
+            detail *= ceiling / strength
+        elif self.settings.hold_strength and 0 < strength < floor:
+            detail *= min(floor / strength, self.settings.regrowth)
+        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry)
+
+
+def _carried(carry: dict[str, np.ndarray], motion: Motion, shape) -> dict[str, np.ndarray]:
+    """The effect's carried arrays warped along the motion and scaled by its reliability (so zero
+    where the flow fails); arrays of another size than the frame are dropped."""
+    carried = {}
+    for key, value in carry.items():
+        if value.shape[:2] != tuple(shape):
+            continue
+        reliable = motion.reliable if value.ndim == 2 else motion.reliable[..., None]
+        carried[key] = (warp(value, motion.backward) * reliable).astype(np.float32)
+    return carried
