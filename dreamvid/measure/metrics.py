@@ -463,6 +463,14 @@ def ratios_to_the_rest(values: Iterable[float], start: int, end: int | None = No
     return [value / reference for value in inside]
 
 
+def loop_figures(sharpness: list[float], overlap: int) -> dict:
+    """A loop's transition against the rest: each transition frame's sharpness over the others' median."""
+    if not overlap or len(sharpness) <= overlap:
+        return {}
+    ratios = ratios_to_the_rest(sharpness, len(sharpness) - overlap)
+    return {"loop_sharpness": {"minimum": round(min(ratios), 3), "median": round(sorted(ratios)[len(ratios) // 2], 3)}}
+
+
 def sharpness_dip(frames: Iterable[np.ndarray], start: int, end: int | None = None) -> tuple[float, float]:
     """(minimum, median) of sharpness_ratios(frames, start, end): how soft a loop's cross-fade gets.
 

@@ -48,6 +48,7 @@ NUMBERS = ("zoom", "rotate", "step_size")
 POSITIVE = ("zoom", "step_size")
 EASES = ("linear", "smooth", "step")
 KEYS = {"time", "pan", "layers", "ease", *NUMBERS}
+DREAM_KEYS = ("layers", "step_size")  # what a schedule varies of the dream itself (the rest moves the camera)
 # What a schedule gives for a key at a time: a number, an (x, y) pair, or {layer: weight}.
 Value = float | tuple[float, float] | dict[str, float]
 
@@ -86,6 +87,11 @@ class Schedule:
         return tuple(names)
 
     @property
+    def keys(self) -> set[str]:
+        """The keys some keyframe sets."""
+        return {key for keyframe in self.keyframes for key in keyframe.values}
+
+    @property
     def has_formulas(self) -> bool:
         """True when some value is a formula (so it changes also where keyframes hold)."""
         return any(_formulas(value) for keyframe in self.keyframes for value in keyframe.values.values())
@@ -120,9 +126,8 @@ class Schedule:
 
     def check(self, frames: int, fps: float) -> None:
         """Evaluate every key at every frame time i / fps, so a formula that fails does so before a render starts."""
-        keys = {key for keyframe in self.keyframes for key in keyframe.values}
         for index in range(frames):
-            for key in sorted(keys):
+            for key in sorted(self.keys):
                 self.value(key, index / fps, None, frame=index)
 
     def manifest(self) -> dict:
