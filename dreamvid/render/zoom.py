@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from typing import Callable, Iterator
@@ -12,6 +13,7 @@ from dreamvid.events import Progress, RenderProgress
 from dreamvid.io.images import read_image
 from dreamvid.io.paths import input_fingerprint
 from dreamvid.io.provenance import video_metadata
+from dreamvid.io.video_writer import AudioSource
 from dreamvid.render.renderer import RenderPlan, check_render_paths, render
 from dreamvid.render.report import RenderSummary
 from dreamvid.settings import DreamSettings, EncodeSettings, StyleSettings, ZoomSettings
@@ -30,7 +32,25 @@ def zoom_manifest(source: str | os.PathLike, size: tuple[int, int], settings: Dr
         "dream": dataclasses.asdict(settings),
         "zoom": dataclasses.asdict(zoom),
         "schedule": schedule.manifest() if schedule else None,
+        **({"soundtrack": input_fingerprint(zoom.soundtrack)} if zoom.soundtrack is not None else {}),
     }))
+
+
+def zoom_schedule_bound(schedule: Schedule, zoom: ZoomSettings) -> Schedule:
+    """The schedule bound to the zoom: its frame rate and, when a formula names an audio variable, the
+    soundtrack's values per output frame; every key checked at every frame. Runs before any model loads."""
+    schedule.check_keys("zoom")
+    if schedule.needs_audio:
+        if zoom.soundtrack is None:
+            schedule.check_audio()
+        from dreamvid.audio.table import soundtrack_table
+
+        schedule = schedule.with_audio(soundtrack_table(zoom.soundtrack, zoom.frames, zoom.fps,
+                                                        schedule.settings_of_audio))
+    else:
+        schedule = schedule.at_rate(zoom.fps)
+    schedule.check(frames=zoom.frames, fps=zoom.fps)
+    return schedule
 
 
 def render_zoom(
@@ -38,7 +58,7 @@ def render_zoom(
     output: str | os.PathLike,
     settings: DreamSettings,
     zoom: ZoomSettings,
-    effect: Effect | Callable[[], Effect],
+    effect: Effect | Callable[[], Effect] | None,
     *,
     schedule: Schedule | None = None,
     style: StyleSettings | None = None,
@@ -49,12 +69,21 @@ def render_zoom(
 ) -> RenderSummary:
     """Render a zoom animation of `zoom.frames` output frames into `output`.
 
-    `effect` is the effect itself or a function that builds it (called once the input is checked);
-    `style`, the style transfer's settings when the effect is one, goes into the resume manifest.
+    `effect` is the effect itself or a function that builds it (called once the input is checked), or
+    None: the settings' effect with the schedule; `style`, the style transfer's settings when the effect
+    is one, goes into the resume manifest. A `schedule` whose formulas name audio variables reads them
+    from `zoom.soundtrack` (which is also the output's audio, from its start); it is bound and checked
+    at every frame before the model loads (a given effect must carry the bound schedule itself).
     """
     check_render_paths(source, output, overwrite=overwrite)
     picture = read_image(source, settings.max_side).rgb
     height, width = picture.shape[:2]
+    if schedule is not None:
+        schedule = zoom_schedule_bound(schedule, zoom)
+    if effect is None:
+        from dreamvid.factory import effect_for_zoom
+
+        effect = functools.partial(effect_for_zoom, settings, style, zoom, schedule)
     if not isinstance(effect, Effect):
         effect = effect()
 
@@ -69,7 +98,11 @@ def render_zoom(
                       (width, height), zoom.frames + zoom.lead,
                       finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
                                                          schedule_time=lambda index: frame_time(zoom, index)),
+                      audio=AudioSource(zoom.soundtrack, 0.0, zoom.frames / zoom.fps) if zoom.soundtrack else None,
                       metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,
                                                        "schedule": schedule.manifest() if schedule else None}),
                       encode=encode)
-    return render(plan, stream, resume=resume, on_progress=on_progress)
+    summary = render(plan, stream, resume=resume, on_progress=on_progress)
+    if schedule is not None and schedule.audio is not None:
+        summary.audio = schedule.audio.rows()
+    return summary
