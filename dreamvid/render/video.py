@@ -8,7 +8,6 @@ only place that chooses between the one-process stream (`dreamvid.video.frames`)
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 from typing import Callable, Iterator
@@ -48,7 +47,16 @@ def video_manifest(source: str | os.PathLike, info: VideoInfo, settings: VideoSe
     return manifest
 
 
-def video_schedule(schedule: Schedule, info: VideoInfo, settings: VideoSettings) -> Schedule:
+def bound_video_schedule(source: str | os.PathLike, settings: VideoSettings, schedule: Schedule) -> Schedule:
+    """`schedule` bound to the clip `source` as `settings` select it (see bind_video_schedule), for the
+    effect to carry: reads the clip's header only."""
+    info, frames = open_video(source, start=settings.start, end=settings.end, frames=settings.frames,
+                              max_side=settings.dream.max_side)
+    frames.close()
+    return bind_video_schedule(schedule, info, settings)
+
+
+def bind_video_schedule(schedule: Schedule, info: VideoInfo, settings: VideoSettings) -> Schedule:
     """The schedule bound to the clip: its frame rate and, when a formula names an audio variable, the
     soundtrack's values per frame (the settings' soundtrack from its start, else the clip's own sound
     from the clip's start); every key checked at every frame. Runs before any model loads."""
@@ -73,7 +81,7 @@ def render_video(
     source: str | os.PathLike,
     output: str | os.PathLike,
     settings: VideoSettings,
-    effect: Effect | Callable[[], Effect] | None,
+    effect: Effect | Callable[[], Effect],
     *,
     schedule: Schedule | None = None,
     resume: bool = False,
@@ -86,11 +94,11 @@ def render_video(
 ) -> RenderSummary:
     """Treat a clip into `output`; returns what was done. Inputs are checked before the model loads.
 
-    `effect` is the effect itself or a function that builds it (called once the input is checked); None
-    builds the settings' effect (with the schedule). A `schedule` (a file's, unbound) varies what
-    VIDEO_KEYS name over the clip's time: it is bound to the clip's fps and, when it names audio
-    variables, to the sound (settings.soundtrack, else the clip's own), and checked before the model
-    loads; a given effect must carry the bound schedule itself (`video_schedule`). With `ray`, segments of the clip are dreamed on Ray workers: `effect` must then be a function
+    `effect` is the effect itself or a function that builds it (called once the input is checked). A
+    `schedule` varies what VIDEO_KEYS name over the clip's time; the effect must carry the same one,
+    bound to the clip (`bound_video_schedule`: its fps and, when it names audio variables, the sound of
+    settings.soundtrack or else the clip's own); one not bound yet is bound here, before the model loads,
+    for the blend. With `ray`, segments of the clip are dreamed on Ray workers: `effect` must then be a function
     (it is sent to each worker, which builds its own effect once). `figures` measures the frames
     dreamed in this process (not on Ray workers, whose inputs the driver does not keep).
     """
@@ -101,12 +109,8 @@ def render_video(
     )
     coherence = None
     with frames:
-        if schedule is not None:
-            schedule = video_schedule(schedule, info, settings)
-        if effect is None:
-            from dreamvid.factory import effect_for_video
-
-            effect = functools.partial(effect_for_video, settings, schedule)
+        if schedule is not None and schedule.fps is None:
+            schedule = bind_video_schedule(schedule, info, settings)
         if ray is not None:
             if isinstance(effect, Effect):
                 raise DreamvidError("a render on Ray workers needs a function that builds the effect, not the effect")

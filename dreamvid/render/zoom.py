@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 from typing import Callable, Iterator
@@ -36,7 +35,7 @@ def zoom_manifest(source: str | os.PathLike, size: tuple[int, int], settings: Dr
     }))
 
 
-def zoom_schedule_bound(schedule: Schedule, zoom: ZoomSettings) -> Schedule:
+def bound_zoom_schedule(schedule: Schedule, zoom: ZoomSettings) -> Schedule:
     """The schedule bound to the zoom: its frame rate and, when a formula names an audio variable, the
     soundtrack's values per output frame; every key checked at every frame. Runs before any model loads."""
     schedule.check_keys("zoom")
@@ -58,7 +57,7 @@ def render_zoom(
     output: str | os.PathLike,
     settings: DreamSettings,
     zoom: ZoomSettings,
-    effect: Effect | Callable[[], Effect] | None,
+    effect: Effect | Callable[[], Effect],
     *,
     schedule: Schedule | None = None,
     style: StyleSettings | None = None,
@@ -69,21 +68,17 @@ def render_zoom(
 ) -> RenderSummary:
     """Render a zoom animation of `zoom.frames` output frames into `output`.
 
-    `effect` is the effect itself or a function that builds it (called once the input is checked), or
-    None: the settings' effect with the schedule; `style`, the style transfer's settings when the effect
-    is one, goes into the resume manifest. A `schedule` whose formulas name audio variables reads them
-    from `zoom.soundtrack` (which is also the output's audio, from its start); it is bound and checked
-    at every frame before the model loads (a given effect must carry the bound schedule itself).
+    `effect` is the effect itself or a function that builds it (called once the input is checked);
+    `style`, the style transfer's settings when the effect is one, goes into the resume manifest. The
+    effect carries the `schedule`, bound (`bound_zoom_schedule`: its fps and, when its formulas name audio
+    variables, the values of `zoom.soundtrack`, which is also the output's audio from its start); one
+    not bound yet is bound here before the model loads (for the manifest and the report).
     """
     check_render_paths(source, output, overwrite=overwrite)
     picture = read_image(source, settings.max_side).rgb
     height, width = picture.shape[:2]
-    if schedule is not None:
-        schedule = zoom_schedule_bound(schedule, zoom)
-    if effect is None:
-        from dreamvid.factory import effect_for_zoom
-
-        effect = functools.partial(effect_for_zoom, settings, style, zoom, schedule)
+    if schedule is not None and schedule.fps is None:
+        schedule = bound_zoom_schedule(schedule, zoom)
     if not isinstance(effect, Effect):
         effect = effect()
 
