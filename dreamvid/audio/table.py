@@ -4,7 +4,7 @@ Frame i shows at `offset + i / fps` seconds into the analysed track. The continu
 the feature curves (features.py) scaled to 0..1 over the whole track, smoothed with an attack/release
 envelope follower at the analysis rate, and read at that time by linear interpolation:
 
-- `loud`: RMS level in dB (floored 60 dB under the track's loudest), 0 at the track's quietest, 1 at its loudest;
+- `loud`: RMS level in dB, 0 at the track's quiet moments (its 5th percentile, and below), 1 at its loudest;
 - `onset`: onset strength over the track's largest;
 - `bass`, `mid`, `treble`: each band's power in dB, scaled like `loud`.
 
@@ -31,7 +31,8 @@ from dreamvid.errors import DreamvidError
 from dreamvid.settings import AudioSettings
 from dreamvid.audio.variables import AUDIO_VARIABLES
 
-FLOOR_DB = 60.0  # levels further under the track's loudest count as that far under
+FLOOR_DB = 80.0  # levels further under the track's loudest count as that far under (digital silence)
+QUIET = 5  # the percentile of a level curve that maps to 0: a few quiet moments do not squash the rest
 CONTINUOUS = ("loud", "onset", "bass", "mid", "treble")
 
 
@@ -40,10 +41,11 @@ def _decibels(power: np.ndarray) -> np.ndarray:
     return np.maximum(level, level.max() - FLOOR_DB)
 
 
-def _unit(values: np.ndarray) -> np.ndarray:
-    """Scaled to 0 at the smallest and 1 at the largest (all 0 when they are equal)."""
-    low, high = float(values.min()), float(values.max())
-    return (values - low) / (high - low) if high > low else np.zeros_like(values)
+def _unit(values: np.ndarray, quiet: float = 0.0) -> np.ndarray:
+    """Scaled to 0 at the `quiet` percentile (0: the smallest) and 1 at the largest, clipped to 0..1
+    (all 0 when they are equal)."""
+    low, high = float(np.percentile(values, quiet)), float(values.max())
+    return np.clip((values - low) / (high - low), 0.0, 1.0) if high > low else np.zeros_like(values)
 
 
 def follow(values: np.ndarray, step: float, attack: float, release: float) -> np.ndarray:
@@ -117,9 +119,9 @@ def audio_table(features: AudioFeatures, frames: int, fps: float, settings: Audi
         raise DreamvidError(f"fps must be a positive number, got {fps}")
     step = features.hop / features.rate
     raw = {
-        "loud": _unit(_decibels(features.rms ** 2)),
+        "loud": _unit(_decibels(features.rms ** 2), QUIET),
         "onset": _unit(np.maximum(features.onset, 0.0)),
-        **{name: _unit(_decibels(features.bands[name])) for name in ("bass", "mid", "treble")},
+        **{name: _unit(_decibels(features.bands[name]), QUIET) for name in ("bass", "mid", "treble")},
     }
     curves = {name: follow(values, step, settings.attack, settings.release) for name, values in raw.items()}
     beat_frames = np.unique(np.round((features.beats - offset) * fps).astype(np.int64))
