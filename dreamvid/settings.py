@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from dreamvid.errors import DreamvidError
 
 LOSSES = ("l2", "mean")
+# The longest side each command shrinks its input to by default (0 or None keeps the size).
+IMAGE_MAX_SIDE = 512
+VIDEO_MAX_SIDE = 640
+ZOOM_MAX_SIDE = 512
 FLOW_PRESETS = ("ultrafast", "fast", "medium")  # OpenCV DIS presets (flow.py)
 
 _LAYER_SPEC = re.compile(r"^(?P<layer>[A-Za-z_][\w\-/.]*?)(?::(?P<channel>-?\d+))?(?:=(?P<weight>[-+]?[\d.]+(?:[eE][-+]?\d+)?))?$")
@@ -559,3 +563,71 @@ class StyleSettings:
             raise DreamvidError("style transfer needs at least one style layer")
         if not self.content_layer:
             raise DreamvidError("style transfer needs a content layer")
+
+
+@dataclass(frozen=True)
+class ZoomRenderSettings:
+    """Everything a zoom render depends on, besides its input and output paths: the dream (or style),
+    the camera and timing, and what varies over time: a schedule file (TOML or JSON keyframes) or a
+    layer cycle (`layer_cycle` names handed on every `cycle_seconds`), not both."""
+
+    dream: DreamSettings = field(default_factory=DreamSettings)
+    zoom: ZoomSettings = field(default_factory=ZoomSettings)
+    style: StyleSettings | None = None
+    schedule: str | None = None
+    layer_cycle: tuple[str, ...] = ()
+    cycle_seconds: float = 6.0
+
+    def __post_init__(self) -> None:
+        if self.schedule is not None and self.layer_cycle:
+            raise DreamvidError("give --schedule or --layer-cycle, not both (a schedule may cycle layers itself)")
+        _positive("cycle seconds", self.cycle_seconds)
+
+
+def parse_pair(name: str, text: str | tuple[float, float]) -> tuple[float, float]:
+    """`X,Y` as two numbers (a pair passes through)."""
+    if not isinstance(text, str):
+        return tuple(float(part) for part in text)  # type: ignore[return-value]
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise DreamvidError(f"{name} takes two numbers X,Y, got {text!r}") from None
+    return x, y
+
+
+def parse_zoom(text: str | float, fps: float) -> float:
+    """Zoom per second from `1.3` or `1.3/s` (per second) or `1.02/frame` (per frame, at this fps)."""
+    if not isinstance(text, str):
+        return float(text)
+    number, _, unit = text.partition("/")
+    try:
+        value = float(number)
+    except ValueError:
+        raise DreamvidError(f"zoom must be a number, optionally /s or /frame, got {text!r}") from None
+    if not value > 0:
+        raise DreamvidError(f"zoom must be positive, got {value:g}")
+    if unit in ("", "s", "sec", "second"):
+        return value
+    if unit in ("f", "frame"):
+        return value**fps
+    raise DreamvidError(f"zoom unit must be /s or /frame, got /{unit}")
+
+
+def frame_count(frames: int | None, seconds: float | None, fps: float, default_seconds: float = 4.0) -> int:
+    """The number of frames of `frames`, or of `seconds` at `fps` (default: `default_seconds` worth)."""
+    if frames is not None and seconds is not None:
+        raise DreamvidError("give --frames or --seconds, not both")
+    if not (math.isfinite(fps) and fps > 0):
+        raise DreamvidError(f"fps must be a positive number, got {fps:g}")
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise DreamvidError(f"seconds must be a positive number, got {seconds:g}")
+    return frames if frames is not None else round((seconds if seconds is not None else default_seconds) * fps)
+
+
+def parse_style(text: str) -> tuple[str, float]:
+    """A style image as `PATH` (weight 1) or `PATH=WEIGHT`; a path that itself holds `=` stays whole."""
+    path, _, weight = text.rpartition("=")
+    try:
+        return (path, float(weight)) if path else (text, 1.0)
+    except ValueError:
+        return text, 1.0

@@ -161,6 +161,17 @@ def check_side_output(path: str | os.PathLike, *, protected: list[str | os.PathL
     return path
 
 
+def check_outputs(source: str | os.PathLike, output: str | os.PathLike, report: str | os.PathLike | None,
+                  overwrite: bool) -> str:
+    """The output as the writers read it (`-o .` and `-o name/` are folders), and the report checked
+    before any work: it may replace neither the input nor the output, nor (without overwrite) a file.
+    The output itself is checked by the renderer, also before any work."""
+    output = folder_output_text(os.fspath(output))
+    if report is not None:
+        check_side_output(report, protected=[source, output], overwrite=overwrite)
+    return output
+
+
 def partial_path(path: str | os.PathLike) -> Path:
     """A hidden sibling that keeps the extension, so writers still pick the format from it."""
     path = Path(path)

@@ -7,7 +7,9 @@ import json
 import os
 from typing import Callable, Iterator
 
+from dreamvid.dream.models import check_layers
 from dreamvid.effect import Effect
+from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, RenderProgress
 from dreamvid.io.images import read_image
 from dreamvid.io.paths import input_fingerprint
@@ -15,11 +17,31 @@ from dreamvid.io.provenance import video_metadata
 from dreamvid.io.video_writer import AudioSource
 from dreamvid.render.renderer import RenderPlan, check_render_paths, render
 from dreamvid.render.report import RenderSummary
-from dreamvid.settings import DreamSettings, EncodeSettings, StyleSettings, ZoomSettings
+from dreamvid.settings import DreamSettings, EncodeSettings, LayerTerm, StyleSettings, ZoomRenderSettings, ZoomSettings
 from dreamvid.stream import RenderedFrame
 from dreamvid.zoom.frames import frame_time, zoom_frames
 from dreamvid.zoom.loop import loop_crossfade
-from dreamvid.zoom.schedule import Schedule
+from dreamvid.zoom.schedule import DREAM_KEYS, Schedule, layer_cycle_schedule, load_schedule
+
+
+def zoom_schedule(settings: ZoomRenderSettings) -> Schedule | None:
+    """The zoom's schedule (a file, or a layer cycle), checked at every frame before any work; it may
+    only vary what the effect can: a style zoom moves the camera, not the dream's layers or step size."""
+    if settings.layer_cycle:
+        keyframes = layer_cycle_schedule(list(settings.layer_cycle), settings.cycle_seconds)
+    elif settings.schedule is not None:
+        keyframes = load_schedule(settings.schedule)
+    else:
+        return None
+    keyframes.check(frames=settings.zoom.frames, fps=settings.zoom.fps)
+    if settings.style is not None:
+        dreamed = sorted(key for key in keyframes.keys if key in DREAM_KEYS)
+        if dreamed:
+            raise DreamvidError(f"the schedule varies {', '.join(dreamed)}, which a style zoom does not use "
+                                "(style transfer has no scheduled layers or step size); remove them from the schedule")
+    scheduled = tuple(LayerTerm.parse(name) for name in keyframes.layer_names)
+    check_layers(settings.dream.model, settings.dream.layers + scheduled, settings.dream.loss)
+    return keyframes
 
 
 def zoom_manifest(source: str | os.PathLike, size: tuple[int, int], settings: DreamSettings, zoom: ZoomSettings,

@@ -65,6 +65,7 @@ VIDEO_KEYS = ("step_size", "layers", "steps", "blend", "style_weight")
 RENDER_KEYS = {"zoom": ZOOM_KEYS, "video": ("step_size", "layers", "steps", "blend"),
                "style video": ("steps", "blend", "style_weight")}
 AUDIO_KEYS = tuple(member.name for member in fields(AudioSettings))
+DREAM_KEYS = ("layers", "step_size", "steps")  # what a zoom schedule varies of the dream (the rest: the camera)
 # What a schedule gives for a key at a time: a number, an (x, y) pair, or {layer: weight}.
 Value = float | tuple[float, float] | dict[str, float]
 
@@ -154,6 +155,11 @@ class Schedule:
         return tuple(names)
 
     @property
+    def keys(self) -> set[str]:
+        """The keys some keyframe sets."""
+        return {key for keyframe in self.keyframes for key in keyframe.values}
+
+    @property
     def has_formulas(self) -> bool:
         """True when some value is a formula (so it changes also where keyframes hold)."""
         return any(_formulas(value) for keyframe in self.keyframes for value in keyframe.values.values())
@@ -192,9 +198,8 @@ class Schedule:
 
     def check(self, frames: int, fps: float) -> None:
         """Evaluate every key at every frame time i / fps, so a formula that fails does so before a render starts."""
-        keys = {key for keyframe in self.keyframes for key in keyframe.values}
         for index in range(frames):
-            for key in sorted(keys):
+            for key in sorted(self.keys):
                 self.value(key, index / fps, None, frame=index)
 
     def manifest(self) -> dict:

@@ -11,13 +11,13 @@ import pytest
 from conftest import cli_error, textured_image
 from typer.testing import CliRunner
 
-from dreamvid.cli.app import app, parse_zoom
+from dreamvid.cli.app import app
 from dreamvid.dream.deepdream import DeepDream
 from dreamvid.errors import DreamvidError
 from dreamvid.measure.metrics import loop_seam
 from dreamvid.render.workdir import WorkDir, work_dir_for
 from dreamvid.render.zoom import render_zoom
-from dreamvid.settings import DreamSettings, ZoomSettings
+from dreamvid.settings import DreamSettings, ZoomSettings, parse_zoom
 from dreamvid.zoom.camera import CameraMove
 from dreamvid.zoom.frames import frame_number, hold_colour
 from dreamvid.zoom.schedule import load_schedule
