@@ -367,10 +367,13 @@ class VideoSettings:
     audio: bool = True
     style: "StyleSettings | None" = None  # style transfer instead of (or, with dream layers, beside) the dream
     soundtrack: str | None = None  # a sound file instead of the clip's own: the output's audio and the schedule's
+    schedule: str | None = None  # a schedule file (TOML or JSON keyframes) varying the dream over the clip's time
 
     def __post_init__(self) -> None:
         if self.soundtrack is not None and not str(self.soundtrack):
             raise DreamvidError("the soundtrack path is empty")
+        if self.schedule is not None and not str(self.schedule):
+            raise DreamvidError("the schedule path is empty")
 
 
 @dataclass(frozen=True)

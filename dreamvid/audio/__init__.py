@@ -11,6 +11,9 @@ EXPORTS = {
     "AudioTable": "dreamvid.audio.table",
     "AUDIO_VARIABLES": "dreamvid.audio.variables",
     "soundtrack_table": "dreamvid.audio.table",
+    "track_table": "dreamvid.audio.table",
+    "plot_features": "dreamvid.audio.plot",
+    "write_features": "dreamvid.audio.plot",
     "audio_table": "dreamvid.audio.table",
 }
 __all__ = sorted(EXPORTS)

@@ -8,12 +8,17 @@ the numbers a formula will see before writing it.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from dreamvid.audio.table import AudioTable
+from dreamvid.errors import DreamvidError
+from dreamvid.io.paths import check_side_output, partial_path
 
 LANES = ("loud", "onset", "bass", "mid", "treble", "beat", "beat_phase")
 COLOURS = {  # BGR
@@ -92,3 +97,32 @@ def _tick_step(seconds: float) -> float:
 
 def _short(path: str) -> str:
     return path.rsplit("/", 1)[-1] if path else "audio"
+
+
+def write_features(table: AudioTable, picture: str | os.PathLike, data: str | os.PathLike | None = None, *,
+                   width: int = 1200, overwrite: bool = False, protected: tuple = ()) -> None:
+    """Write the plot (PNG) and, with `data`, the JSON of `table`; each written under a temporary name
+    and renamed when complete. An existing file is replaced only with `overwrite`; the `protected`
+    paths (the input) never are."""
+    if not str(picture).lower().endswith(".png"):
+        raise DreamvidError(f"the plot is written as PNG: give a .png output, not {picture}")
+    for path in (picture, data):
+        if path is not None:
+            check_side_output(path, protected=[*protected, *(other for other in (picture, data) if other != path
+                                                              and other is not None)], overwrite=overwrite)
+    encoded, png = cv2.imencode(".png", plot_features(table, width), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    if not encoded:
+        raise DreamvidError(f"cannot encode the plot for {picture}")
+    _write_atomically(picture, png.tobytes())
+    if data is not None:
+        _write_atomically(data, json.dumps(features_json(table), indent=1).encode())
+
+
+def _write_atomically(path: str | os.PathLike, content: bytes) -> None:
+    temporary = partial_path(path)
+    try:
+        Path(temporary).write_bytes(content)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None

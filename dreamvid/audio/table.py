@@ -175,3 +175,14 @@ def soundtrack_table(path: str, frames: int, fps: float, settings: AudioSettings
         raise DreamvidError(f"the audio of {path} is {track.duration:.2f} s long; the render starts at {offset:g} s")
     return audio_table(analyse(track.samples, track.rate, settings, source=str(path)), frames, fps, settings,
                        offset=offset)
+
+
+def track_table(path: str, fps: float = 25.0, settings: AudioSettings = AudioSettings()) -> AudioTable:
+    """The table of a whole track: one row per frame at `fps` over its length (what `dreamvid audio` shows)."""
+    from dreamvid.audio.decode import decode_audio
+    from dreamvid.audio.features import analyse, require_librosa
+
+    require_librosa()
+    track = decode_audio(path, settings.rate)
+    frames = max(1, math.floor(track.duration * float(fps) + 1e-9))
+    return audio_table(analyse(track.samples, track.rate, settings, source=str(path)), frames, fps, settings)

@@ -33,7 +33,7 @@ def zoom_schedule(settings: ZoomRenderSettings) -> Schedule | None:
         keyframes = load_schedule(settings.schedule)
     else:
         return None
-    keyframes.check(frames=settings.zoom.frames, fps=settings.zoom.fps)
+    keyframes = bound_zoom_schedule(keyframes, settings.zoom)  # its sound's values too; checked at every frame
     if settings.style is not None:
         dreamed = sorted(key for key in keyframes.keys if key in DREAM_KEYS)
         if dreamed:
