@@ -35,7 +35,7 @@ def test_the_readmes_library_example_runs_as_written(tiny_default_model, tmp_pat
         shutil.copy(SAMPLES / name, tmp_path / "samples" / name)
     monkeypatch.chdir(tmp_path)
     exec(compile(readme_library_example(), "README.md", "exec"), {})
-    assert cv2.imread("fruits-dream.png").shape[:2] == (240, 320)
+    assert max(cv2.imread("fruits-dream.png").shape[:2]) == 320
     video = iio.imread("cup-dream.mp4", index=None)
     assert video.shape[0] == 12 and max(video.shape[1:3]) == 256
     zoom = iio.imread("zoom.mp4", index=None)
