@@ -21,6 +21,7 @@ except ImportError:  # older typer runs on click
 
 from dreamvid.cli.image import image
 from dreamvid.cli.models import layers, models
+from dreamvid.cli.studio import studio
 from dreamvid.cli.video import video
 from dreamvid.cli.zoom import zoom
 from dreamvid.version import __version__
@@ -85,7 +86,7 @@ def main(
     """Dream images, video clips and infinite zooms with DeepDream."""
 
 
-for command in (image, video, zoom, models, layers):
+for command in (image, video, zoom, models, layers, studio):
     app.command()(command)
 
 
