@@ -28,6 +28,8 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import (
+    VIDEO_MAX_SIDE,
+    ZOOM_MAX_SIDE,
     CoherenceSettings,
     DreamSettings,
     EncodeSettings,
@@ -37,8 +39,6 @@ from dreamvid.settings import (
     VideoSettings,
     ZoomRenderSettings,
     ZoomSettings,
-    VIDEO_MAX_SIDE,
-    ZOOM_MAX_SIDE,
     frame_count,
     parse_pair,
     parse_style,
@@ -251,7 +251,7 @@ def render_zoom(source: str | os.PathLike, output: str | os.PathLike, settings: 
                      on_progress=on_progress)
     if report is not None:
         write_report(report, summary, {"dream": settings.dream, "zoom": settings.zoom}, settings.dream.model,
-                     figures=loop_figures(summary.sharpness, settings.zoom.overlap))
+                     figures=loop_figures(summary.sharpness, settings.zoom.fade))
     return summary
 
 

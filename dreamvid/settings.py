@@ -166,9 +166,7 @@ class RedreamSettings:
     upsampled change), and with `match_strength` each crop's change is scaled (within
     [1/max_gain, max_gain]) so that where it lands it is as strong as the clip's fresh dream: a
     lighter dream is weaker in proportion to its steps, and would set a weak reference for the
-    subject it re-dreams (measured on cup.mp4, 36 frames at 320 px, one run: moving coverage of
-    full-size crops 0.71 -> 0.80 of the per-frame dream's; half-size crops 0.78, at 17x the naive
-    dream's speed against 6.9x).
+    subject it re-dreams.
     """
 
     threshold: float = 1.0
@@ -294,13 +292,10 @@ class CoherenceSettings:
     def for_style(self) -> "CoherenceSettings":
         """These settings as style transfer wants them: no strength hold (its own loss keeps the
         style's strength, and rescaling the carried detail moves every pixel) and no re-dreamed crops
-        (a restyled crop differs from its surroundings every frame; measured on cup.mp4, the crops
-        alone made a quarter of the flicker: bench/style_video.py, "crop" region). The previous styled
-        frame itself is carried, as Ruder et al. do (the input's noise stays out of a steady picture),
-        and where the flow fails the previous styled detail stays in place, unwarped, for the
-        optimisation to restyle (the flow fails on flat, still walls too, where it is right).
-        Measured on cup.mp4 side by side: carrying the result cut flicker by a tenth to a seventh at
-        equal style loss, the full occlusion fill cut the style loss by 5%."""
+        (a restyled crop differs from its surroundings every frame). The previous styled frame itself
+        is carried, as Ruder et al. do (the input's noise stays out of a steady picture), and where the
+        flow fails the previous styled detail stays in place, unwarped, for the optimisation to restyle
+        (the flow fails on flat, still walls too, where it is right)."""
         return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0)
 
 
@@ -408,7 +403,6 @@ class ZoomSettings:
     MIN_LOOP_FRAMES = 8
     # A loop starts once the camera has zoomed by this much (the default octave scale): by then the
     # first dream's finest detail has grown an octave and the detail the zoom dreams in has replaced it.
-    # Measured on fruits.jpg at 25 fps: sharpness climbs from 1826 to 2300 over these frames, then holds.
     SETTLE_ZOOM = 1.4
 
     def __post_init__(self) -> None:
@@ -434,21 +428,21 @@ class ZoomSettings:
         if self.loop:
             if self.frames < self.MIN_LOOP_FRAMES:
                 raise DreamvidError(f"a loop needs at least {self.MIN_LOOP_FRAMES} frames, got {self.frames}")
-            if not 1 <= self.overlap <= self.frames // 2:
+            if not 1 <= self.fade <= self.frames // 2:
                 raise DreamvidError(
                     f"a loop of {self.frames} frames can cross-fade over 1 to {self.frames // 2} frames, "
-                    f"not {self.overlap}"
+                    f"not {self.fade}"
                 )
-            if self.loop_settle is not None and not 0 <= self.loop_settle <= self.frames - self.overlap:
+            if self.loop_settle is not None and not 0 <= self.loop_settle <= self.frames - self.fade:
                 raise DreamvidError(f"a loop of {self.frames} frames can settle over 0 to "
-                                    f"{self.frames - self.overlap} frames, not {self.loop_settle}")
+                                    f"{self.frames - self.fade} frames, not {self.loop_settle}")
 
     @property
     def warm(self) -> WarmStart:
         return WarmStart(self.steps_next, self.octaves_next, self.step_size_next)
 
     @property
-    def overlap(self) -> int:
+    def fade(self) -> int:
         """Frames of the loop's cross-fade (0 without a loop)."""
         if not self.loop:
             return 0
@@ -463,16 +457,16 @@ class ZoomSettings:
             return 0
         if self.loop_settle is not None:
             return self.loop_settle
-        most = self.frames - self.overlap
+        most = self.frames - self.fade
         per_second = abs(math.log(self.zoom))
         if per_second < 1e-6:
             return 0
-        return max(0, min(most, math.ceil(math.log(self.SETTLE_ZOOM) / per_second * self.fps) - self.overlap))
+        return max(0, min(most, math.ceil(math.log(self.SETTLE_ZOOM) / per_second * self.fps) - self.fade))
 
     @property
     def lead(self) -> int:
         """Raw frames before the first shown one: the settling frames and the loop's lead-in."""
-        return self.settle + self.overlap
+        return self.settle + self.fade
 
 
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
@@ -495,10 +489,8 @@ class StyleSettings:
     and of `learning_rate` where it failed (those pixels are styled afresh); with `carry_adam` they
     continue the previous frame's Adam state (its moments and step counts, carried along the flow
     and reset where it fails), so the first steps of a frame do not move every pixel by a full
-    learning rate (measured: less flicker). `temporal_weight` 600 is where both of cup.mp4's targets
-    hold (bench/style_video.py: flicker ratio 1.99, style loss 1.23x the per-frame result's; at 500,
-    2.18 and 1.16x): on a still, flat wall each bilinear warp blurs the brush texture a little and
-    restoring it counts as flicker, so the weight trades one against the other. `max_side` bounds the
+    learning rate. A higher `temporal_weight` holds a video steadier, and lets less of the brush
+    texture regrow where each warp blurs it a little: it trades steadiness against style. `max_side` bounds the
     size the optimisation works at: a bigger picture is styled at that size and its own detail is
     added back after upsampling; above `tile` px it is optimised tile by tile (bounded memory).
     `dream_weight` adds a DeepDream term when dream layers are given (their mean squared

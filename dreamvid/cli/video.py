@@ -21,7 +21,14 @@ from dreamvid.cli.options import (
     choices,
     dream_command,
 )
-from dreamvid.settings import FLOW_PRESETS, VIDEO_MAX_SIDE, CoherenceSettings, DreamSettings, EncodeSettings, StyleSettings
+from dreamvid.settings import (
+    FLOW_PRESETS,
+    VIDEO_MAX_SIDE,
+    CoherenceSettings,
+    DreamSettings,
+    EncodeSettings,
+    StyleSettings,
+)
 
 _COHERENCE = CoherenceSettings()
 

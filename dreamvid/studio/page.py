@@ -120,6 +120,11 @@ def page(studio: Studio) -> str:
     {_number("zoom_frames", "Zoom frames", "1")}
     {_number("fps", "Frames per second")}
     {_number("zoom_steps", "Steps per zoom frame", "1")}
+    <label>Pan X,Y per second <input name="pan" value="0,0"></label><span class="field-error" data-for="pan" role="alert"></span>
+    <label>Zoom into X,Y <input name="center" value="0.5,0.5"></label><span class="field-error" data-for="center" role="alert"></span>
+    <label>Layer cycle <input name="layer_cycle" placeholder="e.g. block3_conv3, block4_conv3"></label>
+    <span class="field-error" data-for="layer_cycle" role="alert"></span>
+    {_number("cycle_seconds", "Seconds per layer of the cycle")}
     {_check("loop", "Loop")}
   </fieldset>
   </form>

@@ -41,6 +41,14 @@ from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, ProgressEvent
 from dreamvid.io.images import read_image
 from dreamvid.settings import StyleSettings
+from dreamvid.style.losses import (
+    gram_matrix,
+    relative_squared_error,
+    squared_norm,
+    style_loss,
+    temporal_loss,
+    variation_loss,
+)
 
 if TYPE_CHECKING:  # imported where used, so that importing dreamvid stays light
     import keras
@@ -143,15 +151,6 @@ def read_styles(styles: tuple[tuple[str, float], ...]) -> tuple[StyleImage, ...]
             )
         images.append(StyleImage(str(path), picture.rgb, float(weight)))
     return tuple(images)
-
-
-def gram_matrix(features: tf.Tensor) -> tf.Tensor:
-    """The c x c Gram matrix of a (1, h, w, c) or (h, w, c) feature map, divided by h * w."""
-    import tensorflow as tf
-
-    features = tf.reshape(features, [-1, tf.shape(features)[-1]])
-    positions = tf.cast(tf.shape(features)[0], tf.float32)
-    return tf.matmul(features, features, transpose_a=True) / positions
 
 
 def style_shape(picture_shape: tuple[int, int], style_rgb_shape: tuple[int, ...],
@@ -364,19 +363,11 @@ class Stylist:
         import tensorflow as tf
 
         features = self._features_of(image)
-        style = tf.add_n([
-            tf.reduce_sum(tf.square(gram_matrix(features[name]) - target))
-            / (tf.reduce_sum(tf.square(target)) + 1e-8)
-            for name, target in zip(self.style_layers, targets)
-        ]) / len(self.style_layers)
-        content = tf.reduce_sum(tf.square(features[self.content_layer][0] - content_features)) / (
-            tf.reduce_sum(tf.square(content_features)) + 1e-8
-        )
+        style = style_loss([gram_matrix(features[name]) for name in self.style_layers], targets)
+        content = relative_squared_error(features[self.content_layer][0], content_features)
         pixels = image / 255.0
-        variation = tf.reduce_mean(tf.square(pixels[1:] - pixels[:-1])) + tf.reduce_mean(
-            tf.square(pixels[:, 1:] - pixels[:, :-1])
-        )
-        temporal = tf.reduce_mean(temporal_mask[..., None] * tf.square(pixels - temporal_target / 255.0))
+        variation = variation_loss(pixels)
+        temporal = temporal_loss(pixels, temporal_target, temporal_mask)
         dream = tf.zeros(())
         for index, name in enumerate(self.dream_layers):
             dream += tf.reduce_mean(tf.square(features[name])) / dream_reference[index]
@@ -481,9 +472,8 @@ class Stylist:
         with tf.GradientTape() as tape:
             tape.watch(image)
             pixels = image / 255.0
-            variation = tf.reduce_mean(tf.square(pixels[1:] - pixels[:-1])) + tf.reduce_mean(
-                tf.square(pixels[:, 1:] - pixels[:, :-1]))
-            temporal = tf.reduce_mean(temporal_mask[..., None] * tf.square(pixels - temporal_target / 255.0))
+            variation = variation_loss(pixels)
+            temporal = temporal_loss(pixels, temporal_target, temporal_mask)
             total = weights[2] * variation + weights[3] * temporal
         return variation, temporal, tape.gradient(total, image)
 
@@ -532,10 +522,9 @@ class Stylist:
             dream_positions += sums[4].numpy()
         weights = np.asarray(weights, np.float32)
         grams = [numerator / count for numerator, count in zip(numerators, positions)]
-        style_parts = [tf.reduce_sum(tf.square(gram - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
-                       for gram, target in zip(grams, targets)]
-        coefficients = [
-            weights[0] * 2.0 * (gram - target) / (len(targets) * (tf.reduce_sum(tf.square(target)) + 1e-8) * count)
+        style_parts = [relative_squared_error(gram, target) for gram, target in zip(grams, targets)]
+        coefficients = [  # d(weighted style loss)/d(Gram numerator): the style term's derivative, per position
+            weights[0] * 2.0 * (gram - target) / (len(targets) * squared_norm(target) * count)
             for gram, target, count in zip(grams, targets, positions)
         ]
         content_scale = np.float32(weights[1] / (content_norm + 1e-8))

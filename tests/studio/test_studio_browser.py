@@ -38,6 +38,7 @@ def studio_server(tmp_path_factory):
     for name in ("cup.mp4", "fruits.jpg"):
         shutil.copy(SAMPLES / name, folder / name)
     studio = Studio(base / "own", folder, models={"tiny": TINY_SPEC}, max_upload_mb=5)
+    studio.warm_up()  # as `dreamvid studio` does at start: TensorFlow and the model, before the first click
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -81,7 +82,7 @@ def _has_playwright() -> bool:
 def page(browser, studio_server):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     page.goto(studio_server[1] + "/")
     yield page
     context.close()
