@@ -72,7 +72,7 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     build = effect if effect is not None else (lambda: make_effect(**options))
     if isinstance(image, (str, os.PathLike)):
         if output is not None:
-            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side)
+            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side, inputs=settings.input_paths())
             return Path(output)
         image = to_uint8(read_image(image).rgb)
     pixels = np.asarray(image)

@@ -32,26 +32,45 @@ class LayerTerm:
         channel = match["channel"]
         if channel is not None and int(channel) < 0:
             raise DreamvidError(f"channel index must be 0 or more in {spec!r}")
-        return cls(
-            layer=match["layer"],
-            weight=float(match["weight"]) if match["weight"] else 1.0,
-            channel=int(channel) if channel is not None else None,
-        )
+        try:
+            weight = float(match["weight"]) if match["weight"] else 1.0
+        except ValueError:  # `1.2.3` or `.`: digits and dots, but not a number
+            raise DreamvidError(f"cannot read layer {spec!r}: the weight after = must be a number") from None
+        if len(channel or "") > 18:
+            raise DreamvidError(f"channel index is too large in {spec!r}")
+        return cls(layer=match["layer"], weight=weight, channel=int(channel) if channel is not None else None)
+
 
     def __str__(self) -> str:
         channel = f":{self.channel}" if self.channel is not None else ""
         return f"{self.layer}{channel}={self.weight:g}"
 
 
-def _check_finite(settings) -> None:
-    """Refuse nan and inf in any number of a settings dataclass (pairs and layer weights too), naming the field.
+MAX_INTEGER = 2**63 - 1  # what numpy, ffmpeg and the JSON of a work folder take as a whole number
+MAX_WEIGHT = 1e6  # a loss or layer weight: past it the float32 losses overflow (an all-black or noise result)
 
-    Comparisons such as `value > 0` let nan through and accept inf, so this runs before them.
+
+def _check_finite(settings) -> None:
+    """Refuse nan and inf in any number of a settings dataclass (pairs and layer weights too), and whole
+    numbers too large for a 64-bit integer (or a float), naming the field.
+
+    Comparisons such as `value > 0` let nan through and accept inf, and `math.isfinite` of an integer with
+    400 digits raises OverflowError, so this runs before them.
     """
     for member in dataclasses.fields(settings):
         for value in _numbers(getattr(settings, member.name)):
-            if not math.isfinite(value):
-                raise DreamvidError(f"{member.name.replace('_', ' ')} must be a finite number, got {value}")
+            name = member.name.replace("_", " ")
+            if isinstance(value, int):
+                if abs(value) > MAX_INTEGER:
+                    raise DreamvidError(f"{name} must be at most {MAX_INTEGER} in size, got a number of about "
+                                        f"{int(value.bit_length() * math.log10(2)) + 1} digits")
+            elif not math.isfinite(value):
+                raise DreamvidError(f"{name} must be a finite number, got {value}")
+
+
+def _at_most(name: str, value: float, limit: float, why: str = "") -> None:
+    if value > limit:
+        raise DreamvidError(f"{name} must be at most {limit:g}{why}, got {value:g}")
 
 
 def _numbers(value):
@@ -101,9 +120,14 @@ class DreamSettings:
         _positive("octaves", self.octaves)
         _positive("steps", self.steps)
         _positive("step size", self.step_size)
+        _at_most("step size", self.step_size, 255, " (pixel units of 0..255)")
         _positive("tile size", self.tile_size)
+        _at_most("tv weight", self.tv_weight, MAX_WEIGHT)
+        for term in self.layers:
+            _at_most(f"the weight of layer {term.layer}", abs(term.weight), MAX_WEIGHT, " in size")
         if not self.octave_scale > 1.0:
             raise DreamvidError(f"octave scale must be above 1, got {self.octave_scale}")
+        _at_most("octave scale", self.octave_scale, 16)
         if self.loss not in LOSSES:
             raise DreamvidError(f"unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
         if self.max_side is not None:
@@ -116,6 +140,10 @@ class DreamSettings:
             raise DreamvidError(f"jitter must be 0 or more, got {self.jitter}")
         if self.tile_size < 64:
             raise DreamvidError(f"tile size must be at least 64, got {self.tile_size}")
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read (a local weights file): no output may replace them."""
+        return (self.weights,) if self.weights else ()
 
 
 @dataclass(frozen=True)
@@ -330,6 +358,13 @@ class VideoSettings:
     audio: bool = True
     style: "StyleSettings | None" = None  # style transfer instead of (or, with dream layers, beside) the dream
 
+    def __post_init__(self) -> None:
+        _check_finite(self)
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read besides the clip (weights, style images)."""
+        return self.dream.input_paths() + (self.style.input_paths() if self.style is not None else ())
+
 
 @dataclass(frozen=True)
 class ZoomSettings:
@@ -360,6 +395,8 @@ class ZoomSettings:
     loop_settle: int | None = None
 
     MIN_LOOP_FRAMES = 8
+    MAX_FRAMES = 1_000_000  # 11 hours at 25 fps; a schedule is checked at every frame before the render
+    MAX_FPS = 1000.0
     # A loop starts once the camera has zoomed by this much (the default octave scale): by then the
     # first dream's finest detail has grown an octave and the detail the zoom dreams in has replaced it.
     # Measured on fruits.jpg at 25 fps: sharpness climbs from 1826 to 2300 over these frames, then holds.
@@ -369,9 +406,15 @@ class ZoomSettings:
         _check_finite(self)
         if self.frames < 2:
             raise DreamvidError(f"an animation needs at least 2 frames, got {self.frames}")
+        _at_most("frames", self.frames, self.MAX_FRAMES)
         _positive("fps", self.fps)
+        _at_most("fps", self.fps, self.MAX_FPS)
         if not self.zoom > 0:
             raise DreamvidError(f"zoom must be positive, got {self.zoom}")
+        check_zoom_per_frame(self.zoom, self.fps)
+        for name, value in (("rotate", self.rotate), ("pan", max(map(abs, self.pan), default=0.0))):
+            _at_most(f"{name} per frame", abs(value) / self.fps, 360.0 if name == "rotate" else 1.0,
+                     " (degrees)" if name == "rotate" else " (frame widths)")
         if self.steps_next < 0:
             raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
         if self.octaves_next < 1:
@@ -427,6 +470,31 @@ class ZoomSettings:
         return self.settle + self.overlap
 
 
+MAX_ZOOM_PER_FRAME = 4.0  # a bigger zoom between two frames leaves nothing of the one before
+
+
+def check_zoom_per_frame(zoom_per_second: float, fps: float) -> float:
+    """The zoom between two frames, zoom ** (1 / fps), worked out in logs (no overflow); DreamvidError
+    when it passes MAX_ZOOM_PER_FRAME either way (`1.25/s` at `--fps 1e-9` is 1.25 ** 1e9 a frame)."""
+    per_frame = math.log(zoom_per_second) / fps
+    if abs(per_frame) > math.log(MAX_ZOOM_PER_FRAME):
+        raise DreamvidError(f"zoom {zoom_per_second:g}/s at {fps:g} fps is more than {MAX_ZOOM_PER_FRAME:g}x "
+                            f"(in or out) from one frame to the next")
+    return math.exp(per_frame)
+
+
+def zoom_per_second(per_frame: float, fps: float) -> float:
+    """The zoom per second of a zoom per frame (per_frame ** fps), refusing one past MAX_ZOOM_PER_FRAME
+    before the power can overflow."""
+    if not (math.isfinite(per_frame) and per_frame > 0):
+        raise DreamvidError(f"zoom must be a positive number, got {per_frame:g}")
+    if not (math.isfinite(fps) and fps > 0):
+        raise DreamvidError(f"fps must be a positive number, got {fps:g}")
+    if abs(math.log(per_frame)) > math.log(MAX_ZOOM_PER_FRAME):
+        raise DreamvidError(f"zoom must be at most {MAX_ZOOM_PER_FRAME:g}x (in or out) per frame, got {per_frame:g}/frame")
+    return math.exp(math.log(per_frame) * min(fps, ZoomSettings.MAX_FPS))
+
+
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 
 
@@ -480,7 +548,10 @@ class StyleSettings:
 
     MIN_SIDE = 32
 
+    MAX_STYLE_SCALE = 4.0  # the style image at most 4 times the picture's size (memory grows with its square)
+
     def __post_init__(self) -> None:
+        _check_finite(self)
         if not self.styles:
             raise DreamvidError("style transfer needs at least one style image")
         for entry in self.styles:
@@ -491,6 +562,7 @@ class StyleSettings:
                 raise DreamvidError("a style image path is empty")
             if not weight > 0:
                 raise DreamvidError(f"style weight for {path} must be positive, got {weight}")
+            _at_most(f"style weight for {path}", weight, MAX_WEIGHT)
         for name, value in (
             ("style weight", self.style_weight),
             ("content weight", self.content_weight),
@@ -500,9 +572,11 @@ class StyleSettings:
         ):
             if not value >= 0:
                 raise DreamvidError(f"{name} must be 0 or more, got {value}")
+            _at_most(name, value, MAX_WEIGHT)
         if not self.style_weight > 0:
             raise DreamvidError(f"style weight must be positive, got {self.style_weight}")
         _positive("style scale", self.style_scale)
+        _at_most("style scale", self.style_scale, self.MAX_STYLE_SCALE, " (times the picture's size)")
         _positive("steps", self.steps)
         _positive("scales", self.scales)
         _positive("learning rate", self.learning_rate)
@@ -518,3 +592,7 @@ class StyleSettings:
             raise DreamvidError("style transfer needs at least one style layer")
         if not self.content_layer:
             raise DreamvidError("style transfer needs a content layer")
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read (the style images, a local weights file)."""
+        return tuple(str(path) for path, _ in self.styles) + ((self.weights,) if self.weights else ())

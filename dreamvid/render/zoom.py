@@ -12,7 +12,7 @@ from dreamvid.events import Progress, RenderProgress
 from dreamvid.io.images import read_image
 from dreamvid.io.paths import input_fingerprint
 from dreamvid.io.provenance import video_metadata
-from dreamvid.render.renderer import RenderPlan, check_render_paths, render
+from dreamvid.render.renderer import RenderPlan, claim_output, render
 from dreamvid.render.report import RenderSummary
 from dreamvid.settings import DreamSettings, EncodeSettings, StyleSettings, ZoomSettings
 from dreamvid.stream import RenderedFrame
@@ -52,24 +52,26 @@ def render_zoom(
     `effect` is the effect itself or a function that builds it (called once the input is checked);
     `style`, the style transfer's settings when the effect is one, goes into the resume manifest.
     """
-    check_render_paths(source, output, overwrite=overwrite)
-    picture = read_image(source, settings.max_side).rgb
-    height, width = picture.shape[:2]
-    if not isinstance(effect, Effect):
-        effect = effect()
+    inputs = settings.input_paths() + (style.input_paths() if style is not None else ()) + (
+        (schedule.source,) if schedule is not None and os.path.isfile(schedule.source) else ())
+    with claim_output(source, output, overwrite=overwrite, inputs=inputs):
+        picture = read_image(source, settings.max_side).rgb
+        height, width = picture.shape[:2]
+        if not isinstance(effect, Effect):
+            effect = effect()
 
-    def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
-        return zoom_frames(picture, effect, zoom, schedule, seed=settings.seed, first=first, state=state,
-                           progress=progress)
+        def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
+            return zoom_frames(picture, effect, zoom, schedule, seed=settings.seed, first=first, state=state,
+                               progress=progress)
 
-    manifest = zoom_manifest(source, (width, height), settings, zoom, schedule)
-    if style is not None:
-        manifest["style"] = json.loads(json.dumps(dataclasses.asdict(style)))
-    plan = RenderPlan(output, manifest, zoom.fps,
-                      (width, height), zoom.frames + zoom.lead,
-                      finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
-                                                         schedule_time=lambda index: frame_time(zoom, index)),
-                      metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,
-                                                       "schedule": schedule.manifest() if schedule else None}),
-                      encode=encode)
-    return render(plan, stream, resume=resume, on_progress=on_progress)
+        manifest = zoom_manifest(source, (width, height), settings, zoom, schedule)
+        if style is not None:
+            manifest["style"] = json.loads(json.dumps(dataclasses.asdict(style)))
+        plan = RenderPlan(output, manifest, zoom.fps,
+                          (width, height), zoom.frames + zoom.lead,
+                          finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
+                                                             schedule_time=lambda index: frame_time(zoom, index)),
+                          metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,
+                                                           "schedule": schedule.manifest() if schedule else None}),
+                          encode=encode)
+        return render(plan, stream, resume=resume, on_progress=on_progress, claimed=True)
