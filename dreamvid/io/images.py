@@ -21,8 +21,9 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 
-# OpenCV's own warnings (a file it cannot read) would print before dreamvid's one-line error: errors only.
-cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+# OpenCV's own messages (a file it cannot read, a damaged PNG header) would print before dreamvid's
+# one-line error, which says what went wrong: none.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 from dreamvid.io.paths import check_input_file, check_output_dir, temporary_sibling
 
 WRITABLE = (".png", ".jpg", ".jpeg", ".webp")
@@ -233,7 +234,7 @@ def _decode(path: Path, flags: int) -> np.ndarray:
     data = read_file_bytes(path)
     pixels = cv2.imdecode(data, flags)
     if pixels is not None:
-        return _bgr_to_rgb(pixels)
+        return _bgr_to_rgb(_supported_pixels(pixels, path))
     return _read_with_imageio(path)
 
 

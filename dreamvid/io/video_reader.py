@@ -328,12 +328,13 @@ def _open_video_file(path: str, start: float, end: float | None, frames: int | N
                      duration=float((stop - first) / header.fps), start=start, has_audio=header.has_audio,
                      source=path, colour=header.colour.tags)
 
-    # trim keeps the frames with start <= time < end (times as ffmpeg reads them: no exponent, and no end
-    # past the video's); setpts then puts the first one at 0 so that the constant-rate output neither
-    # repeats nor drops frames of a constant-rate source.
-    cut = f"trim=start={ffmpeg_seconds(start)}"
-    if end is not None and end < duration:
-        cut += f":end={ffmpeg_seconds(end)}"
+    # trim keeps the frames [first, stop) counted above: it cuts half a frame before each (so a start of
+    # 0.00001 s, which the stream's timebase rounds to 0, still drops frame 0 as counted), in times ffmpeg
+    # reads (no exponent), with no end past the video's; setpts then puts the first one at 0 so that the
+    # constant-rate output neither repeats nor drops frames of a constant-rate source.
+    cut = f"trim=start={ffmpeg_seconds(max(0, (first - Fraction(1, 2)) / header.fps))}"
+    if end is not None and stop < total:
+        cut += f":end={ffmpeg_seconds((stop - Fraction(1, 2)) / header.fps)}"
     filters = [cut, "setpts=PTS-STARTPTS"]
     if header.colour.decode_matrix is not None:  # untagged: to RGB with the matrix players assume for its size
         filters.append(f"scale=in_color_matrix={header.colour.decode_matrix}")
