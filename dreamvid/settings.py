@@ -299,6 +299,39 @@ class CoherenceSettings:
         return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0)
 
 
+@dataclass(frozen=True)
+class AudioSettings:
+    """How a soundtrack becomes the audio variables of schedule formulas (dreamvid.audio), as a
+    schedule file's `[audio]` table sets them.
+
+    `loud`, `onset`, `bass`, `mid` and `treble` follow their raw curves with an envelope follower: toward
+    a higher value with the time constant `attack` (seconds), toward a lower one with `release`, so a
+    hit shows at once and fades over a few frames instead of flickering. `beat` is 1 on the frame
+    nearest each tracked beat and halves every `beat_decay` seconds after it (0: 1 on the beat frame
+    only). `bass` is the energy below `bass_hz`, `mid` between it and `treble_hz`, `treble` above.
+    The track is analysed at `rate` samples per second, mono.
+    """
+
+    attack: float = 0.01
+    release: float = 0.15
+    beat_decay: float = 0.15
+    bass_hz: float = 250.0
+    treble_hz: float = 4000.0
+    rate: int = 22050
+
+    def __post_init__(self) -> None:
+        _check_finite(self)
+        for name in ("attack", "release", "beat_decay"):
+            if getattr(self, name) < 0:
+                raise DreamvidError(f"audio {name.replace('_', ' ')} must be 0 or more seconds, got {getattr(self, name)}")
+        if not 0 < self.bass_hz < self.treble_hz:
+            raise DreamvidError(f"audio bands need 0 < bass_hz < treble_hz, got {self.bass_hz:g} and {self.treble_hz:g}")
+        if not 8000 <= self.rate <= 96000:
+            raise DreamvidError(f"audio rate must be between 8000 and 96000 samples per second, got {self.rate}")
+        if self.treble_hz >= self.rate / 2:
+            raise DreamvidError(f"audio treble_hz must be below half the rate ({self.rate / 2:g} Hz), got {self.treble_hz:g}")
+
+
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 
@@ -328,6 +361,14 @@ class VideoSettings:
     frames: int | None = None
     audio: bool = True
     style: "StyleSettings | None" = None  # style transfer instead of (or, with dream layers, beside) the dream
+    soundtrack: str | None = None  # a sound file instead of the clip's own: the output's audio and the schedule's
+    schedule: str | None = None  # a schedule file (TOML or JSON keyframes) varying the dream over the clip's time
+
+    def __post_init__(self) -> None:
+        if self.soundtrack is not None and not str(self.soundtrack):
+            raise DreamvidError("the soundtrack path is empty")
+        if self.schedule is not None and not str(self.schedule):
+            raise DreamvidError("the schedule path is empty")
 
 
 @dataclass(frozen=True)
@@ -357,6 +398,7 @@ class ZoomSettings:
     loop: bool = False
     loop_frames: int | None = None
     loop_settle: int | None = None
+    soundtrack: str | None = None  # a sound file: the output's audio from its start, and the schedule's audio
 
     MIN_LOOP_FRAMES = 8
     # A loop starts once the camera has zoomed by this much (the default octave scale): by then the
@@ -381,6 +423,8 @@ class ZoomSettings:
         for name, pair in (("pan", self.pan), ("center", self.center)):
             if len(pair) != 2:
                 raise DreamvidError(f"{name} takes two numbers X,Y")
+        if self.soundtrack is not None and not str(self.soundtrack):
+            raise DreamvidError("the soundtrack path is empty")
         if self.loop:
             if self.frames < self.MIN_LOOP_FRAMES:
                 raise DreamvidError(f"a loop needs at least {self.MIN_LOOP_FRAMES} frames, got {self.frames}")

@@ -314,10 +314,11 @@ class Stylist:
 
     # -- the step ---------------------------------------------------------------------------
 
-    def loss_weights(self, temporal: bool) -> np.ndarray:
+    def loss_weights(self, temporal: bool, style_weight: float | None = None) -> np.ndarray:
+        """The losses' weights (a tensor input of the step, so a scheduled style weight never retraces it)."""
         settings = self.settings
         return np.float32([
-            settings.style_weight,
+            settings.style_weight if style_weight is None else style_weight,
             settings.content_weight,
             settings.tv_weight,
             settings.temporal_weight if temporal else 0.0,
@@ -586,7 +587,7 @@ def optimise(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: in
 def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: int, *,
                   adam: AdamState | None = None, temporal: TemporalTarget | None = None,
                   learning_rate: float | np.ndarray | None = None, progress: Progress | None = None, scale: int = 1,
-                  scales: int = 1) -> tuple[np.ndarray, AdamState]:
+                  scales: int = 1, style_weight: float | None = None) -> tuple[np.ndarray, AdamState]:
     """`steps` Adam steps on `image` at its own size, continuing from `adam` (resized to the picture;
     fresh moments where it is zero, or everywhere without it); returns the picture and Adam's state.
     `learning_rate` is one number or one per pixel (an (h, w) map, resized to the picture)."""
@@ -601,7 +602,7 @@ def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, step
     first_moment = tf.constant(adam.first)
     second_moment = tf.constant(adam.second)
     taken = adam.steps.astype(np.float32)
-    weights = tf.constant(stylist.loss_weights(temporal is not None))
+    weights = tf.constant(stylist.loss_weights(temporal is not None, style_weight))
     if stylist.tiled(shape):
         cores, norm, reference = stylist._tiled_content(content)
         arguments = (cores, norm, stylist.style_targets(shape), tf.constant(warped), tf.constant(mask),
@@ -628,7 +629,7 @@ def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, step
 def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, start: np.ndarray | None = None,
             steps: int | None = None, progress: Progress | None = None,
             temporal: TemporalTarget | None = None,
-            on_scale: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+            on_scale: Callable[[int, np.ndarray], None] | None = None, style_weight: float | None = None) -> np.ndarray:
     """Style an RGB float picture (0..255); returns float32 0..255 of the same size.
 
     Without `start`, coarse to fine: the content at 1/2^(scales-1) of its size is optimised for
@@ -639,14 +640,16 @@ def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, s
     Deterministic: the optimisation starts from the content (or `start`) and draws nothing at random.
     """
     return stylise_from(content, settings, stylist, start=start, steps=steps, progress=progress,
-                        temporal=temporal, on_scale=on_scale)[0]
+                        temporal=temporal, on_scale=on_scale, style_weight=style_weight)[0]
 
 
 def stylise_from(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *,
                  start: np.ndarray | None = None, adam: AdamState | None = None, steps: int | None = None,
                  progress: Progress | None = None, temporal: TemporalTarget | None = None,
-                 on_scale: Callable[[int, np.ndarray], None] | None = None) -> tuple[np.ndarray, AdamState]:
-    """`stylise`, continuing Adam's state `adam` (with `start`; at the picture's size) and returning
+                 on_scale: Callable[[int, np.ndarray], None] | None = None,
+                 style_weight: float | None = None) -> tuple[np.ndarray, AdamState]:
+    """`stylise` (with `style_weight` instead of the settings' own, when given), continuing Adam's
+    state `adam` (with `start`; at the picture's size) and returning
     the styled picture with Adam's state after the last scale (at the picture's size)."""
     content = np.asarray(content, np.float32)
     height, width = content.shape[:2]
@@ -679,6 +682,7 @@ def stylise_from(content: np.ndarray, settings: StyleSettings, stylist: Stylist,
             current, state = optimise_from(
                 current, resize(working, shape), stylist, steps, adam=adam, temporal=temporal,
                 learning_rate=rate, progress=progress, scale=index + 1, scales=len(shapes),
+                style_weight=style_weight,
             )
         if on_scale is not None:
             on_scale(index + 1, current)

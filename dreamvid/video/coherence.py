@@ -30,6 +30,7 @@ from dreamvid.settings import CoherenceSettings
 from dreamvid.video.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
 from dreamvid.video.redream import redream_deficit
 from dreamvid.video.strength import local_strength
+from dreamvid.zoom.schedule import Schedule
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
 CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
@@ -111,10 +112,18 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
 class Coherence:
     """Treats a stream of frames one at a time with an effect, each from the previous one's state."""
 
-    def __init__(self, effect: Effect, settings: CoherenceSettings, state: CoherenceState | None = None) -> None:
+    def __init__(self, effect: Effect, settings: CoherenceSettings, state: CoherenceState | None = None,
+                 schedule: Schedule | None = None) -> None:
         self.effect = effect
         self.settings = settings
         self.state = state
+        self.schedule = schedule  # a video schedule (bound to the clip's fps) may vary `blend` over time
+
+    def blend(self, time: float) -> float:
+        """The share of the carried detail kept at `time`: the settings' own, or the schedule's there."""
+        if self.schedule is None:
+            return self.settings.blend
+        return self.schedule.value("blend", time, self.settings.blend)
 
     def carries_over(self, frame: np.ndarray) -> bool:
         """Whether treating `frame` next would carry the previous result over (and so needs motion)."""
@@ -141,7 +150,7 @@ class Coherence:
             carried = warp(state.previous_detail, motion.backward) * reliable
         if self.settings.occlusion_fill > 0:
             carried += self.settings.occlusion_fill * (1.0 - reliable) * state.previous_detail
-        carried *= self.settings.blend
+        carried *= self.blend(time)
         start = np.clip(current + carried, 0.0, 255.0)
         redream = self.settings.redream
         local_reference = None
