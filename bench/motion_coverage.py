@@ -6,7 +6,9 @@
 - coherent: dreamvid's coherent dream (flow-carried detail plus one light step);
 - redream: the same plus local re-dreaming (dreamvid/local_redream.py) of the regions short of dream.
 Motion coverage (issue 15): median strength over moving (wake) pixels / over static pixels, median over
-frames from the 10th on (dreamvid.measure.metrics.MotionCoverageMeter). Plain share: pixels whose local strength
+frames from the 10th on (dreamvid.measure.metrics.MotionCoverageMeter), also by the height of the moving
+regions (<40, 40-100, >100 px; "-" where no frame had such a region), and the ghost figure (blurred grey
+|output - input| over uncovered background / over static pixels, issue 21). Plain share: pixels whose local strength
 is under a quarter of the independent dream's median local strength on the same frame. Flicker ratio:
 dreamvid.measure.metrics.FlickerMeter. Seconds per frame: median over frames after the first. Speed-up is against
 a naive per-frame dream (keras-io's 3 octaves x 20 steps, as in bench/video_flicker.py) timed on a few
@@ -50,11 +52,11 @@ class CountingCrops:
         return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
 
 
-def run(label, frames, settings, coherence, dreamer, reference_medians=None, sheet_frames=()):
+def run(label, frames, settings, coherence, dreamer, reference_medians=None, sheet_frames=(), first_frame=9):
     """Dream the frames with one mode; returns its figures, outputs for the sheet and median strengths."""
     effect = CountingCrops(DeepDream.for_video(VideoSettings(settings, coherence), dreamer))
     stream = video_frames(frames, Coherence(effect, coherence), seed=settings.seed, overlap=False)
-    flicker, coverage = FlickerMeter(), MotionCoverageMeter()
+    flicker, coverage = FlickerMeter(), MotionCoverageMeter(first_frame=first_frame)
     strengths, times, medians, plain, sheet = [], [], [], [], []
     for index, frame in enumerate(frames):
         began = time.perf_counter()
@@ -80,6 +82,11 @@ def run(label, frames, settings, coherence, dreamer, reference_medians=None, she
         "medians": medians,
         "sheet": sheet,
     }
+
+
+def _figure(value, width):
+    """A figure to two decimals, or "-" when it is not defined (nan)."""
+    return f"{'-' if np.isnan(value) else f'{value:.2f}':>{width}}"
 
 
 def naive_seconds(frames, settings, dreamer, count):
@@ -116,6 +123,8 @@ def main() -> None:
                         "else write them (same clip, frames and settings only)")
     parser.add_argument("--fresh-naive", action="store_true",
                         help="time the naive dream in this run even when the independent figures come from the cache")
+    parser.add_argument("--first-frame", type=int, default=9, help="first 0-based frame motion coverage counts")
+    parser.add_argument("--skip-no-redream", action="store_true", help="leave out the coherent dream without re-dreaming")
     parser.add_argument("--sheet", help="PNG contact sheet of --sheet-frames for every mode")
     parser.add_argument("--sheet-frames", default="", help="comma-separated frame indices for the sheet")
     args = parser.parse_args()
@@ -140,7 +149,7 @@ def main() -> None:
     else:
         naive = naive_seconds(frames, settings, dreamer, args.naive_frames)
         independent = run("independent", frames, settings, dataclasses.replace(without, coherent=False),
-                          dreamer, sheet_frames=sheet_frames)
+                          dreamer, sheet_frames=sheet_frames, first_frame=args.first_frame)
         if cache is not None:
             saved = {key: value for key, value in independent.items() if key != "sheet"}
             saved["coverage"] = dataclasses.asdict(independent["coverage"])
@@ -148,23 +157,29 @@ def main() -> None:
             cache.write_text(json.dumps(saved))
     reference = independent["medians"]
     results.append(independent)
-    results.append(run("no redream", frames, settings, without, dreamer, reference_medians=reference,
-                       sheet_frames=sheet_frames))
+    if not args.skip_no_redream:
+        results.append(run("no redream", frames, settings, without, dreamer, reference_medians=reference,
+                           sheet_frames=sheet_frames, first_frame=args.first_frame))
     results.append(run("dreamvid", frames, settings, coherence, dreamer, reference_medians=reference,
-                       sheet_frames=sheet_frames))
+                       sheet_frames=sheet_frames, first_frame=args.first_frame))
     print(f"redream: {redream}; dream scale {args.dream_scale}")
     print(f"{'mode':11} {'moving':>7} {'wake':>6} {'frames':>6} {'flicker':>7} {'strength':>8} {'plain':>6} "
-          f"{'s/frame':>7} {'x naive':>7} {'area':>5}")
+          f"{'s/frame':>7} {'x naive':>7} {'area':>5} {'h<40':>5} {'40-100':>6} {'h>100':>5} {'ghost':>5}")
     for result in results:
         coverage = result["coverage"]
         print(f"{result['label']:11} {coverage.moving:7.2f} {coverage.wake:6.2f} {coverage.frames_used:6d} "
               f"{result['flicker_ratio']:7.2f} {result['strength']:8.2f} {result['plain']:6.3f} "
-              f"{result['steady_s']:7.2f} {naive / result['steady_s']:7.1f} {result['redream_area']:5.2f}")
-    base = results[0]["coverage"]
+              f"{result['steady_s']:7.2f} {naive / result['steady_s']:7.1f} {result['redream_area']:5.2f} "
+              f"{_figure(coverage.by_height[0], 5)} {_figure(coverage.by_height[1], 6)} "
+              f"{_figure(coverage.by_height[2], 5)} {_figure(coverage.ghost, 5)}")
+    base = results[0]
     for result in results[1:]:
-        coverage = result["coverage"]
-        print(f"{result['label']} / independent: moving {coverage.moving / base.moving:.2f}, "
-              f"wake {coverage.wake / base.wake:.2f}")
+        coverage, reference = result["coverage"], base["coverage"]
+        heights = ", ".join(f"{name} {_figure(mine / theirs, 0)}" for name, mine, theirs in
+                            zip(("h<40", "40-100", "h>100"), coverage.by_height, reference.by_height))
+        print(f"{result['label']} / independent: moving {coverage.moving / reference.moving:.2f}, "
+              f"wake {coverage.wake / reference.wake:.2f}, {heights}, ghost {_figure(coverage.ghost / reference.ghost, 0)}, "
+              f"strength {result['strength'] / base['strength']:.2f}")
     print(f"naive per-frame dream: {naive:.2f} s/frame")
     if args.sheet and sheet_frames:
         cells = [(label, image) for result in results for label, image in result["sheet"]]

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from dreamvid.errors import DreamvidError
 
 LOSSES = ("l2", "mean")
+# The longest side each command shrinks its input to by default (0 or None keeps the size).
+IMAGE_MAX_SIDE = 512
+VIDEO_MAX_SIDE = 640
+ZOOM_MAX_SIDE = 512
 FLOW_PRESETS = ("ultrafast", "fast", "medium")  # OpenCV DIS presets (flow.py)
 
 _LAYER_SPEC = re.compile(r"^(?P<layer>[A-Za-z_][\w\-/.]*?)(?::(?P<channel>-?\d+))?(?:=(?P<weight>[-+]?[\d.]+(?:[eE][-+]?\d+)?))?$")
@@ -190,9 +194,7 @@ class RedreamSettings:
     upsampled change), and with `match_strength` each crop's change is scaled (within
     [1/max_gain, max_gain]) so that where it lands it is as strong as the clip's fresh dream: a
     lighter dream is weaker in proportion to its steps, and would set a weak reference for the
-    subject it re-dreams (measured on cup.mp4, 36 frames at 320 px, one run: moving coverage of
-    full-size crops 0.71 -> 0.80 of the per-frame dream's; half-size crops 0.78, at 17x the naive
-    dream's speed against 6.9x).
+    subject it re-dreams.
     """
 
     threshold: float = 1.0
@@ -318,14 +320,44 @@ class CoherenceSettings:
     def for_style(self) -> "CoherenceSettings":
         """These settings as style transfer wants them: no strength hold (its own loss keeps the
         style's strength, and rescaling the carried detail moves every pixel) and no re-dreamed crops
-        (a restyled crop differs from its surroundings every frame; measured on cup.mp4, the crops
-        alone made a quarter of the flicker: bench/style_video.py, "crop" region). The previous styled
-        frame itself is carried, as Ruder et al. do (the input's noise stays out of a steady picture),
-        and where the flow fails the previous styled detail stays in place, unwarped, for the
-        optimisation to restyle (the flow fails on flat, still walls too, where it is right).
-        Measured on cup.mp4 side by side: carrying the result cut flicker by a tenth to a seventh at
-        equal style loss, the full occlusion fill cut the style loss by 5%."""
+        (a restyled crop differs from its surroundings every frame). The previous styled frame itself
+        is carried, as Ruder et al. do (the input's noise stays out of a steady picture), and where the
+        flow fails the previous styled detail stays in place, unwarped, for the optimisation to restyle
+        (the flow fails on flat, still walls too, where it is right)."""
         return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0)
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """How a soundtrack becomes the audio variables of schedule formulas (dreamvid.audio), as a
+    schedule file's `[audio]` table sets them.
+
+    `loud`, `onset`, `bass`, `mid` and `treble` follow their raw curves with an envelope follower: toward
+    a higher value with the time constant `attack` (seconds), toward a lower one with `release`, so a
+    hit shows at once and fades over a few frames instead of flickering. `beat` is 1 on the frame
+    nearest each tracked beat and halves every `beat_decay` seconds after it (0: 1 on the beat frame
+    only). `bass` is the energy below `bass_hz`, `mid` between it and `treble_hz`, `treble` above.
+    The track is analysed at `rate` samples per second, mono.
+    """
+
+    attack: float = 0.01
+    release: float = 0.15
+    beat_decay: float = 0.15
+    bass_hz: float = 250.0
+    treble_hz: float = 4000.0
+    rate: int = 22050
+
+    def __post_init__(self) -> None:
+        _check_finite(self)
+        for name in ("attack", "release", "beat_decay"):
+            if getattr(self, name) < 0:
+                raise DreamvidError(f"audio {name.replace('_', ' ')} must be 0 or more seconds, got {getattr(self, name)}")
+        if not 0 < self.bass_hz < self.treble_hz:
+            raise DreamvidError(f"audio bands need 0 < bass_hz < treble_hz, got {self.bass_hz:g} and {self.treble_hz:g}")
+        if not 8000 <= self.rate <= 96000:
+            raise DreamvidError(f"audio rate must be between 8000 and 96000 samples per second, got {self.rate}")
+        if self.treble_hz >= self.rate / 2:
+            raise DreamvidError(f"audio treble_hz must be below half the rate ({self.rate / 2:g} Hz), got {self.treble_hz:g}")
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -357,13 +389,20 @@ class VideoSettings:
     frames: int | None = None
     audio: bool = True
     style: "StyleSettings | None" = None  # style transfer instead of (or, with dream layers, beside) the dream
+    soundtrack: str | None = None  # a sound file instead of the clip's own: the output's audio and the schedule's
+    schedule: str | None = None  # a schedule file (TOML or JSON keyframes) varying the dream over the clip's time
 
     def __post_init__(self) -> None:
         _check_finite(self)
+        if self.soundtrack is not None and not str(self.soundtrack):
+            raise DreamvidError("the soundtrack path is empty")
+        if self.schedule is not None and not str(self.schedule):
+            raise DreamvidError("the schedule path is empty")
 
     def input_paths(self) -> tuple[str, ...]:
-        """The files these settings read besides the clip (weights, style images)."""
-        return self.dream.input_paths() + (self.style.input_paths() if self.style is not None else ())
+        """The files these settings read besides the clip (weights, style images, a schedule, a soundtrack)."""
+        return (self.dream.input_paths() + (self.style.input_paths() if self.style is not None else ())
+                + tuple(path for path in (self.schedule, self.soundtrack) if path))
 
 
 @dataclass(frozen=True)
@@ -393,13 +432,13 @@ class ZoomSettings:
     loop: bool = False
     loop_frames: int | None = None
     loop_settle: int | None = None
+    soundtrack: str | None = None  # a sound file: the output's audio from its start, and the schedule's audio
 
     MIN_LOOP_FRAMES = 8
     MAX_FRAMES = 1_000_000  # 11 hours at 25 fps; a schedule is checked at every frame before the render
     MAX_FPS = 1000.0
     # A loop starts once the camera has zoomed by this much (the default octave scale): by then the
     # first dream's finest detail has grown an octave and the detail the zoom dreams in has replaced it.
-    # Measured on fruits.jpg at 25 fps: sharpness climbs from 1826 to 2300 over these frames, then holds.
     SETTLE_ZOOM = 1.4
 
     def __post_init__(self) -> None:
@@ -426,24 +465,30 @@ class ZoomSettings:
         for name, pair in (("pan", self.pan), ("center", self.center)):
             if len(pair) != 2:
                 raise DreamvidError(f"{name} takes two numbers X,Y")
+        if self.soundtrack is not None and not str(self.soundtrack):
+            raise DreamvidError("the soundtrack path is empty")
         if self.loop:
             if self.frames < self.MIN_LOOP_FRAMES:
                 raise DreamvidError(f"a loop needs at least {self.MIN_LOOP_FRAMES} frames, got {self.frames}")
-            if not 1 <= self.overlap <= self.frames // 2:
+            if not 1 <= self.fade <= self.frames // 2:
                 raise DreamvidError(
                     f"a loop of {self.frames} frames can cross-fade over 1 to {self.frames // 2} frames, "
-                    f"not {self.overlap}"
+                    f"not {self.fade}"
                 )
-            if self.loop_settle is not None and not 0 <= self.loop_settle <= self.frames - self.overlap:
+            if self.loop_settle is not None and not 0 <= self.loop_settle <= self.frames - self.fade:
                 raise DreamvidError(f"a loop of {self.frames} frames can settle over 0 to "
-                                    f"{self.frames - self.overlap} frames, not {self.loop_settle}")
+                                    f"{self.frames - self.fade} frames, not {self.loop_settle}")
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read (a soundtrack)."""
+        return (self.soundtrack,) if self.soundtrack else ()
 
     @property
     def warm(self) -> WarmStart:
         return WarmStart(self.steps_next, self.octaves_next, self.step_size_next)
 
     @property
-    def overlap(self) -> int:
+    def fade(self) -> int:
         """Frames of the loop's cross-fade (0 without a loop)."""
         if not self.loop:
             return 0
@@ -458,16 +503,16 @@ class ZoomSettings:
             return 0
         if self.loop_settle is not None:
             return self.loop_settle
-        most = self.frames - self.overlap
+        most = self.frames - self.fade
         per_second = abs(math.log(self.zoom))
         if per_second < 1e-6:
             return 0
-        return max(0, min(most, math.ceil(math.log(self.SETTLE_ZOOM) / per_second * self.fps) - self.overlap))
+        return max(0, min(most, math.ceil(math.log(self.SETTLE_ZOOM) / per_second * self.fps) - self.fade))
 
     @property
     def lead(self) -> int:
         """Raw frames before the first shown one: the settling frames and the loop's lead-in."""
-        return self.settle + self.overlap
+        return self.settle + self.fade
 
 
 MAX_ZOOM_PER_FRAME = 4.0  # a bigger zoom between two frames leaves nothing of the one before
@@ -515,10 +560,8 @@ class StyleSettings:
     and of `learning_rate` where it failed (those pixels are styled afresh); with `carry_adam` they
     continue the previous frame's Adam state (its moments and step counts, carried along the flow
     and reset where it fails), so the first steps of a frame do not move every pixel by a full
-    learning rate (measured: less flicker). `temporal_weight` 600 is where both of cup.mp4's targets
-    hold (bench/style_video.py: flicker ratio 1.99, style loss 1.23x the per-frame result's; at 500,
-    2.18 and 1.16x): on a still, flat wall each bilinear warp blurs the brush texture a little and
-    restoring it counts as flicker, so the weight trades one against the other. `max_side` bounds the
+    learning rate. A higher `temporal_weight` holds a video steadier, and lets less of the brush
+    texture regrow where each warp blurs it a little: it trades steadiness against style. `max_side` bounds the
     size the optimisation works at: a bigger picture is styled at that size and its own detail is
     added back after upsampling; above `tile` px it is optimised tile by tile (bounded memory).
     `dream_weight` adds a DeepDream term when dream layers are given (their mean squared
@@ -596,3 +639,83 @@ class StyleSettings:
     def input_paths(self) -> tuple[str, ...]:
         """The files these settings read (the style images, a local weights file)."""
         return tuple(str(path) for path, _ in self.styles) + ((self.weights,) if self.weights else ())
+
+@dataclass(frozen=True)
+class ZoomRenderSettings:
+    """Everything a zoom render depends on, besides its input and output paths: the dream (or style),
+    the camera and timing, and what varies over time: a schedule file (TOML or JSON keyframes) or a
+    layer cycle (`layer_cycle` names handed on every `cycle_seconds`), not both."""
+
+    dream: DreamSettings = field(default_factory=DreamSettings)
+    zoom: ZoomSettings = field(default_factory=ZoomSettings)
+    style: StyleSettings | None = None
+    schedule: str | None = None
+    layer_cycle: tuple[str, ...] = ()
+    cycle_seconds: float = 6.0
+
+    def __post_init__(self) -> None:
+        _check_finite(self)
+        if self.schedule is not None and self.layer_cycle:
+            raise DreamvidError("give --schedule or --layer-cycle, not both (a schedule may cycle layers itself)")
+        _positive("cycle seconds", self.cycle_seconds)
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read besides the picture (weights, style images, the schedule, a
+        soundtrack)."""
+        return (self.dream.input_paths() + (self.style.input_paths() if self.style is not None else ())
+                + ((self.schedule,) if self.schedule else ()) + self.zoom.input_paths())
+
+
+def parse_pair(name: str, text: str | tuple[float, float]) -> tuple[float, float]:
+    """`X,Y` as two numbers (a pair passes through)."""
+    if not isinstance(text, str):
+        return tuple(float(part) for part in text)  # type: ignore[return-value]
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise DreamvidError(f"{name} takes two numbers X,Y, got {text!r}") from None
+    return x, y
+
+
+def parse_zoom(text: str | float, fps: float) -> float:
+    """Zoom per second from `1.3` or `1.3/s` (per second) or `1.02/frame` (per frame, at this fps)."""
+    if not isinstance(text, str):
+        return float(text)
+    number, _, unit = text.partition("/")
+    try:
+        value = float(number)
+    except ValueError:
+        raise DreamvidError(f"zoom must be a number, optionally /s or /frame, got {text!r}") from None
+    if not value > 0:
+        raise DreamvidError(f"zoom must be positive, got {value:g}")
+    if unit in ("", "s", "sec", "second"):
+        return value
+    if unit in ("f", "frame"):
+        return zoom_per_second(value, fps)
+    raise DreamvidError(f"zoom unit must be /s or /frame, got /{unit}")
+
+
+def frame_count(frames: int | None, seconds: float | None, fps: float, default_seconds: float = 4.0) -> int:
+    """The number of frames of `frames`, or of `seconds` at `fps` (default: `default_seconds` worth)."""
+    if frames is not None and seconds is not None:
+        raise DreamvidError("give --frames or --seconds, not both")
+    if not (math.isfinite(fps) and fps > 0):
+        raise DreamvidError(f"fps must be a positive number, got {fps:g}")
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise DreamvidError(f"seconds must be a positive number, got {seconds:g}")
+    if frames is not None:
+        return frames
+    count = (seconds if seconds is not None else default_seconds) * fps
+    if not count <= ZoomSettings.MAX_FRAMES:  # inf too: 1e308 s at 25 fps
+        raise DreamvidError(f"{seconds if seconds is not None else default_seconds:g} s at {fps:g} fps is "
+                            f"more than {ZoomSettings.MAX_FRAMES} frames")
+    return round(count)
+
+
+def parse_style(text: str) -> tuple[str, float]:
+    """A style image as `PATH` (weight 1) or `PATH=WEIGHT`; a path that itself holds `=` stays whole."""
+    path, _, weight = text.rpartition("=")
+    try:
+        return (path, float(weight)) if path else (text, 1.0)
+    except ValueError:
+        return text, 1.0

@@ -8,6 +8,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from conftest import SAMPLES as SAMPLES_DIR
 from conftest import textured_image, tiny_dreamer
 
 import dreamvid
@@ -50,3 +51,55 @@ def test_unknown_options_are_named():
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "dreamvid", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == f"dreamvid {dreamvid.__version__}"
+
+
+def test_render_zoom_makes_the_same_file_as_the_cli(tmp_path):
+    from conftest import SAMPLES
+    from typer.testing import CliRunner
+
+    from dreamvid.cli.app import app
+
+    options = ["--frames", "8", "--loop", "--max-side", "48", "--steps", "1", "--octaves", "1", "--steps-next", "1",
+               "--zoom", "1.02/frame", "--pan", "0.1,0"]
+    result = CliRunner().invoke(app, ["zoom", str(SAMPLES / "fruits.jpg"), "-o", str(tmp_path / "cli.mp4"), *options])
+    assert result.exit_code == 0, result.output
+    settings = dreamvid.zoom_settings(frames=8, loop=True, max_side=48, steps=1, octaves=1, steps_next=1,
+                                      zoom="1.02/frame", pan="0.1,0")
+    summary = dreamvid.render_zoom(SAMPLES / "fruits.jpg", tmp_path / "library.mp4", settings)
+    assert summary.frames == 8
+    assert (tmp_path / "cli.mp4").read_bytes() == (tmp_path / "library.mp4").read_bytes()
+
+
+def test_video_settings_are_the_clis(tmp_path):
+    settings = dreamvid.video_settings(style=str(SAMPLES_DIR / "starry_night.jpg"), independent=True, frames=3)
+    assert settings.style is not None and settings.style.styles[0][1] == 1.0
+    assert settings.coherence == dreamvid.CoherenceSettings(coherent=False).for_style()
+    assert settings.dream.max_side == 640 and settings.frames == 3
+    with pytest.raises(dreamvid.DreamvidError, match="not found"):
+        dreamvid.video_settings(style="missing.jpg")
+
+
+def test_zoom_settings_turn_seconds_and_units_into_frames():
+    settings = dreamvid.zoom_settings(seconds=2, fps=10, zoom="1.02/frame", center="0.25,0.75")
+    assert settings.zoom.frames == 20 and settings.zoom.zoom == pytest.approx(1.02**10)
+    assert settings.zoom.center == (0.25, 0.75) and settings.dream.max_side == 512
+    with pytest.raises(dreamvid.DreamvidError, match="not both"):
+        dreamvid.zoom_settings(frames=10, seconds=2)
+    with pytest.raises(dreamvid.DreamvidError, match="not both"):
+        dreamvid.zoom_settings(schedule="trip.toml", layer_cycle="block3_conv3,block4_conv3")
+
+
+def test_a_style_zoom_refuses_a_schedule_that_varies_the_dream(tmp_path):
+    schedule = tmp_path / "s.toml"
+    schedule.write_text('[[keyframe]]\ntime = 0\nstep_size = 2\n[[keyframe]]\ntime = 1\nstep_size = 4\n')
+    settings = dreamvid.zoom_settings(frames=4, style=str(SAMPLES_DIR / "starry_night.jpg"), schedule=schedule)
+    with pytest.raises(dreamvid.DreamvidError, match="step_size, which a style zoom does not use"):
+        dreamvid.render_zoom(SAMPLES_DIR / "fruits.jpg", tmp_path / "out.mp4", settings)
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_the_public_surface_is_listed():
+    for name in dreamvid.__all__:
+        assert getattr(dreamvid, name) is not None, name
+    assert {"dream_image", "dream_frames", "render_video", "render_zoom", "DeepDream", "StyleTransfer",
+            "VideoSettings", "ZoomRenderSettings"} <= set(dreamvid.__all__)

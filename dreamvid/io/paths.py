@@ -200,6 +200,20 @@ def check_side_output(path: str | os.PathLike, *, protected: list[str | os.PathL
     return path
 
 
+def check_outputs(source: str | os.PathLike, output: str | os.PathLike, report: str | os.PathLike | None,
+                  overwrite: bool, inputs: Iterable[str | os.PathLike] = ()) -> str:
+    """The output as the writers read it (`-o .` and `-o name/` are folders), and the report checked
+    before any work: it may replace neither the input, nor any of the other `inputs` (style images,
+    weights, a schedule, a soundtrack), nor the output, nor (without overwrite) a file.
+    The output itself is checked by the renderer, also before any work."""
+    if not os.fspath(output):
+        raise DreamvidError("the output is empty: name a file, or a folder ending in /")
+    output = folder_output_text(os.fspath(output))
+    if report is not None:
+        check_side_output(report, protected=[source, output, *inputs], overwrite=overwrite)
+    return output
+
+
 def temporary_sibling(path: str | os.PathLike) -> Path:
     """A new, empty hidden file beside `path` that keeps its extension (writers pick the format from it):
     `.NAME.<8 hex>.partial.EXT`, created exclusively, so it is never a file someone else owns.

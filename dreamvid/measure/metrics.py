@@ -15,6 +15,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.video import flow
+from dreamvid.video.strength import local_strength as detail_strength
 from dreamvid.zoom import camera
 
 
@@ -124,18 +125,21 @@ WAKE_FRAMES = 6  # a pixel that moved in any of this many previous frames, but n
 MIN_REGION_SHARE = 0.002  # frames with a smaller moving (or wake) share are skipped
 FIRST_COVERAGE_FRAME = 9  # 0-based: the 10th frame, once a coherent dream has settled
 PLAIN_FRACTION = 0.25  # a pixel is plain under this share of a reference median strength
+HEIGHT_BINS = (40, 100)  # moving regions binned by height (px): under 40, 40 to 100, over 100 (issue 21)
+GHOST_BLUR = 4.0  # Gaussian sigma (px) of the grey frames the ghost figure compares
+GHOST_CLEARANCE = 8  # px: uncovered background nearer than this to a moving pixel is not counted
 
 
 def local_strength(input_frame: np.ndarray, output_frame: np.ndarray, window: int = STRENGTH_WINDOW) -> np.ndarray:
-    """|output - input| averaged over channels and box-blurred over window x window pixels, (H, W)."""
+    """|output - input| averaged over channels and box-blurred over window x window pixels, (H, W): the
+    strength re-dreaming measures on the carried detail (dreamvid.video.strength.local_strength)."""
     input_frame = _as_float_frame(input_frame)
     output_frame = _as_float_frame(output_frame)
     if input_frame.shape != output_frame.shape:
         raise DreamvidError(
             f"input and output frames differ in shape: {input_frame.shape} and {output_frame.shape}"
         )
-    difference = np.abs(output_frame - input_frame).mean(axis=2)
-    return cv2.blur(difference, (window, window), borderType=cv2.BORDER_REFLECT)
+    return detail_strength(output_frame - input_frame, window)
 
 
 def plain_share(output_frame: np.ndarray, input_frame: np.ndarray, reference_median: float) -> float:
@@ -158,6 +162,10 @@ class MotionCoverage:
     wake: float
     frames_used: int  # frames that gave a moving ratio
     wake_frames_used: int = 0  # frames that gave a wake ratio
+    by_height: tuple[float, ...] = (float("nan"),) * (len(HEIGHT_BINS) + 1)  # moving ratio per height bin
+    height_frames: tuple[int, ...] = (0,) * (len(HEIGHT_BINS) + 1)  # frames that gave each bin's ratio
+    ghost: float = float("nan")  # median ghost figure (see MotionCoverageMeter), nan when never defined
+    ghost_frames: int = 0
 
 
 class MotionCoverageMeter:
@@ -170,6 +178,17 @@ class MotionCoverageMeter:
     pixels. The result takes the median of each ratio over frames from index first_frame on, skipping
     frames whose moving (wake) share is under 0.2%. Static content dominates most frames, so global
     strength and flicker hide a dream that leaves moving subjects plain; this figure does not.
+
+    By height (issue 21): the moving mask's connected components (8-connected) are binned by the
+    height of their bounding box (under 40, 40 to 100, over 100 px); each bin's ratio is the median
+    strength over its pixels / the static median, in frames where the bin holds at least 0.2% of
+    the picture, median over frames. A dream that reaches large subjects only shows it here.
+
+    Ghost: grey input and output frames blurred by a Gaussian of 4 px; the mean |output - input| over
+    the background a subject uncovered (wake pixels at least 8 px from any moving pixel) / the same
+    mean over static pixels at least 8 px from moving and wake pixels. About 1 when the uncovered
+    background is treated like the rest; a subject's imprint dragged over it (a smear, a trail)
+    raises it, and the blur keeps a dream's fine motifs from counting as an imprint.
     """
 
     def __init__(self, estimator: flow.FlowEstimator | None = None, first_frame: int = FIRST_COVERAGE_FRAME) -> None:
@@ -182,6 +201,8 @@ class MotionCoverageMeter:
         self._index = 0
         self._moving_ratios: list[float] = []
         self._wake_ratios: list[float] = []
+        self._height_ratios: list[list[float]] = [[] for _ in range(len(HEIGHT_BINS) + 1)]
+        self._ghosts: list[float] = []
         self.frames: list[tuple[int, float | None, float | None]] = []  # (index, moving, wake ratio) per measured frame
 
     def add(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
@@ -200,6 +221,7 @@ class MotionCoverageMeter:
             wake &= ~moving
             if self._index >= self._first_frame:
                 self._measure(strength_map, moving, wake)
+                self._measure_ghost(input_frame, _as_float_frame(output_frame), moving, wake)
             self._history.append(moving)
         self._previous_input = input_frame
         self._index += 1
@@ -212,6 +234,10 @@ class MotionCoverageMeter:
             wake=_median_or_nan(self._wake_ratios),
             frames_used=len(self._moving_ratios),
             wake_frames_used=len(self._wake_ratios),
+            by_height=tuple(_median_or_nan(ratios) for ratios in self._height_ratios),
+            height_frames=tuple(len(ratios) for ratios in self._height_ratios),
+            ghost=_median_or_nan(self._ghosts),
+            ghost_frames=len(self._ghosts),
         )
 
     def _moving_pixels(self, input_frame: np.ndarray) -> np.ndarray:
@@ -236,6 +262,48 @@ class MotionCoverageMeter:
                 ratios.append(ratio)
             measured.append(ratio)
         self.frames.append((self._index, *measured))
+        for bin_mask, ratios in zip(moving_by_height(moving), self._height_ratios):
+            if bin_mask.mean() >= MIN_REGION_SHARE:
+                ratios.append(float(np.median(strength_map[bin_mask])) / static_median)
+
+    def _measure_ghost(self, input_frame: np.ndarray, output_frame: np.ndarray, moving: np.ndarray,
+                       wake: np.ndarray) -> None:
+        """Record this frame's ghost figure where there is uncovered background and clear static ground."""
+        ghost = ghost_figure(input_frame, output_frame, moving, wake)
+        if ghost is not None:
+            self._ghosts.append(ghost)
+
+
+def moving_by_height(moving: np.ndarray, bins: Sequence[int] = HEIGHT_BINS) -> list[np.ndarray]:
+    """The moving mask split by the height of its connected components (8-connected): one boolean
+    (H, W) mask per bin, under bins[0] px, bins[0] to bins[1] px, ..., at least bins[-1] px."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(moving.astype(np.uint8), connectivity=8)
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    bin_of = np.searchsorted(np.asarray(bins), heights, side="right")  # component label -> bin
+    bin_of[0] = -1  # the background label
+    per_pixel = bin_of[labels]
+    return [per_pixel == index for index in range(len(bins) + 1)]
+
+
+def ghost_figure(input_frame: np.ndarray, output_frame: np.ndarray, moving: np.ndarray, wake: np.ndarray,
+                 blur: float = GHOST_BLUR, clearance: int = GHOST_CLEARANCE) -> float | None:
+    """Mean blurred-grey |output - input| over uncovered background / over clear static pixels
+    (see MotionCoverageMeter); None when either holds under 0.2% of the frame or the static mean is 0."""
+    if input_frame.shape != output_frame.shape:
+        raise DreamvidError(f"input and output frames differ in shape: {input_frame.shape} and {output_frame.shape}")
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * clearance + 1, 2 * clearance + 1))
+    near_moving = cv2.dilate(moving.astype(np.uint8), disc).astype(bool)
+    uncovered = wake & ~near_moving
+    static = ~cv2.dilate((moving | wake).astype(np.uint8), disc).astype(bool)
+    if uncovered.mean() < MIN_REGION_SHARE or static.mean() < MIN_REGION_SHARE:
+        return None
+    grey_in = cv2.GaussianBlur(cv2.cvtColor(input_frame, cv2.COLOR_RGB2GRAY), (0, 0), blur)
+    grey_out = cv2.GaussianBlur(cv2.cvtColor(np.clip(output_frame, 0, 255), cv2.COLOR_RGB2GRAY), (0, 0), blur)
+    difference = np.abs(grey_out - grey_in)
+    static_mean = float(difference[static].mean())
+    if static_mean <= 0.0:
+        return None
+    return float(difference[uncovered].mean()) / static_mean
 
 
 class VideoFigures:
@@ -394,6 +462,14 @@ def ratios_to_the_rest(values: Iterable[float], start: int, end: int | None = No
     if reference == 0.0:
         raise DreamvidError("sharpness ratios: the frames outside the run have no detail (sharpness 0)")
     return [value / reference for value in inside]
+
+
+def loop_figures(sharpness: list[float], fade: int) -> dict:
+    """A loop's transition against the rest: each transition frame's sharpness over the others' median."""
+    if not fade or len(sharpness) <= fade:
+        return {}
+    ratios = ratios_to_the_rest(sharpness, len(sharpness) - fade)
+    return {"loop_sharpness": {"minimum": round(min(ratios), 3), "median": round(sorted(ratios)[len(ratios) // 2], 3)}}
 
 
 def sharpness_dip(frames: Iterable[np.ndarray], start: int, end: int | None = None) -> tuple[float, float]:

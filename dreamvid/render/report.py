@@ -29,6 +29,7 @@ class RenderSummary:
     scene_cuts: int = 0
     warnings: list[str] = field(default_factory=list)
     sharpness: list[float] = field(default_factory=list)  # of each written frame (variance of the Laplacian)
+    audio: list[dict] | None = None  # each frame's audio variables, when a schedule followed a soundtrack
 
 
 def write_report(path: str | os.PathLike, summary: RenderSummary, settings: object, model: str,
@@ -62,6 +63,7 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings: obje
             "all": [round(value, 1) for value in summary.sharpness],
         },
         "figures": figures or {},
+        **({"audio": summary.audio} if summary.audio is not None else {}),
         "versions": {
             "dreamvid": __version__,
             "python": platform.python_version(),

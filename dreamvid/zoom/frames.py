@@ -3,7 +3,7 @@
 The camera state stays float32 at full precision between frames (never rounded to 8 bits), is
 resampled with Lanczos and reflected at the edges (camera.py). `zoom_frames` is a generator of raw
 frames F_i; with a loop, the first `settle` of them are not shown (the dream settles), the next
-`overlap` only lead in, and `loop_crossfade` grows them into the last `overlap` output frames, so the
+`fade` only lead in, and `loop_crossfade` grows them into the last `fade` output frames, so the
 frame after the last is the first. Any effect works:
 the camera calls only its `first` and `refine`.
 """

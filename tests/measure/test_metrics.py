@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
+from dreamvid.errors import DreamvidError
 from dreamvid.measure import metrics
 from dreamvid.zoom import camera
-from dreamvid.errors import DreamvidError
 
 HEIGHT, WIDTH, FRAMES = 48, 64, 6
 
@@ -336,3 +336,82 @@ def test_video_figures_measure_flicker_strength_and_coverage():
     assert 6.0 < data["strength"] < 10.0  # mean |N(0, 10)| is about 8
     coverage = data["motion_coverage"]  # the noise is as strong on the patch as on the rest
     assert coverage["frames_used"] >= 1 and 0.7 < coverage["moving"] < 1.4
+
+
+def test_moving_regions_are_binned_by_the_height_of_their_components():
+    moving = np.zeros((200, 60), bool)
+    moving[5:15, 5:25] = True  # 10 px tall
+    moving[20:80, 5:10] = True  # 60 px tall
+    moving[85:195, 30:40] = True  # 110 px tall
+    small, middle, large = metrics.moving_by_height(moving)
+    assert small.sum() == 200 and small[5:15, 5:25].all()
+    assert middle.sum() == 300 and middle[20:80, 5:10].all()
+    assert large.sum() == 1100 and large[85:195, 30:40].all()
+    assert not (small & middle).any() and not (middle & large).any()
+
+
+def two_squares_clip(count=10):
+    """A 16-px and a 56-px textured square sliding 3 px right per frame over a textured 128x160
+    background; returns (frames, small square masks)."""
+    background = texture(128, 160, 7)
+    small, large = texture(16, 16, 8, cell=3), texture(56, 56, 9, cell=3)
+    frames, masks = [], []
+    for index in range(count):
+        left = 6 + 3 * index
+        frame = background.copy()
+        frame[8:24, left : left + 16] = small
+        frame[50:106, left + 20 : left + 76] = large
+        mask = np.zeros((128, 160), bool)
+        mask[8:24, left : left + 16] = True
+        frames.append(np.clip(frame, 20, 235).astype(np.float32))
+        masks.append(mask)
+    return frames, masks
+
+
+def test_coverage_by_height_sees_a_small_subject_left_plain():
+    frames, small_masks = two_squares_clip()
+    detail = np.repeat(np.where((np.indices((128, 160)).sum(axis=0) % 2) == 0, 12.0, -12.0)[..., None], 3, axis=2)
+    outputs = [frame + detail * ~mask[..., None] for frame, mask in zip(frames, small_masks)]
+    coverage = metrics.motion_coverage(frames, outputs, first_frame=3)
+    assert coverage.height_frames[0] == coverage.height_frames[1] == 7 and coverage.height_frames[2] == 0
+    assert coverage.by_height[0] < 0.35  # the small square, plain (the 9-px strength window reaches in from its edges)
+    assert coverage.by_height[1] == pytest.approx(1.0, abs=0.05)  # the large one, dreamed
+    assert math.isnan(coverage.by_height[2])
+    evenly = metrics.motion_coverage(frames, [frame + detail for frame in frames], first_frame=3)
+    assert evenly.by_height[0] == pytest.approx(1.0, abs=0.05)
+
+
+def test_the_ghost_figure_sees_an_imprint_left_on_uncovered_background():
+    background = np.full((96, 160, 3), 170.0, np.float32) + texture(96, 160, 3) * 0.2
+    detail = (texture(96, 160, 4, cell=12) - 128.0) * 0.3  # motifs coarser than the 4-px blur
+    inputs, clean, ghosted = [], [], []
+    previous_outputs = []
+    for index in range(12):
+        left = 4 + 6 * index
+        frame = background.copy()
+        frame[30:70, left : left + 20] = 40.0 + texture(40, 20, 5) * 0.1  # a dark walker
+        inputs.append(frame)
+        clean.append(frame + detail)
+        smeared = frame + detail
+        for back, earlier in enumerate(reversed(previous_outputs[-5:]), start=1):  # a fading trail
+            trail = np.zeros((96, 160), bool)
+            trail[30:70, left - 6 * back : left - 6 * back + 20] = True
+            trail[30:70, left : left + 20] = False
+            smeared[trail] = 0.5 * smeared[trail] + 0.5 * earlier[trail]
+        ghosted.append(smeared)
+        previous_outputs.append(frame)
+    meter_clean, meter_ghost = metrics.MotionCoverageMeter(first_frame=6), metrics.MotionCoverageMeter(first_frame=6)
+    for frame, good, bad in zip(inputs, clean, ghosted):
+        meter_clean.add(frame, good)
+        meter_ghost.add(frame, bad)
+    assert meter_clean.value.ghost_frames == 6
+    assert meter_clean.value.ghost == pytest.approx(1.0, abs=0.3)
+    assert meter_ghost.value.ghost > 2.5 * meter_clean.value.ghost
+
+
+def test_the_ghost_figure_needs_uncovered_and_static_ground():
+    frame = texture(48, 64, 1)
+    nothing = np.zeros((48, 64), bool)
+    assert metrics.ghost_figure(frame, frame + 5, nothing, nothing) is None
+    with pytest.raises(DreamvidError, match="differ in shape"):
+        metrics.ghost_figure(frame, frame[:10], nothing, nothing)

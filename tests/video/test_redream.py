@@ -133,8 +133,8 @@ class CountingCrops:
 def test_redream_dreams_an_entering_object_and_costs_nothing_on_a_still_clip(tiny):
     from conftest import tiny_dreamer
 
-    from dreamvid.measure import metrics
     from dreamvid.dream.deepdream import DeepDream
+    from dreamvid.measure import metrics
     from dreamvid.settings import CoherenceSettings, DreamSettings, WarmStart
     from dreamvid.video.coherence import Coherence
     from dreamvid.video.frames import video_frames
@@ -214,3 +214,81 @@ def test_crops_are_not_shrunk_twice_under_a_scaled_dream():
     assert RedreamSettings(crop_scale=0.5).for_size(240, 320).crop_scale == 0.5
     assert RedreamSettings(crop_scale=0.5).for_size(240, 320, dream_scale=0.5).crop_scale == 1.0
     assert RedreamSettings(crop_scale=0.25).for_size(240, 320, dream_scale=0.5).crop_scale == 0.5
+
+
+def objects_clip(objects, count=10, height=96, width=128, dark=False):
+    """Textured objects of `side` px sliding in from the left edge (`step` px a frame) over a static
+    textured background, each at its own row; returns (frames, per-object masks per frame).
+    `objects`: (top, side, step) each. Dark: background and objects squeezed into 0..45."""
+    from conftest import textured_image
+
+    background = textured_image(height, width, seed=1)
+    things = [textured_image(side, side, seed=2 + number) for number, (_, side, _) in enumerate(objects)]
+    if dark:
+        background, things = background * 0.15, [thing * 0.18 for thing in things]
+    frames, masks = [], []
+    for index in range(count):
+        frame, frame_masks = background.copy(), []
+        for (top, side, step), thing in zip(objects, things):
+            right = step * (index + 1)
+            visible = min(right, side)
+            left = right - visible
+            frame[top : top + side, left:right] = thing[:, side - visible :]
+            mask = np.zeros((height, width), bool)
+            mask[top : top + side, left:right] = True
+            frame_masks.append(mask)
+        frames.append(frame.astype(np.float32))
+        masks.append(frame_masks)
+    return frames, masks
+
+
+def object_coverage(frames, outputs, masks, first_frame):
+    """Per object: median over frames from first_frame of (median local strength over the object,
+    eroded 2 px) / (median over pixels at least 12 px from every object)."""
+    import cv2
+
+    from dreamvid.measure import metrics
+
+    ratios = [[] for _ in masks[0]]
+    for index in range(first_frame, len(frames)):
+        strength = metrics.local_strength(frames[index], outputs[index])
+        anywhere = np.zeros(frames[index].shape[:2], np.uint8)
+        for mask in masks[index]:
+            anywhere |= mask.astype(np.uint8)
+        static = ~cv2.dilate(anywhere, np.ones((25, 25), np.uint8)).astype(bool)
+        for number, mask in enumerate(masks[index]):
+            inner = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+            ratios[number].append(float(np.median(strength[inner])) / float(np.median(strength[static])))
+    return [float(np.median(values)) for values in ratios]
+
+
+def dream_both_ways(tiny, frames):
+    """The clip dreamed frame by frame and coherently with the default re-dreaming, on the tiny model."""
+    from conftest import tiny_dreamer
+
+    from dreamvid.dream.deepdream import DeepDream
+    from dreamvid.settings import CoherenceSettings, DreamSettings, WarmStart
+    from dreamvid.video.coherence import Coherence
+    from dreamvid.video.frames import video_frames
+
+    settings = DreamSettings(model="tiny", octaves=2, steps=6, step_size=4.0, tile_size=64)
+    effect = DeepDream(settings, tiny_dreamer(tiny), warm=WarmStart(steps=1, step_size=1.0))
+    outputs = {}
+    for label, coherence in (("independent", CoherenceSettings(coherent=False)), ("redream", CoherenceSettings())):
+        stream = video_frames(frames, Coherence(effect, coherence), seed=0, overlap=False)
+        outputs[label] = [frame.pixels for frame in stream]
+    return outputs
+
+
+@pytest.mark.parametrize("objects, dark", [
+    (((38, 20, 5),), False),  # one small object entering
+    (((12, 20, 5), (62, 20, 4)), False),  # two at once
+    (((38, 20, 5),), True),  # a dark object on a dark ground
+], ids=["one", "two", "dark"])
+def test_small_objects_entering_are_dreamed_as_in_a_per_frame_dream_within_five_frames(tiny, objects, dark):
+    frames, masks = objects_clip(objects, dark=dark)
+    outputs = dream_both_ways(tiny, frames)
+    independent = object_coverage(frames, outputs["independent"], masks, first_frame=5)
+    redreamed = object_coverage(frames, outputs["redream"], masks, first_frame=5)
+    for mine, theirs in zip(redreamed, independent):
+        assert mine >= 0.75 * theirs, (redreamed, independent)

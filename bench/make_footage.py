@@ -1,0 +1,148 @@
+"""Test footage that does not flatter the re-dreaming: small subjects, several at once, dark motion, a fast
+blurred moving camera; built from the shared clips and written under scratch/ (git-ignored).
+
+    python bench/make_footage.py [--media /work/shared/media] [--out scratch/footage] [--frames 36]
+
+Clips (H.264, 25 fps, crf 23 unless told):
+- small_cup.mp4, small_bunny.mp4, small_tree.mp4: the shared clips shrunk to 200 px on their long side;
+  small_carphone.mp4: carphone.mp4 at its own 176 px;
+- carphone_inset.mp4: carphone.mp4 shrunk to 64 px tall (a face about 35 px tall) at the right of a
+  320x240 still frame of tree.avi;
+- tiled.mp4: cup, carphone, bigbuckbunny and tree, each 160x120, tiled 2x2 into 320x240 (four subjects);
+- dark_bunny.mp4: bigbuckbunny.mp4 at 240 px under gamma 2.5 (motion in dark regions);
+- fast_pan.mp4: a synthetic vehicle camera, 320x180: a window sliding 14 px a frame (and 2 px down)
+  over a frame of bigbuckbunny.mp4 enlarged to 1280 px, with a 15-px motion blur along the slide,
+  a little sensor noise and crf 32 compression.
+Each source is read from --start-seconds (default 0) for --frames frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+
+from dreamvid.io.video_reader import open_video
+
+FPS = 25
+
+
+def read(path: Path, frames: int, max_side: int | None = None, start: float = 0.0) -> list[np.ndarray]:
+    """RGB uint8 frames of a clip."""
+    _, reader = open_video(str(path), start=start, frames=frames, max_side=max_side)
+    with reader:
+        return [np.asarray(frame, np.uint8) for frame in reader]
+
+
+def fitted(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """frame resized to exactly width x height (area resampling when shrinking)."""
+    shrink = width < frame.shape[1]
+    return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+def write(path: Path, frames: list[np.ndarray], crf: int = 23) -> None:
+    """H.264 clip of RGB uint8 frames (even sizes)."""
+    height, width = frames[0].shape[:2]
+    writer = imageio_ffmpeg.write_frames(str(path), (width, height), fps=FPS, codec="libx264", quality=None,
+                                         pix_fmt_out="yuv420p", output_params=["-crf", str(crf)],
+                                         macro_block_size=2)
+    writer.send(None)
+    for frame in frames:
+        writer.send(np.ascontiguousarray(frame, dtype=np.uint8))
+    writer.close()
+    print(f"wrote {path}: {len(frames)} frames at {width}x{height}")
+
+
+def even(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """Frames cropped to even sides (yuv420p needs them)."""
+    height, width = frames[0].shape[:2]
+    return [frame[: height - height % 2, : width - width % 2] for frame in frames]
+
+
+def inset(small: list[np.ndarray], background: np.ndarray, top: int, left: int) -> list[np.ndarray]:
+    """Each small frame pasted at (top, left) over the same still background."""
+    out = []
+    for frame in small:
+        canvas = background.copy()
+        canvas[top : top + frame.shape[0], left : left + frame.shape[1]] = frame
+        out.append(canvas)
+    return out
+
+
+def tiled(clips: list[list[np.ndarray]], width: int, height: int) -> list[np.ndarray]:
+    """Four clips, each fitted to width x height, tiled 2x2 (the shortest sets the length)."""
+    count = min(len(clip) for clip in clips)
+    out = []
+    for index in range(count):
+        cells = [fitted(clip[index], width, height) for clip in clips]
+        out.append(np.vstack([np.hstack(cells[:2]), np.hstack(cells[2:])]))
+    return out
+
+
+def darkened(frames: list[np.ndarray], gamma: float) -> list[np.ndarray]:
+    """Frames under a gamma curve (above 1 darkens the mid and dark tones)."""
+    table = np.round(255.0 * (np.arange(256) / 255.0) ** gamma).astype(np.uint8)
+    return [table[frame] for frame in frames]
+
+
+def fast_pan(scene: np.ndarray, frames: int, width: int, height: int, speed: float, drift: float,
+             blur: int, seed: int = 0) -> list[np.ndarray]:
+    """A window sliding over `scene` at speed px (and drift px down) a frame, blurred along the motion
+    by a `blur`-px line kernel, with Gaussian noise of 3 levels (the compression adds the rest)."""
+    rng = np.random.default_rng(seed)
+    kernel = np.zeros((blur, blur), np.float32)
+    angle = np.arctan2(drift, speed)
+    centre = (blur - 1) / 2
+    for step in np.linspace(-centre, centre, 4 * blur):
+        kernel[int(round(centre + step * np.sin(angle))), int(round(centre + step * np.cos(angle)))] = 1.0
+    kernel /= kernel.sum()
+    blurred = cv2.filter2D(scene.astype(np.float32), -1, kernel, borderType=cv2.BORDER_REFLECT)
+    out = []
+    for index in range(frames):
+        left, top = 8.0 + speed * index, 8.0 + drift * index
+        move = np.float32([[1, 0, -left], [0, 1, -top]])
+        frame = cv2.warpAffine(blurred, move, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        frame += rng.normal(0.0, 3.0, frame.shape).astype(np.float32)
+        out.append(np.clip(frame, 0, 255).astype(np.uint8))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", default="/work/shared/media")
+    parser.add_argument("--out", default="scratch/footage")
+    parser.add_argument("--frames", type=int, default=36)
+    parser.add_argument("--start-seconds", type=float, default=0.0)
+    args = parser.parse_args()
+    media, out, count = Path(args.media), Path(args.out), args.frames
+    if "samples" in out.resolve().parts:
+        raise SystemExit("make_footage: error: footage goes under scratch/, never into samples/")
+    out.mkdir(parents=True, exist_ok=True)
+    start = args.start_seconds
+
+    cup = read(media / "cup.mp4", count, 200, start)
+    bunny = read(media / "bigbuckbunny.mp4", count, 200, start)
+    tree = read(media / "tree.avi", count, 200, start)
+    carphone = read(media / "carphone.mp4", count, None, start)
+    write(out / "small_cup.mp4", even(cup))
+    write(out / "small_bunny.mp4", even(bunny))
+    write(out / "small_tree.mp4", even(tree))
+    write(out / "small_carphone.mp4", even(carphone))
+
+    background = fitted(read(media / "tree.avi", 1)[0], 320, 240)
+    small_carphone = [fitted(frame, 78, 64) for frame in carphone]
+    write(out / "carphone_inset.mp4", inset(small_carphone, background, top=120, left=210))
+
+    write(out / "tiled.mp4", tiled([cup, carphone, bunny, tree], 160, 120))
+
+    write(out / "dark_bunny.mp4", even(darkened(read(media / "bigbuckbunny.mp4", count, 240, start), 2.5)))
+
+    scene = fitted(read(media / "bigbuckbunny.mp4", 1, None, 2.0)[0], 1280, 720)
+    write(out / "fast_pan.mp4", fast_pan(scene, count, 320, 180, speed=14.0, drift=2.0, blur=15), crf=32)
+
+
+if __name__ == "__main__":
+    main()

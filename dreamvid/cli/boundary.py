@@ -1,0 +1,53 @@
+"""The error boundary every command runs in: bad input, a failed write, Ctrl-C or SIGTERM end in one line
+on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+import typer
+
+from dreamvid.errors import DreamvidError
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"dreamvid: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def os_error_message(error: OSError) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a scheduler stopping the job): unwound like Ctrl-C, so finished frames are kept."""
+
+
+def _terminate(signal_number: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def error_boundary(resumable: bool = False) -> Iterator[None]:
+    """Bad input, a failed write, Ctrl-C or SIGTERM: one line on stderr and a non-zero exit, never a
+    traceback; what a render finished stays in its work folder for --resume."""
+    hint = "; run again with --resume to continue" if resumable else ""
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
+    try:
+        yield
+    except DreamvidError as error:
+        raise fail(str(error)) from None
+    except Terminated:
+        raise fail("terminated" + (hint or "; no output written"), 143) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted" + (hint or "; no output written"), 130) from None
+    except OSError as error:
+        raise fail(os_error_message(error) + hint) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
