@@ -261,3 +261,24 @@ def plain_request(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def test_dropping_a_dreamvid_output_loads_the_settings_that_made_it(page):
+    import base64
+
+    choose_input(page, SAMPLES / "fruits.jpg")
+    fill(page, {**QUICK, "seed": "3", "step_size": "2.5"})
+    page.get_by_role("button", name="Preview", exact=True).click()
+    preview = page.get_by_role("img", name=re.compile("^preview"))
+    preview.wait_for()
+    made = page.request.get(preview.evaluate("image => image.src")).body()
+    fill(page, {"steps": "9", "seed": "0", "step_size": "3"})
+    page.evaluate("""async (data) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "dreamed.png", { type: "image/png" }));
+        document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }""", base64.b64encode(made).decode())
+    page.get_by_role("status").filter(has_text="loaded the settings of dreamed.png").wait_for()
+    values = {name: page.locator(f'#look [name="{name}"]').input_value() for name in ("steps", "seed", "step_size")}
+    assert values == {"steps": "4", "seed": "3", "step_size": "2.5"}

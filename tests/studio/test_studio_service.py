@@ -80,3 +80,17 @@ def test_a_render_cancelled_before_a_restart_resumes_in_the_new_studio(make_stud
     wait(restored, "done", "failed")
     assert restored.status == "done", restored.error
     assert count_frames(restored.output) == 10 and audio_codec(restored.output) is not None
+
+
+def test_renders_run_one_after_another_in_the_order_asked(make_studio):
+    studio = make_studio()
+    form = {"source": "folder:cup.mp4", "steps": "6", "octaves": "2", "max_side": "96", "frames": "4"}
+    first, second = studio.render(form), studio.render({**form, "seed": "1"})
+    overlapped = waited = False
+    while second.status != "done":
+        assert "failed" not in (first.status, second.status), (first.error, second.error)
+        overlapped |= first.status == "running" and second.status == "running"
+        waited |= first.status == "running" and second.status == "queued"
+        time.sleep(0.005)
+    assert first.status == "done" and waited and not overlapped
+    assert first.output.exists() and second.output.exists()
