@@ -98,7 +98,7 @@ def report(args, zoom: ZoomSettings, summary, paths: list[Path]) -> None:
     count = len(paths)
     times = summary.seconds_per_frame
     print(f"{args.image}: {count} frames at {summary.width}x{summary.height}, zoom {zoom.zoom}/s at {zoom.fps} fps, "
-          f"loop={args.loop}{f' (settles {zoom.settle} frames, leads in {zoom.overlap})' if args.loop else ''}, layer cycle {args.layer_cycle or 'none'}"
+          f"loop={args.loop}{f' (settles {zoom.settle} frames, leads in {zoom.fade})' if args.loop else ''}, layer cycle {args.layer_cycle or 'none'}"
           f"{f' ({args.cycle_seconds:g} s each)' if args.layer_cycle else ''}, seed {args.seed}, "
           f"later frames {zoom.steps_next} steps on {zoom.octaves_next} octave(s)")
     if len(times) > 1:
@@ -116,11 +116,11 @@ def report(args, zoom: ZoomSettings, summary, paths: list[Path]) -> None:
         v300, s300 = brightness_saturation(read(paths[300]))
         print(f"drift 30 -> 300: brightness {100 * (v300 / v30 - 1):+.1f}%, saturation {100 * (s300 / s30 - 1):+.1f}%")
     if args.loop:
-        minimum, median = sharpness_dip((read(path) for path in paths), count - zoom.overlap)
+        minimum, median = sharpness_dip((read(path) for path in paths), count - zoom.fade)
         print(f"loop transition sharpness: minimum {minimum:.2f}, median {median:.2f} of the other frames' median")
         mixed = max(float(((mask > 0.02) & (mask < 0.98)).mean())
-                    for mask in (wipe_mask((summary.height, summary.width), (position + 1) / zoom.overlap, zoom.center)
-                                 for position in range(zoom.overlap)))
+                    for mask in (wipe_mask((summary.height, summary.width), (position + 1) / zoom.fade, zoom.center)
+                                 for position in range(zoom.fade)))
         print(f"loop transition: at most {100 * mixed:.1f}% of a frame mixes the two pictures (the wipe's soft edge)")
     time_series(paths, zoom.fps, args.every)
     if args.sheet:

@@ -18,14 +18,28 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from dreamvid.api import (  # noqa: E402
-    dream_frames, dream_image, dream_settings, make_effect, render_video, render_zoom, style_settings,
-    video_settings, zoom_settings,
+    dream_frames,
+    dream_image,
+    dream_settings,
+    make_effect,
+    render_video,
+    render_zoom,
+    style_settings,
+    video_settings,
+    zoom_settings,
 )
 from dreamvid.errors import DreamvidError  # noqa: E402
 from dreamvid.exports import lazy_exports  # noqa: E402
 from dreamvid.settings import (  # noqa: E402
-    CoherenceSettings, DreamSettings, EncodeSettings, LayerTerm, RedreamSettings, StyleSettings, VideoSettings,
-    ZoomRenderSettings, ZoomSettings,
+    CoherenceSettings,
+    DreamSettings,
+    EncodeSettings,
+    LayerTerm,
+    RedreamSettings,
+    StyleSettings,
+    VideoSettings,
+    ZoomRenderSettings,
+    ZoomSettings,
 )
 from dreamvid.version import __version__  # noqa: E402
 

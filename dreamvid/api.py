@@ -28,6 +28,8 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import (
+    VIDEO_MAX_SIDE,
+    ZOOM_MAX_SIDE,
     CoherenceSettings,
     DreamSettings,
     EncodeSettings,
@@ -37,8 +39,6 @@ from dreamvid.settings import (
     VideoSettings,
     ZoomRenderSettings,
     ZoomSettings,
-    VIDEO_MAX_SIDE,
-    ZOOM_MAX_SIDE,
     frame_count,
     parse_pair,
     parse_style,
@@ -58,7 +58,7 @@ def _names(cls: type) -> set[str]:
 
 _DREAM_FIELDS = _names(DreamSettings)
 _COHERENCE_FIELDS = _names(CoherenceSettings)
-_VIDEO_FIELDS = {"start", "end", "frames", "audio"}
+_VIDEO_FIELDS = {"start", "end", "frames", "audio", "soundtrack", "schedule"}
 _ZOOM_FIELDS = _names(ZoomSettings)
 # style options as the command line names them, and the StyleSettings field each sets
 _STYLE_OPTIONS = {"style_weight": "style_weight", "content_weight": "content_weight", "style_scale": "style_scale",
@@ -115,13 +115,17 @@ def video_settings(*, dream: DreamSettings | None = None, style: Any = None, ind
     """VideoSettings from plain options, as `dreamvid video` builds them.
 
     Options: DreamSettings (max_side defaults to 640, as on the command line), CoherenceSettings and
-    VideoSettings fields (start, end, frames, audio), the
+    VideoSettings fields (start, end, frames, audio, soundtrack: a sound file instead of the clip's own,
+    schedule: a keyframe file), the
     style options of `style_settings`; `independent` dreams every frame on its own, `redream=False`
     does not re-dream regions the carried dream leaves short. With a style, coherence is the style's
     (`CoherenceSettings.for_style`).
     """
     _check_known(options, _DREAM_FIELDS | _COHERENCE_FIELDS | _VIDEO_FIELDS | set(_STYLE_OPTIONS))
     video = _take(options, _VIDEO_FIELDS)
+    for name in ("soundtrack", "schedule"):
+        if video.get(name) is not None:
+            video[name] = os.fspath(video[name])
     coherence = _take(options, _COHERENCE_FIELDS)
     style_options = _take(options, _STYLE_OPTIONS)
     if dream is None:
@@ -146,7 +150,8 @@ def zoom_settings(*, dream: DreamSettings | None = None, style: Any = None, seco
     `seconds` instead of `frames` (default 4 s), `zoom`
     per second (1.25) or as text ("1.25/s", "1.02/frame"), `pan` and `center` as pairs or "X,Y", a
     `schedule` file or a `layer_cycle` ("block3_conv3,block4_conv3" or a list), the style options of
-    `style_settings`.
+    `style_settings`; a `soundtrack` (a sound file: the output's audio and the schedule's audio
+    variables) sets the length when neither `frames` nor `seconds` does.
     """
     _check_known(options, _DREAM_FIELDS | _ZOOM_FIELDS | set(_STYLE_OPTIONS))
     zoom = _take(options, _ZOOM_FIELDS)
@@ -156,6 +161,12 @@ def zoom_settings(*, dream: DreamSettings | None = None, style: Any = None, seco
     elif options:
         raise DreamvidError(f"give dream options ({', '.join(sorted(options))}) or dream=, not both")
     fps = zoom.get("fps", ZoomSettings.fps)
+    if zoom.get("soundtrack") is not None:
+        zoom["soundtrack"] = os.fspath(zoom["soundtrack"])
+        if zoom.get("frames") is None and seconds is None:
+            from dreamvid.audio.decode import decode_audio
+
+            seconds = decode_audio(zoom["soundtrack"], 8000).duration
     zoom["frames"] = frame_count(zoom.get("frames"), seconds, fps)
     zoom["zoom"] = parse_zoom(zoom.get("zoom", ZoomSettings.zoom), fps)
     for name in ("pan", "center"):
@@ -190,12 +201,23 @@ def render_video(source: str | os.PathLike, output: str | os.PathLike, settings:
     elif options:
         raise DreamvidError(f"give settings or options ({', '.join(sorted(options))}), not both")
     check_layers(settings.dream.model, settings.dream.layers, settings.dream.loss, settings.dream.weights)
-    output = check_outputs(source, output, report, overwrite)
+    output = check_outputs(source, output, report, overwrite, inputs=settings.input_paths())
+    schedule = None
+    if settings.schedule is not None:
+        from dreamvid.render.video import bound_video_schedule
+        from dreamvid.zoom.schedule import load_schedule
+
+        schedule = bound_video_schedule(source, settings, load_schedule(settings.schedule))
+        if schedule.layer_names:
+            scheduled = tuple(LayerTerm.parse(name) for name in schedule.layer_names)
+            check_layers(settings.dream.model, settings.dream.layers + scheduled, settings.dream.loss,
+                         settings.dream.weights)
     from dreamvid.measure.metrics import VideoFigures
 
     figures = VideoFigures() if report is not None and ray is None else None
-    summary = render(source, output, settings, functools.partial(effect_for_video, settings), resume=resume,
-                     overwrite=overwrite, encode=encode, on_progress=on_progress, ray=ray, figures=figures)
+    summary = render(source, output, settings, functools.partial(effect_for_video, settings, schedule),
+                     schedule=schedule, resume=resume, overwrite=overwrite, encode=encode, on_progress=on_progress,
+                     ray=ray, figures=figures)
     if report is not None:
         measured = figures.as_dict() if figures is not None else {"not_measured": "frames dreamed on Ray workers"}
         write_report(report, summary, settings, settings.dream.model, figures=measured)
@@ -222,14 +244,14 @@ def render_zoom(source: str | os.PathLike, output: str | os.PathLike, settings: 
         raise DreamvidError(f"give settings or options ({', '.join(sorted(options))}), not both")
     check_layers(settings.dream.model, settings.dream.layers, settings.dream.loss, settings.dream.weights)
     schedule = zoom_schedule(settings)
-    output = check_outputs(source, output, report, overwrite)
+    output = check_outputs(source, output, report, overwrite, inputs=settings.input_paths())
     summary = render(source, output, settings.dream, settings.zoom,
                      functools.partial(effect_for_zoom, settings.dream, settings.style, settings.zoom, schedule),
                      style=settings.style, schedule=schedule, resume=resume, overwrite=overwrite, encode=encode,
                      on_progress=on_progress)
     if report is not None:
         write_report(report, summary, {"dream": settings.dream, "zoom": settings.zoom}, settings.dream.model,
-                     figures=loop_figures(summary.sharpness, settings.zoom.overlap))
+                     figures=loop_figures(summary.sharpness, settings.zoom.fade))
     return summary
 
 
@@ -257,7 +279,7 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     build = effect if effect is not None else (lambda: make_effect(**options))
     if isinstance(image, (str, os.PathLike)):
         if output is not None:
-            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side)
+            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side, inputs=settings.input_paths())
             return Path(output)
         image = to_uint8(read_image(image).rgb)
     pixels = np.asarray(image)

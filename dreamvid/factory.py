@@ -6,6 +6,8 @@ Building an effect starts TensorFlow and loads the model.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dreamvid.dream.deepdream import DeepDream
 from dreamvid.effect import Effect
 from dreamvid.settings import DreamSettings, StyleSettings, VideoSettings, ZoomSettings
@@ -21,11 +23,13 @@ def effect_for_still(dream: DreamSettings, style: StyleSettings | None) -> Effec
     return DeepDream.create(dream)
 
 
-def effect_for_video(settings: VideoSettings) -> Effect:
-    """The effect of a video render (a module-level function, so Ray can send it to workers)."""
+def effect_for_video(settings: VideoSettings, schedule: Schedule | None = None) -> Effect:
+    """The effect of a video render (a module-level function, so Ray can send it to workers); a
+    schedule (bound to the clip's fps) moves the dream's weights, step size and steps, or the style's weight."""
     if settings.style is not None:
-        return effect_for_still(settings.dream, settings.style)
-    return DeepDream.for_video(settings)
+        effect = effect_for_still(settings.dream, settings.style)
+        return dataclasses.replace(effect, schedule=schedule) if schedule is not None else effect
+    return DeepDream.for_video(settings, schedule=schedule)
 
 
 def effect_for_zoom(dream: DreamSettings, style: StyleSettings | None, zoom: ZoomSettings,

@@ -79,3 +79,26 @@ def cli_error(args, words: str) -> None:
     assert "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and words in lines[0], result.output
+
+
+def click_track(path, bpm: float = 120.0, seconds: float = 10.0, rate: int = 22050, first: float = 0.5,
+                level: float = 0.5) -> "np.ndarray":
+    """Write a mono 16-bit WAV of short 1 kHz clicks every 60/bpm s from `first` s (faint noise between);
+    returns the click times in seconds."""
+    import wave
+
+    count = int(rate * seconds)
+    samples = 0.001 * np.random.default_rng(0).standard_normal(count)
+    length = int(0.03 * rate)
+    ramp = np.arange(length) / rate
+    click = level * np.sin(2 * np.pi * 1000 * ramp) * np.exp(-ramp / 0.005)
+    times = np.arange(first, seconds - 0.1, 60.0 / bpm)
+    for time in times:
+        start = int(round(time * rate))
+        samples[start:start + length] += click[: count - start]
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return times

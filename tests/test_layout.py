@@ -94,3 +94,15 @@ def test_the_graph_sees_imports_inside_functions_and_subpackage_inits():
 def test_a_base_module_never_imports_its_implementations():
     graph = import_graph()
     assert not {name for name in graph["dreamvid.effect"] if name.startswith(("dreamvid.dream", "dreamvid.style"))}
+
+
+def test_every_subpackage_offers_what_it_lists():
+    import importlib
+
+    for name, path in modules().items():
+        if path.name != "__init__.py" or name in ("dreamvid", "dreamvid.cli"):
+            continue
+        package = importlib.import_module(name)
+        assert package.__all__ == sorted(package.EXPORTS), name
+        for export in package.__all__:
+            assert getattr(package, export) is not None, f"{name}.{export}"

@@ -19,6 +19,7 @@ try:  # typer 0.2x carries its own click, whose errors derive from TyperExceptio
 except ImportError:  # older typer runs on click
     from click import ClickException as CommandLineError
 
+from dreamvid.cli.audio import audio
 from dreamvid.cli.image import image
 from dreamvid.cli.models import layers, models
 from dreamvid.cli.studio import studio
@@ -86,7 +87,7 @@ def main(
     """Dream images, video clips and infinite zooms with DeepDream."""
 
 
-for command in (image, video, zoom, models, layers, studio):
+for command in (image, video, zoom, audio, models, layers, studio):
     app.command()(command)
 
 

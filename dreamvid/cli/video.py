@@ -21,7 +21,14 @@ from dreamvid.cli.options import (
     choices,
     dream_command,
 )
-from dreamvid.settings import FLOW_PRESETS, VIDEO_MAX_SIDE, CoherenceSettings, DreamSettings, EncodeSettings, StyleSettings
+from dreamvid.settings import (
+    FLOW_PRESETS,
+    VIDEO_MAX_SIDE,
+    CoherenceSettings,
+    DreamSettings,
+    EncodeSettings,
+    StyleSettings,
+)
 
 _COHERENCE = CoherenceSettings()
 
@@ -36,6 +43,8 @@ def video(
     end: Annotated[Optional[float], typer.Option(help="Stop at this many seconds.", rich_help_panel=FILES)] = None,
     frames: Annotated[Optional[int], typer.Option(help="Dream at most this many frames from the start.", rich_help_panel=FILES)] = None,
     no_audio: Annotated[bool, typer.Option("--no-audio", help="Drop the input's audio.", rich_help_panel=FILES)] = False,
+    audio: Annotated[Optional[str], typer.Option("--audio", help="A sound file for the output instead of the clip's own (from its start); the schedule's audio variables follow it.", rich_help_panel=FILES)] = None,
+    schedule: Annotated[Optional[str], typer.Option(help="Keyframes (TOML or JSON) varying step_size, layers, steps, blend (style_weight with --style) over the clip; values may be formulas in t, f and the audio variables (loud, beat, bass, ...).", rich_help_panel=COHERENCE)] = None,
     report: Report = None,
     crf: Crf = None,
     preset: Preset = None,
@@ -58,9 +67,14 @@ def video(
     from dreamvid.api import render_video, video_settings
     from dreamvid.cli.progress import FrameProgress
 
+    if audio is not None and no_audio:
+        from dreamvid.errors import DreamvidError
+
+        raise DreamvidError("give --audio FILE or --no-audio, not both")
     settings = video_settings(dream=dream, style=style, blend=blend, steps_next=steps_next, octaves_next=octaves_next,
                               flow_preset=flow_preset, dream_scale=dream_scale, independent=independent,
-                              redream=not no_redream, start=start, end=end, frames=frames, audio=not no_audio)
+                              redream=not no_redream, start=start, end=end, frames=frames, audio=not no_audio,
+                              soundtrack=audio, schedule=schedule)
     scale_out = None
     if workers is not None or ray_address is not None or segment_frames is not None:
         from dreamvid.render.ray import RaySettings

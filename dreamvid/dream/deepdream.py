@@ -2,8 +2,8 @@
 
 Mordvintsev et al. 2015; the octave loop and re-injection of lost detail follow keras-io's
 `deep_dream.py`. `DeepDream` holds the compiled step (built once per model and objective) and the
-settings of both treatments; a zoom schedule may move its layer weights and step size over time
-without retracing the step.
+settings of both treatments; a schedule (zoom or video) may move its layer weights, step size and
+steps per frame over time without retracing the step.
 """
 
 from __future__ import annotations
@@ -77,11 +77,14 @@ class DeepDream:
         return cls(settings, dreamer, **options)
 
     @classmethod
-    def for_video(cls, settings: VideoSettings, dreamer: Dreamer | None = None) -> "DeepDream":
-        """The effect of a video render: warm starts, working scale and finishing steps from its coherence."""
+    def for_video(cls, settings: VideoSettings, dreamer: Dreamer | None = None,
+                  schedule: Schedule | None = None) -> "DeepDream":
+        """The effect of a video render: warm starts, working scale and finishing steps from its coherence;
+        a schedule (bound to the clip's fps) moves weights, step size and steps of later frames."""
         coherence = settings.coherence
         return cls.create(settings.dream, dreamer=dreamer, warm=coherence.warm, scale=coherence.dream_scale,
-                          finish_steps=coherence.finish_steps)
+                          finish_steps=coherence.finish_steps, schedule=schedule,
+                          fps=schedule.fps if schedule is not None else None)
 
     @classmethod
     def for_zoom(cls, settings: DreamSettings, zoom: ZoomSettings, schedule: Schedule | None = None,
@@ -100,11 +103,18 @@ class DeepDream:
                           dtype=np.float32)
 
     def warm_settings(self, time: float) -> DreamSettings:
+        """The dream settings of the warm start at `time`: the schedule's step size and steps there."""
         settings = self.warm.applied_to(self.settings)
         if self.schedule is None:
             return settings
         step_size = self.schedule.value("step_size", time, settings.step_size, frame=self._frame(time))
-        return dataclasses.replace(settings, step_size=step_size)
+        return dataclasses.replace(settings, step_size=step_size, steps=max(self.warm_steps(time), 1))
+
+    def warm_steps(self, time: float) -> int:
+        """Ascent steps per octave of the warm start at `time` (0: the carried frame is kept as it is)."""
+        if self.schedule is None:
+            return self.warm.steps
+        return round(self.schedule.value("steps", time, float(self.warm.steps), frame=self._frame(time)))
 
     def _frame(self, time: float) -> int | None:
         return round(time * self.fps) if self.fps else None
@@ -126,7 +136,7 @@ class DeepDream:
     def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
                guide: Guide | None = None) -> np.ndarray:
         """A few ascent steps on the finest octaves (the guide is not needed: the dream grows from the image)."""
-        if self.warm.steps == 0:
+        if self.warm_steps(time) == 0:
             return np.asarray(image, dtype=np.float32)
         return dream_at_scale(image, self.warm_settings(time), self.dreamer, self.scale, seed,
                               progress=progress, weights=self.weights(time))

@@ -15,6 +15,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.video import flow
+from dreamvid.video.strength import local_strength as detail_strength
 from dreamvid.zoom import camera
 
 
@@ -130,15 +131,15 @@ GHOST_CLEARANCE = 8  # px: uncovered background nearer than this to a moving pix
 
 
 def local_strength(input_frame: np.ndarray, output_frame: np.ndarray, window: int = STRENGTH_WINDOW) -> np.ndarray:
-    """|output - input| averaged over channels and box-blurred over window x window pixels, (H, W)."""
+    """|output - input| averaged over channels and box-blurred over window x window pixels, (H, W): the
+    strength re-dreaming measures on the carried detail (dreamvid.video.strength.local_strength)."""
     input_frame = _as_float_frame(input_frame)
     output_frame = _as_float_frame(output_frame)
     if input_frame.shape != output_frame.shape:
         raise DreamvidError(
             f"input and output frames differ in shape: {input_frame.shape} and {output_frame.shape}"
         )
-    difference = np.abs(output_frame - input_frame).mean(axis=2)
-    return cv2.blur(difference, (window, window), borderType=cv2.BORDER_REFLECT)
+    return detail_strength(output_frame - input_frame, window)
 
 
 def plain_share(output_frame: np.ndarray, input_frame: np.ndarray, reference_median: float) -> float:
@@ -463,11 +464,11 @@ def ratios_to_the_rest(values: Iterable[float], start: int, end: int | None = No
     return [value / reference for value in inside]
 
 
-def loop_figures(sharpness: list[float], overlap: int) -> dict:
+def loop_figures(sharpness: list[float], fade: int) -> dict:
     """A loop's transition against the rest: each transition frame's sharpness over the others' median."""
-    if not overlap or len(sharpness) <= overlap:
+    if not fade or len(sharpness) <= fade:
         return {}
-    ratios = ratios_to_the_rest(sharpness, len(sharpness) - overlap)
+    ratios = ratios_to_the_rest(sharpness, len(sharpness) - fade)
     return {"loop_sharpness": {"minimum": round(min(ratios), 3), "median": round(sorted(ratios)[len(ratios) // 2], 3)}}
 
 

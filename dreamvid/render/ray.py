@@ -39,6 +39,7 @@ from dreamvid.render.segments import (
 from dreamvid.render.workdir import WorkDir
 from dreamvid.settings import CoherenceSettings
 from dreamvid.stream import RenderedFrame
+from dreamvid.zoom.schedule import Schedule
 
 # Measured with bench/ray_seams.py at 320 px, 2 workers, 3 seams (flicker of the frame pairs at each
 # seam against the median of the other pairs; goal at most 1.5x): with a 20-frame overlap cup.mp4's
@@ -113,7 +114,8 @@ def start_ray(settings: RaySettings) -> types.ModuleType:
 class SegmentDreamer:
     """A Ray actor's work: the effect built once, then whole segments dreamed coherently."""
 
-    def __init__(self, make_effect: Callable, coherence: CoherenceSettings, seed: int, threads: int) -> None:
+    def __init__(self, make_effect: Callable, coherence: CoherenceSettings, seed: int, threads: int,
+                 schedule: Schedule | None = None) -> None:
         from dreamvid.runtime import start_tensorflow
 
         tf = start_tensorflow()
@@ -122,14 +124,18 @@ class SegmentDreamer:
         self.effect = make_effect()
         self.coherence = coherence
         self.seed = seed
+        self.schedule = schedule
 
-    def dream(self, frames: list[np.ndarray], keep: int) -> list[np.ndarray]:
-        """Dream the frames in order from a fresh start; return those from index `keep` on."""
+    def dream(self, frames: list[np.ndarray], keep: int, number_from: int = 0) -> list[np.ndarray]:
+        """Dream the frames in order from a fresh start (the first is clip frame `number_from`, for the
+        schedule's values at its own frames); return those from index `keep` on."""
         from dreamvid.video.coherence import Coherence
         from dreamvid.video.frames import video_frames
 
-        coherence = Coherence(self.effect, self.coherence)
-        made = [frame.pixels for frame in video_frames(frames, coherence, seed=self.seed, overlap=False)]
+        coherence = Coherence(self.effect, self.coherence, schedule=self.schedule)
+        fps = self.schedule.fps if self.schedule is not None else None
+        made = [frame.pixels for frame in video_frames(frames, coherence, seed=self.seed, overlap=False,
+                                                       fps=fps, number_from=number_from)]
         return made[keep:]
 
     def pid(self) -> int:
@@ -137,7 +143,7 @@ class SegmentDreamer:
 
 
 def ray_frames(frames: Iterator[np.ndarray], total: int, make_effect: Callable, coherence: CoherenceSettings,
-               seed: int, settings: RaySettings) -> RayFrames:
+               seed: int, settings: RaySettings, schedule: Schedule | None = None) -> RayFrames:
     """A stream (for renderer.render) that dreams the clip's frames on Ray actors.
 
     `frames` yields the clip's input frames from index 0; `make_effect` builds the effect on each
@@ -148,7 +154,7 @@ def ray_frames(frames: Iterator[np.ndarray], total: int, make_effect: Callable, 
     workers = settings.workers or cpus
     threads = settings.threads_per_worker or max(1, (os.cpu_count() or 1) // workers if settings.address is None else 1)
     actor = ray.remote(num_cpus=1, max_restarts=3, max_task_retries=3)(SegmentDreamer)
-    pool = [actor.remote(make_effect, coherence, seed, threads) for _ in range(workers)]
+    pool = [actor.remote(make_effect, coherence, seed, threads, schedule) for _ in range(workers)]
     return RayFrames(ray, pool, frames, total, settings)
 
 
@@ -224,7 +230,8 @@ class RayFrames(AnyOrderStream):
                 for index in [index for index in inputs if index < needed_from]:
                     del inputs[index]
                 actor = busy.index(min(busy))
-                reference = pool[actor].dream.remote(ray.put(batch), segment.keep_from - segment.dream_from)
+                reference = pool[actor].dream.remote(ray.put(batch), segment.keep_from - segment.dream_from,
+                                                     segment.dream_from)
                 pending[reference] = (segment, actor)
                 busy[actor] += 1
                 self.dreamed.append(segment.number)

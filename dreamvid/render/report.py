@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dreamvid.errors import DreamvidError
-from dreamvid.io.paths import partial_path
+from dreamvid.io.paths import temporary_sibling
 from dreamvid.io.provenance import as_plain
 from dreamvid.version import __version__
 
@@ -29,6 +29,7 @@ class RenderSummary:
     scene_cuts: int = 0
     warnings: list[str] = field(default_factory=list)
     sharpness: list[float] = field(default_factory=list)  # of each written frame (variance of the Laplacian)
+    audio: list[dict] | None = None  # each frame's audio variables, when a schedule followed a soundtrack
 
 
 def write_report(path: str | os.PathLike, summary: RenderSummary, settings: object, model: str,
@@ -62,6 +63,7 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings: obje
             "all": [round(value, 1) for value in summary.sharpness],
         },
         "figures": figures or {},
+        **({"audio": summary.audio} if summary.audio is not None else {}),
         "versions": {
             "dreamvid": __version__,
             "python": platform.python_version(),
@@ -72,9 +74,13 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings: obje
         },
     }
     path = Path(path)
-    temporary = partial_path(path)
+    temporary = None
     try:
+        temporary = temporary_sibling(path)
         temporary.write_text(json.dumps(report, indent=2))
         os.replace(temporary, path)
     except OSError as error:
-        raise DreamvidError(f"cannot write report {path}: {error.strerror}") from None
+        raise DreamvidError(f"cannot write report {path}: {error.strerror or error}") from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)  # ours; gone once renamed

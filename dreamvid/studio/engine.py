@@ -119,13 +119,13 @@ class Engine:
             self._layers[model] = tuple((name, int(shape[-1])) for name, shape in dreamable_layers(spec, network))
         return self._layers[model]
 
-    def check(self, dream: DreamSettings) -> None:
-        """The objective's layers and channels checked against the model's (before any dream)."""
+    def check(self, dream: DreamSettings, extra: tuple[LayerTerm, ...] = ()) -> None:
+        """The objective's layers and channels (and a schedule's) checked against the model's, before any dream."""
         from dreamvid.dream.objective import build_objective
 
         spec = self.spec(dream.model)
         available = {name: (None, None, None, channels) for name, channels in self.layers(dream.model)}
-        build_objective(tuple(dream.layers) or spec.default_layers, dream.loss, available)
+        build_objective((tuple(dream.layers) or spec.default_layers) + tuple(extra), dream.loss, available)
 
     def network(self, model: str, weights: str | None) -> keras.Model:
         key = (model, weights)
@@ -162,12 +162,26 @@ class Engine:
 
         return taking_turns(DeepDream.for_video(settings, self.dreamer(settings.dream)), self.turns)
 
-    def zoom_effect(self, dream: DreamSettings, zoom: ZoomSettings, style=None) -> TakingTurns:
+    def zoom_effect(self, dream: DreamSettings, zoom: ZoomSettings, style=None, schedule=None) -> TakingTurns:
+        """The effect of a zoom: its schedule's layers are terms of the one compiled step (weight 0 until
+        the schedule turns them up)."""
         if style is not None:
             return taking_turns(self._style(dream, style), self.turns)
         from dreamvid.dream.deepdream import DeepDream
 
-        return taking_turns(DeepDream.for_zoom(dream, zoom, None, self.dreamer(dream)), self.turns)
+        dreamer = self.dreamer(dream, self.schedule_terms(dream, schedule))
+        return taking_turns(DeepDream.for_zoom(dream, zoom, schedule, dreamer), self.turns)
+
+    def schedule_terms(self, dream: DreamSettings, schedule) -> tuple[LayerTerm, ...]:
+        """The terms a schedule names beyond the dream's own, at weight 0 (as the library's zoom does)."""
+        base = {(term.layer, term.channel) for term in (dream.layers or self.spec(dream.model).default_layers)}
+        extra = []
+        for name in schedule.layer_names if schedule is not None else ():
+            term = LayerTerm.parse(name)
+            if (term.layer, term.channel) not in base:
+                extra.append(LayerTerm(term.layer, 0.0, term.channel))
+                base.add((term.layer, term.channel))
+        return tuple(extra)
 
     def _style(self, dream: DreamSettings, style) -> Effect:
         if style.model not in MODELS:

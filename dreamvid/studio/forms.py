@@ -19,9 +19,9 @@ from dreamvid.settings import (
     CoherenceSettings,
     DreamSettings,
     LayerTerm,
-    RedreamSettings,
     StyleSettings,
     VideoSettings,
+    ZoomRenderSettings,
     ZoomSettings,
 )
 
@@ -73,6 +73,10 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "fps": ("fps", _ZOOM.fps),
     "zoom_steps": ("zoom steps for later frames", _ZOOM.steps_next),
     "loop": ("loop", ""),
+    "pan": ("pan", "0,0"),
+    "center": ("center", "0.5,0.5"),
+    "layer_cycle": ("layer cycle", ""),
+    "cycle_seconds": ("cycle seconds", 6.0),
     "frame": ("frame", 0),
     "vary": ("variants", "layers"),
     "values": ("values", ""),
@@ -107,7 +111,7 @@ class Look:
     kind: str  # "image" or "video"
     output: str  # "video", "still" or "zoom": what Render makes
     video: VideoSettings  # dream, coherence, clip selection and style of the render
-    zoom: ZoomSettings | None
+    zoom: ZoomRenderSettings | None  # the zoom's camera, timing and layer cycle (a still rendered as a zoom)
     preview_side: int
     frame: int  # the frame of a clip the previews dream
 
@@ -146,7 +150,9 @@ def _number(form: Mapping[str, Any], name: str, kind: Callable[[str], Any], opti
 
 
 def _flag(form: Mapping[str, Any], name: str) -> bool:
-    return _text(form, name).lower() in ("on", "true", "1", "yes")
+    """A checkbox: "on" (or true, 1, yes) is ticked; a field the form leaves out takes its default."""
+    text = _text(form, name).lower() if name in form else str(FIELDS[name][1])
+    return text in ("on", "true", "1", "yes")
 
 
 def _choice(form: Mapping[str, Any], name: str, options: tuple[str, ...]) -> str:
@@ -181,6 +187,10 @@ def look_from_form(form: Mapping[str, Any], kind: str, style_path: Callable[[str
 
 
 def _look(form: Mapping[str, Any], kind: str, style_path: Callable[[str], str] | None) -> Look:
+    """Text to numbers here; the settings themselves are built by the library's own builders
+    (`dreamvid.api.video_settings`, `zoom_settings`), as the command line builds them."""
+    from dreamvid import api
+
     effect = _choice(form, "effect", EFFECTS)
     output = "video" if kind == "video" else _choice(form, "output", OUTPUTS)
     layers = parse_layers(_text(form, "layers"))
@@ -189,54 +199,41 @@ def _look(form: Mapping[str, Any], kind: str, style_path: Callable[[str], str] |
     elif effect == "both" and not layers:
         raise FieldError("style and dream together need the dream's layers", "layers")
     max_side = _number(form, "max_side", int, optional=True)
-    dream = DreamSettings(
-        model=_text(form, "model") or _DREAM.model,
-        layers=layers,
-        loss=_text(form, "loss") or _DREAM.loss,
-        octaves=_number(form, "octaves", int),
-        octave_scale=_number(form, "octave_scale", float),
-        steps=_number(form, "steps", int),
-        step_size=_number(form, "step_size", float),
-        seed=_number(form, "seed", int),
-        tv_weight=_number(form, "tv_weight", float),
-        max_side=RENDER_SIDE[output] if max_side is None else (max_side or None),
-    )
-    style = None
+    dream = {
+        "model": _text(form, "model") or _DREAM.model, "layers": layers, "loss": _text(form, "loss") or _DREAM.loss,
+        "octaves": _number(form, "octaves", int), "octave_scale": _number(form, "octave_scale", float),
+        "steps": _number(form, "steps", int), "step_size": _number(form, "step_size", float),
+        "seed": _number(form, "seed", int), "tv_weight": _number(form, "tv_weight", float),
+        "max_side": RENDER_SIDE[output] if max_side is None else max_side,  # 0 keeps the size
+    }
+    style: dict[str, Any] = {}
     if effect in ("style", "both"):
         reference = _text(form, "style")
         if not reference:
             raise FieldError("style transfer needs a style image: upload one or pick one from the folder", "style")
-        path = style_path(reference) if style_path is not None else reference
-        style = StyleSettings(styles=((str(path), 1.0),), model=dream.model,
-                              style_weight=_number(form, "style_weight", float),
-                              content_weight=_number(form, "content_weight", float),
-                              style_scale=_number(form, "style_scale", float),
-                              steps=_number(form, "style_steps", int))
-    coherence = CoherenceSettings(
-        blend=_number(form, "blend", float),
-        steps_next=_number(form, "steps_next", int),
-        octaves_next=_number(form, "octaves_next", int),
-        dream_scale=_number(form, "dream_scale", float),
-        coherent=not _flag(form, "independent"),
-        redream=RedreamSettings() if _flag(form, "redream") else None,
-    )
-    if style is not None:
-        coherence = coherence.for_style()
-    video = VideoSettings(dream=dream, coherence=coherence, start=_number(form, "start", float),
-                          end=_number(form, "end", float, optional=True),
-                          frames=_number(form, "frames", int, optional=True),
-                          audio=_flag(form, "audio"), style=style)
+        style = {"style": style_path(reference) if style_path is not None else reference,
+                 "style_weight": _number(form, "style_weight", float),
+                 "content_weight": _number(form, "content_weight", float),
+                 "style_scale": _number(form, "style_scale", float), "style_steps": _number(form, "style_steps", int)}
+    video = api.video_settings(
+        **dream, **style, blend=_number(form, "blend", float), steps_next=_number(form, "steps_next", int),
+        octaves_next=_number(form, "octaves_next", int), dream_scale=_number(form, "dream_scale", float),
+        independent=_flag(form, "independent"), redream=_flag(form, "redream"),
+        start=_number(form, "start", float), end=_number(form, "end", float, optional=True),
+        frames=_number(form, "frames", int, optional=True), audio=_flag(form, "audio"))
     zoom = None
     if output == "zoom":
-        zoom = ZoomSettings(frames=_number(form, "zoom_frames", int), fps=_number(form, "fps", float),
-                            zoom=_number(form, "zoom", float), rotate=_number(form, "rotate", float),
-                            steps_next=_number(form, "zoom_steps", int), loop=_flag(form, "loop"))
+        zoom = api.zoom_settings(
+            dream=video.dream, **style, frames=_number(form, "zoom_frames", int), fps=_number(form, "fps", float),
+            zoom=_text(form, "zoom") or str(FIELDS["zoom"][1]), rotate=_number(form, "rotate", float),
+            pan=_text(form, "pan") or "0,0", center=_text(form, "center") or "0.5,0.5",
+            steps_next=_number(form, "zoom_steps", int), loop=_flag(form, "loop"),
+            layer_cycle=_text(form, "layer_cycle") or None, cycle_seconds=_number(form, "cycle_seconds", float))
     preview_side = _number(form, "preview_side", int)
     if preview_side < 32:
         raise FieldError(f"preview size must be at least 32 px, got {preview_side}", "preview_side")
     frame = _number(form, "frame", int) if _text(form, "frame") else 0
     return Look(_text(form, "source"), kind, output, video, zoom, preview_side, max(frame, 0))
-
 
 
 def variant_forms(form: Mapping[str, Any], varied: str, values: str) -> list[tuple[str, dict]]:
@@ -302,14 +299,21 @@ def command_line(look: Look, source_path: str, output: str = "dreamed") -> str:
         if coherence.redream is None and style is None:
             words.append("--no-redream")
     elif look.zoom is not None:
-        zoom = look.zoom
+        zoom = look.zoom.zoom
         words.extend(["--frames", str(zoom.frames)])
         option("--fps", zoom.fps, _ZOOM.fps)
         option("--zoom", zoom.zoom, _ZOOM.zoom)
         option("--rotate", zoom.rotate, _ZOOM.rotate)
         option("--steps-next", zoom.steps_next, _ZOOM.steps_next)
+        if zoom.pan != _ZOOM.pan:
+            words.extend(["--pan", ",".join(f"{value:g}" for value in zoom.pan)])
+        if zoom.center != _ZOOM.center:
+            words.extend(["--center", ",".join(f"{value:g}" for value in zoom.center)])
         if zoom.loop:
             words.append("--loop")
+        if look.zoom.layer_cycle:
+            words.extend(["--layer-cycle", ",".join(look.zoom.layer_cycle)])
+            option("--cycle-seconds", look.zoom.cycle_seconds, 6.0)
     return shlex.join(words)
 
 
@@ -348,7 +352,9 @@ def form_from_provenance(provenance: Mapping[str, Any]) -> dict[str, str]:
     zoom = settings.get("zoom")
     if command == "zoom" and isinstance(zoom, dict):
         form["output"] = "zoom"
-        form.update({"zoom_frames": str(zoom.get("frames", 50)), "fps": f"{zoom.get('fps', 25):g}",
+        form.update({"pan": ",".join(f"{value:g}" for value in zoom.get("pan", (0, 0))),
+                     "center": ",".join(f"{value:g}" for value in zoom.get("center", (0.5, 0.5))),
+                     "zoom_frames": str(zoom.get("frames", 50)), "fps": f"{zoom.get('fps', 25):g}",
                      "zoom": f"{zoom.get('zoom', 1.25):g}", "rotate": f"{zoom.get('rotate', 0):g}",
                      "zoom_steps": str(zoom.get("steps_next", 3)), "loop": "on" if zoom.get("loop") else ""})
     elif command == "image":

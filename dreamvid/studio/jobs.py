@@ -193,5 +193,8 @@ class RenderQueue:
             if job.status == "done" and not job.output.exists():
                 continue
             if job.resumable():
-                job.frames_done = WorkDir(job.work()).frames_done()
+                try:
+                    job.frames_done = WorkDir(job.work()).frames_done()
+                except DreamvidError as error:  # a damaged work folder: shown, not resumed
+                    job.status, job.error = "failed", str(error)
             self._jobs[job.id] = job

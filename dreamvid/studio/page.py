@@ -71,7 +71,7 @@ def page(studio: Studio) -> str:
   <form id="look" autocomplete="off">
   <h2>Settings</h2>
   <fieldset><legend>Effect</legend>
-    <label>Effect <select name="effect">{_options([(name, name) for name in EFFECTS], "dream")}</select></label>
+    <label>Effect <select name="effect" id="effect">{_options([(name, name) for name in EFFECTS], "dream")}</select></label>
     <span class="field-error" data-for="effect" role="alert"></span>
     <label>Model <select name="model" id="model">{_options([(name, name) for name in models], models[0])}</select></label>
     <span class="field-error" data-for="model" role="alert"></span>
@@ -79,10 +79,6 @@ def page(studio: Studio) -> str:
     <datalist id="layer-names"></datalist>
     <span class="field-error" data-for="layers" role="alert"></span>
     <details id="layer-thumbs"><summary>What each layer dreams</summary><div class="thumbs"></div></details>
-    <label>Style image <select name="style" id="style">{styles}</select></label>
-    <label for="style-input">Upload a style image</label>
-    <input type="file" id="style-input" accept="image/*">
-    <span class="field-error" data-for="style" role="alert"></span>
   </fieldset>
   <fieldset><legend>Dream</legend>
     {_number("steps", "Steps per octave", "1")}
@@ -95,7 +91,11 @@ def page(studio: Studio) -> str:
     {_number("preview_side", "Preview size (px)", "1")}
     {_number("max_side", "Render size (px, 0: full)", "1", f"empty: {RENDER_SIDE['video']} for a clip, {RENDER_SIDE['still']} for a still")}
   </fieldset>
-  <fieldset><legend>Style</legend>
+  <fieldset id="style-settings" hidden><legend>Style</legend>
+    <label>Style image <select name="style" id="style">{styles}</select></label>
+    <label for="style-input">Upload a style image</label>
+    <input type="file" id="style-input" accept="image/*">
+    <span class="field-error" data-for="style" role="alert"></span>
     {_number("style_weight", "Style weight")}
     {_number("content_weight", "Content weight")}
     {_number("style_scale", "Style scale")}
@@ -120,6 +120,11 @@ def page(studio: Studio) -> str:
     {_number("zoom_frames", "Zoom frames", "1")}
     {_number("fps", "Frames per second")}
     {_number("zoom_steps", "Steps per zoom frame", "1")}
+    <label>Pan X,Y per second <input name="pan" value="0,0"></label><span class="field-error" data-for="pan" role="alert"></span>
+    <label>Zoom into X,Y <input name="center" value="0.5,0.5"></label><span class="field-error" data-for="center" role="alert"></span>
+    <label>Layer cycle <input name="layer_cycle" placeholder="e.g. block3_conv3, block4_conv3"></label>
+    <span class="field-error" data-for="layer_cycle" role="alert"></span>
+    {_number("cycle_seconds", "Seconds per layer of the cycle")}
     {_check("loop", "Loop")}
   </fieldset>
   </form>

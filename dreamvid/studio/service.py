@@ -135,7 +135,10 @@ class Studio:
     # Settings
 
     def look(self, form: Mapping[str, object]) -> Look:
-        """The form's settings, checked before any dream (layers against the model's too)."""
+        """The form's settings, checked before any dream (layers against the model's too); with no model
+        named, the first the studio offers."""
+        if not form.get("model"):
+            form = {**form, "model": next(iter(self.engine.models))}
         reference = str(form.get("source") or "")
         try:
             source = self.source(reference)
@@ -156,7 +159,24 @@ class Studio:
             self.engine.check(look.dream)
         except DreamvidError as error:
             raise FieldError(str(error), "model" if "model" in str(error) else "layers") from None
+        try:
+            self.schedule(look)
+        except DreamvidError as error:
+            raise FieldError(str(error), "layer_cycle") from None
         return look
+
+    def schedule(self, look: Look):
+        """A zoom's layer cycle as the library's schedule, checked at every frame and against the model."""
+        if look.zoom is None or not look.zoom.layer_cycle:
+            return None
+        from dreamvid.zoom.schedule import layer_cycle_schedule
+
+        keyframes = layer_cycle_schedule(list(look.zoom.layer_cycle), look.zoom.cycle_seconds)
+        keyframes.check(frames=look.zoom.zoom.frames, fps=look.zoom.zoom.fps)
+        if look.style is not None:
+            raise DreamvidError("a style zoom has no dream layers to cycle; clear the layer cycle")
+        self.engine.check(look.dream, self.engine.schedule_terms(look.dream, keyframes))
+        return keyframes
 
     def command(self, form: Mapping[str, object]) -> str:
         look = self.look(form)
@@ -222,10 +242,11 @@ class Studio:
         elif look.output == "zoom":
             from dreamvid.render.zoom import render_zoom
 
-            zoom = dataclasses.replace(look.zoom, frames=CLIP_FRAMES, loop=False)
+            zoom = dataclasses.replace(look.zoom.zoom, frames=CLIP_FRAMES, loop=False)
+            schedule = self.schedule(look)
             summary = render_zoom(self.source(look.source).path, output, settings.dream, zoom,
-                                  self.engine.zoom_effect(settings.dream, zoom, settings.style),
-                                  style=settings.style, overwrite=False)
+                                  self.engine.zoom_effect(settings.dream, zoom, settings.style, schedule),
+                                  schedule=schedule, style=settings.style, overwrite=False)
         else:
             raise FieldError("a preview clip needs a clip, or a still rendered as a zoom", "output")
         return {"video": output.name, "frames": summary.frames, "seconds": round(time.perf_counter() - started, 3)}
@@ -270,9 +291,11 @@ class Studio:
         elif look.output == "zoom":
             from dreamvid.render.zoom import render_zoom
 
-            render_zoom(source.path, job.output, look.dream, look.zoom,
-                        self.engine.zoom_effect(look.dream, look.zoom, look.style), style=look.style,
-                        resume=job.resume, overwrite=False, on_progress=on_progress)
+            schedule = self.schedule(look)
+            render_zoom(source.path, job.output, look.dream, look.zoom.zoom,
+                        self.engine.zoom_effect(look.dream, look.zoom.zoom, look.style, schedule),
+                        schedule=schedule, style=look.style, resume=job.resume, overwrite=False,
+                        on_progress=on_progress)
         else:
             from dreamvid.io.provenance import settings_tags
             from dreamvid.render.still import dream_file

@@ -8,7 +8,7 @@ EXPORTS = {
     "build_stylist": "dreamvid.style.optimiser",
     "stylise": "dreamvid.style.optimiser",
     "read_styles": "dreamvid.style.optimiser",
-    "gram_matrix": "dreamvid.style.optimiser",
+    "gram_matrix": "dreamvid.style.losses",
 }
 __all__ = sorted(EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, EXPORTS)

@@ -41,6 +41,14 @@ from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, ProgressEvent
 from dreamvid.io.images import read_image
 from dreamvid.settings import StyleSettings
+from dreamvid.style.losses import (
+    gram_matrix,
+    relative_squared_error,
+    squared_norm,
+    style_loss,
+    temporal_loss,
+    variation_loss,
+)
 
 if TYPE_CHECKING:  # imported where used, so that importing dreamvid stays light
     import keras
@@ -143,15 +151,6 @@ def read_styles(styles: tuple[tuple[str, float], ...]) -> tuple[StyleImage, ...]
             )
         images.append(StyleImage(str(path), picture.rgb, float(weight)))
     return tuple(images)
-
-
-def gram_matrix(features: tf.Tensor) -> tf.Tensor:
-    """The c x c Gram matrix of a (1, h, w, c) or (h, w, c) feature map, divided by h * w."""
-    import tensorflow as tf
-
-    features = tf.reshape(features, [-1, tf.shape(features)[-1]])
-    positions = tf.cast(tf.shape(features)[0], tf.float32)
-    return tf.matmul(features, features, transpose_a=True) / positions
 
 
 def style_shape(picture_shape: tuple[int, int], style_rgb_shape: tuple[int, ...],
@@ -315,10 +314,11 @@ class Stylist:
 
     # -- the step ---------------------------------------------------------------------------
 
-    def loss_weights(self, temporal: bool) -> np.ndarray:
+    def loss_weights(self, temporal: bool, style_weight: float | None = None) -> np.ndarray:
+        """The losses' weights (a tensor input of the step, so a scheduled style weight never retraces it)."""
         settings = self.settings
         return np.float32([
-            settings.style_weight,
+            settings.style_weight if style_weight is None else style_weight,
             settings.content_weight,
             settings.tv_weight,
             settings.temporal_weight if temporal else 0.0,
@@ -363,19 +363,11 @@ class Stylist:
         import tensorflow as tf
 
         features = self._features_of(image)
-        style = tf.add_n([
-            tf.reduce_sum(tf.square(gram_matrix(features[name]) - target))
-            / (tf.reduce_sum(tf.square(target)) + 1e-8)
-            for name, target in zip(self.style_layers, targets)
-        ]) / len(self.style_layers)
-        content = tf.reduce_sum(tf.square(features[self.content_layer][0] - content_features)) / (
-            tf.reduce_sum(tf.square(content_features)) + 1e-8
-        )
+        style = style_loss([gram_matrix(features[name]) for name in self.style_layers], targets)
+        content = relative_squared_error(features[self.content_layer][0], content_features)
         pixels = image / 255.0
-        variation = tf.reduce_mean(tf.square(pixels[1:] - pixels[:-1])) + tf.reduce_mean(
-            tf.square(pixels[:, 1:] - pixels[:, :-1])
-        )
-        temporal = tf.reduce_mean(temporal_mask[..., None] * tf.square(pixels - temporal_target / 255.0))
+        variation = variation_loss(pixels)
+        temporal = temporal_loss(pixels, temporal_target, temporal_mask)
         dream = tf.zeros(())
         for index, name in enumerate(self.dream_layers):
             dream += tf.reduce_mean(tf.square(features[name])) / dream_reference[index]
@@ -480,9 +472,8 @@ class Stylist:
         with tf.GradientTape() as tape:
             tape.watch(image)
             pixels = image / 255.0
-            variation = tf.reduce_mean(tf.square(pixels[1:] - pixels[:-1])) + tf.reduce_mean(
-                tf.square(pixels[:, 1:] - pixels[:, :-1]))
-            temporal = tf.reduce_mean(temporal_mask[..., None] * tf.square(pixels - temporal_target / 255.0))
+            variation = variation_loss(pixels)
+            temporal = temporal_loss(pixels, temporal_target, temporal_mask)
             total = weights[2] * variation + weights[3] * temporal
         return variation, temporal, tape.gradient(total, image)
 
@@ -531,10 +522,9 @@ class Stylist:
             dream_positions += sums[4].numpy()
         weights = np.asarray(weights, np.float32)
         grams = [numerator / count for numerator, count in zip(numerators, positions)]
-        style_parts = [tf.reduce_sum(tf.square(gram - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
-                       for gram, target in zip(grams, targets)]
-        coefficients = [
-            weights[0] * 2.0 * (gram - target) / (len(targets) * (tf.reduce_sum(tf.square(target)) + 1e-8) * count)
+        style_parts = [relative_squared_error(gram, target) for gram, target in zip(grams, targets)]
+        coefficients = [  # d(weighted style loss)/d(Gram numerator): the style term's derivative, per position
+            weights[0] * 2.0 * (gram - target) / (len(targets) * squared_norm(target) * count)
             for gram, target, count in zip(grams, targets, positions)
         ]
         content_scale = np.float32(weights[1] / (content_norm + 1e-8))
@@ -597,7 +587,7 @@ def optimise(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: in
 def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, steps: int, *,
                   adam: AdamState | None = None, temporal: TemporalTarget | None = None,
                   learning_rate: float | np.ndarray | None = None, progress: Progress | None = None, scale: int = 1,
-                  scales: int = 1) -> tuple[np.ndarray, AdamState]:
+                  scales: int = 1, style_weight: float | None = None) -> tuple[np.ndarray, AdamState]:
     """`steps` Adam steps on `image` at its own size, continuing from `adam` (resized to the picture;
     fresh moments where it is zero, or everywhere without it); returns the picture and Adam's state.
     `learning_rate` is one number or one per pixel (an (h, w) map, resized to the picture)."""
@@ -612,7 +602,7 @@ def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, step
     first_moment = tf.constant(adam.first)
     second_moment = tf.constant(adam.second)
     taken = adam.steps.astype(np.float32)
-    weights = tf.constant(stylist.loss_weights(temporal is not None))
+    weights = tf.constant(stylist.loss_weights(temporal is not None, style_weight))
     if stylist.tiled(shape):
         cores, norm, reference = stylist._tiled_content(content)
         arguments = (cores, norm, stylist.style_targets(shape), tf.constant(warped), tf.constant(mask),
@@ -639,7 +629,7 @@ def optimise_from(image: np.ndarray, content: np.ndarray, stylist: Stylist, step
 def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, start: np.ndarray | None = None,
             steps: int | None = None, progress: Progress | None = None,
             temporal: TemporalTarget | None = None,
-            on_scale: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+            on_scale: Callable[[int, np.ndarray], None] | None = None, style_weight: float | None = None) -> np.ndarray:
     """Style an RGB float picture (0..255); returns float32 0..255 of the same size.
 
     Without `start`, coarse to fine: the content at 1/2^(scales-1) of its size is optimised for
@@ -650,14 +640,16 @@ def stylise(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *, s
     Deterministic: the optimisation starts from the content (or `start`) and draws nothing at random.
     """
     return stylise_from(content, settings, stylist, start=start, steps=steps, progress=progress,
-                        temporal=temporal, on_scale=on_scale)[0]
+                        temporal=temporal, on_scale=on_scale, style_weight=style_weight)[0]
 
 
 def stylise_from(content: np.ndarray, settings: StyleSettings, stylist: Stylist, *,
                  start: np.ndarray | None = None, adam: AdamState | None = None, steps: int | None = None,
                  progress: Progress | None = None, temporal: TemporalTarget | None = None,
-                 on_scale: Callable[[int, np.ndarray], None] | None = None) -> tuple[np.ndarray, AdamState]:
-    """`stylise`, continuing Adam's state `adam` (with `start`; at the picture's size) and returning
+                 on_scale: Callable[[int, np.ndarray], None] | None = None,
+                 style_weight: float | None = None) -> tuple[np.ndarray, AdamState]:
+    """`stylise` (with `style_weight` instead of the settings' own, when given), continuing Adam's
+    state `adam` (with `start`; at the picture's size) and returning
     the styled picture with Adam's state after the last scale (at the picture's size)."""
     content = np.asarray(content, np.float32)
     height, width = content.shape[:2]
@@ -690,6 +682,7 @@ def stylise_from(content: np.ndarray, settings: StyleSettings, stylist: Stylist,
             current, state = optimise_from(
                 current, resize(working, shape), stylist, steps, adam=adam, temporal=temporal,
                 learning_rate=rate, progress=progress, scale=index + 1, scales=len(shapes),
+                style_weight=style_weight,
             )
         if on_scale is not None:
             on_scale(index + 1, current)

@@ -18,12 +18,26 @@ from dreamvid.effect import Guide
 from dreamvid.events import Progress
 from dreamvid.settings import StyleSettings
 from dreamvid.style.optimiser import AdamState, Stylist, TemporalTarget, build_stylist, stylise, stylise_from
+from dreamvid.zoom.schedule import Schedule
 
 
 @dataclass(frozen=True)
 class StyleTransfer:
     settings: StyleSettings
     stylist: Stylist
+    schedule: Schedule | None = None  # a video schedule (bound to the clip's fps): style weight, steps per frame
+
+    def style_weight(self, time: float) -> float:
+        """The style loss's weight at `time`: the settings' own, or the schedule's there."""
+        if self.schedule is None:
+            return self.settings.style_weight
+        return self.schedule.value("style_weight", time, self.settings.style_weight)
+
+    def steps_next(self, time: float) -> int:
+        """Steps of a later frame at `time`: the settings' own, or the schedule's there."""
+        if self.schedule is None:
+            return self.settings.steps_next
+        return round(self.schedule.value("steps", time, float(self.settings.steps_next)))
 
     @classmethod
     def create(cls, settings: StyleSettings, dream_layers: tuple[str, ...] = ()) -> "StyleTransfer":
@@ -36,18 +50,21 @@ class StyleTransfer:
     def first(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
               steps: int | None = None) -> np.ndarray:
         """Coarse-to-fine style transfer (deterministic: the seed is not needed)."""
-        return stylise(image, self.settings, self.stylist, steps=steps, progress=progress)
+        return stylise(image, self.settings, self.stylist, steps=steps, progress=progress,
+                       style_weight=self.style_weight(time))
 
     def refine(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
                guide: Guide | None = None) -> np.ndarray:
         if guide is None:
-            return stylise(image, self.settings, self.stylist, start=image, progress=progress)
+            return stylise(image, self.settings, self.stylist, start=image, progress=progress,
+                           steps=self.steps_next(time), style_weight=self.style_weight(time))
         return self.refine_carrying(image, seed=seed, time=time, progress=progress, guide=guide)[0]
 
     def first_carrying(self, image: np.ndarray, *, seed: int, time: float = 0.0,
                        progress: Progress | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """`first`, with Adam's state after the last scale (when the settings carry it)."""
-        picture, adam = stylise_from(image, self.settings, self.stylist, progress=progress)
+        picture, adam = stylise_from(image, self.settings, self.stylist, progress=progress,
+                                     style_weight=self.style_weight(time))
         return picture, self._carry(adam)
 
     def refine_carrying(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
@@ -65,7 +82,8 @@ class StyleTransfer:
         start = temporal.warped
         adam = AdamState.from_arrays(guide.carried) if self.settings.carry_adam else None
         picture, adam = stylise_from(guide.content, self.settings, self.stylist, start=start, adam=adam,
-                                     temporal=temporal, progress=progress)
+                                     temporal=temporal, progress=progress, steps=self.steps_next(time),
+                                     style_weight=self.style_weight(time))
         return picture, self._carry(adam)
 
     def _carry(self, adam: AdamState) -> dict[str, np.ndarray]:

@@ -28,10 +28,22 @@ from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.settings import CoherenceSettings
 from dreamvid.video.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
-from dreamvid.video.redream import local_strength, redream_deficit
+from dreamvid.video.redream import redream_deficit
+from dreamvid.video.strength import local_strength
+from dreamvid.zoom.schedule import Schedule
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
 CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
+
+
+@dataclass(frozen=True)
+class LocalReference:
+    """What a frame's dream is held to place by place: the reference strengths carried onto the frame
+    (`carried`, (H, W)) and how much of each pixel was dreamed afresh (`fresh`, (H, W) in 0..1), where
+    the reference becomes the strength the frame now has."""
+
+    carried: np.ndarray
+    fresh: np.ndarray
 
 
 @dataclass
@@ -59,10 +71,26 @@ class CoherenceState:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: dict) -> "CoherenceState":
+    def from_arrays(cls, arrays: dict, size: tuple[int, int] | None = None) -> "CoherenceState":
+        """The state from named arrays; with `size` (height, width) of the frames, every array is checked
+        to be of that size (the carried arrays too: (h, w) or (h, w, c)), so a state of another render
+        fails here, in one line, not as a TensorFlow error deep in the model."""
         missing = [key for key in STATE_KEYS if key not in arrays]
         if missing:
             raise DreamvidError(f"the saved state lacks {', '.join(missing)}")
+        for key in ("reference_strength", "scene_cuts"):
+            if np.shape(arrays[key]) != ():
+                raise DreamvidError(f"the saved {key} is not one number")
+        if not (float(arrays["reference_strength"]) >= 0 and int(arrays["scene_cuts"]) >= 0):
+            raise DreamvidError("the saved reference strength or scene cut count is negative")
+        if size is not None:
+            wanted = {"previous_input": (*size, 3), "previous_detail": (*size, 3), "local_reference": size}
+            for key, value in arrays.items():
+                shape = np.shape(value)
+                if key in wanted and shape != wanted[key] or (
+                        key.startswith(CARRY_PREFIX) and (len(shape) not in (2, 3) or shape[:2] != size)):
+                    raise DreamvidError(f"the saved {key} is {'x'.join(map(str, shape)) or 'one number'}, "
+                                        f"not of the clip's frames ({size[1]}x{size[0]})")
         return cls(
             previous_input=arrays["previous_input"].astype(np.float32),
             previous_detail=arrays["previous_detail"].astype(np.float32),
@@ -100,10 +128,18 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
 class Coherence:
     """Treats a stream of frames one at a time with an effect, each from the previous one's state."""
 
-    def __init__(self, effect: Effect, settings: CoherenceSettings, state: CoherenceState | None = None) -> None:
+    def __init__(self, effect: Effect, settings: CoherenceSettings, state: CoherenceState | None = None,
+                 schedule: Schedule | None = None) -> None:
         self.effect = effect
         self.settings = settings
         self.state = state
+        self.schedule = schedule  # a video schedule (bound to the clip's fps) may vary `blend` over time
+
+    def blend(self, time: float) -> float:
+        """The share of the carried detail kept at `time`: the settings' own, or the schedule's there."""
+        if self.schedule is None:
+            return self.settings.blend
+        return self.schedule.value("blend", time, self.settings.blend)
 
     def carries_over(self, frame: np.ndarray) -> bool:
         """Whether treating `frame` next would carry the previous result over (and so needs motion)."""
@@ -130,7 +166,7 @@ class Coherence:
             carried = warp(state.previous_detail, motion.backward) * reliable
         if self.settings.occlusion_fill > 0:
             carried += self.settings.occlusion_fill * (1.0 - reliable) * state.previous_detail
-        carried *= self.settings.blend
+        carried *= self.blend(time)
         start = np.clip(current + carried, 0.0, 255.0)
         redream = self.settings.redream
         local_reference = None
@@ -144,7 +180,7 @@ class Coherence:
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
                 redream, motion.backward, state.reference_strength if redream.match_strength else None)
             if redream.local_reference:
-                local_reference = (reference, redreamed)
+                local_reference = LocalReference(reference, redreamed)
         if isinstance(self.effect, CarryingEffect):
             guide = Guide(current, motion.reliable, _carried(state.carry, motion, current.shape[:2]))
             result, carry = self.effect.refine_carrying(start, seed=seed, time=time, progress=progress, guide=guide)
@@ -155,12 +191,11 @@ class Coherence:
         self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry)
         return result
 
-    def _held_locally(self, detail: np.ndarray, local_reference: tuple[np.ndarray, np.ndarray]
-                      ) -> tuple[np.ndarray, np.ndarray]:
+    def _held_locally(self, detail: np.ndarray, local_reference: LocalReference) -> tuple[np.ndarray, np.ndarray]:
         """The detail held between floor and cap times each place's own reference strength (regrowing by
         at most `regrowth` a frame), and the updated reference map: a global hold would pump the still
         background up to make up for a weak subject, and the subject would still look plain beside it."""
-        carried, fresh = local_reference
+        carried, fresh = local_reference.carried, local_reference.fresh
         window = self.settings.redream.for_size(*detail.shape[:2]).window
         now = local_strength(detail, window)
         reference = np.maximum(carried * (1.0 - fresh) + now * fresh, 1e-3)
@@ -186,18 +221,17 @@ class Coherence:
         strength = float(np.abs(result - current).mean())
         fresh = None
         if self.settings.redream is not None and self.settings.redream.local_reference:
-            fresh = (np.zeros(current.shape[:2], np.float32), np.ones(current.shape[:2], np.float32))
+            fresh = LocalReference(np.zeros(current.shape[:2], np.float32), np.ones(current.shape[:2], np.float32))
         self.remember(current, result, max(strength, 1e-3), cuts, fresh, carry)
         return result
 
     def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int,
-                 local_reference: tuple[np.ndarray, np.ndarray] | None = None,
+                 local_reference: LocalReference | None = None,
                  carry: dict[str, np.ndarray] | None = None) -> None:
         """Keep a treated frame as the state for the next: its detail, held between floor and cap
         (when the settings hold its strength), and the effect's own carried arrays.
 
-        local_reference: (the local reference carried onto this frame, how much of each pixel was
-        freshly dreamed); where it was, the reference becomes the local strength it now has.
+        local_reference: what the frame's detail is held to place by place (see LocalReference).
         """
         detail = result - current
         carry = dict(carry or {})

@@ -27,8 +27,12 @@ if TYPE_CHECKING:
 def video_frames(frames: Iterable[np.ndarray], coherence: Coherence, *, seed: int, first: int = 0,
                  stop: int | None = None, progress: Progress | None = None,
                  overlap: bool = True,
-                 observe: Callable[[np.ndarray, np.ndarray], None] | None = None) -> Iterator[RenderedFrame]:
+                 observe: Callable[[np.ndarray, np.ndarray], None] | None = None,
+                 fps: float | None = None, number_from: int = 0) -> Iterator[RenderedFrame]:
     """Treat input frames [first, stop) in order; frames before `first` are read and passed over.
+
+    With `fps`, frame `index` is treated at the time (number_from + index) / fps seconds into the clip
+    (its schedule's values there); `number_from` is the clip frame the first one given is (a segment's).
 
     `coherence` holds the state after frame `first - 1` (or none, to start afresh there). With
     `overlap`, the next frame pair's motion is estimated in a worker thread while a frame is treated.
@@ -42,7 +46,8 @@ def video_frames(frames: Iterable[np.ndarray], coherence: Coherence, *, seed: in
                 continue
             if overlap and upcoming is not None and settings.coherent:
                 ahead.start(frame, upcoming)
-            result = to_uint8(coherence.next_frame(frame, ahead.motion, seed=seed, progress=progress))
+            time = (number_from + index) / fps if fps else 0.0
+            result = to_uint8(coherence.next_frame(frame, ahead.motion, seed=seed, time=time, progress=progress))
             if observe is not None:
                 observe(frame, result)
             yield RenderedFrame(index, result, coherence.state.to_arrays())

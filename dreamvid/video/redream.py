@@ -19,6 +19,7 @@ import numpy as np
 from dreamvid.dream.octaves import resize
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import RedreamSettings
+from dreamvid.video.strength import local_strength
 
 Box = tuple[int, int, int, int]  # top, left, bottom, right (exclusive)
 
@@ -31,12 +32,6 @@ class Redream(NamedTuple):
 
     image: np.ndarray
     weight: np.ndarray
-
-
-def local_strength(detail: np.ndarray, window: int) -> np.ndarray:
-    """(H, W) float32: |detail| averaged over channels and box-blurred over `window` px."""
-    detail = np.asarray(detail, dtype=np.float32)
-    return cv2.blur(np.abs(detail).mean(axis=2), (window, window))
 
 
 def deficit_map(carried_detail: np.ndarray, reliable: np.ndarray, reference_strength: float | np.ndarray,

@@ -4,7 +4,9 @@
 
 What a formula may hold, and nothing else:
 - numbers: `2`, `0.5`, `.5`, `1e-3`;
-- names: `t` (seconds), `f` (frame number), `pi`, `tau` (= 2 pi), `e`;
+- names: `t` (seconds), `f` (frame number), `pi`, `tau` (= 2 pi), `e`, and the audio variables of
+  AUDIO_VARIABLES (`loud`, `onset`, `beat`, `bass`, `mid`, `treble`, `bpm`, `beat_count`, `beat_phase`:
+  the soundtrack's values at the frame, dreamvid.audio.table), which need a soundtrack;
 - `+ - * / %` and `**` (also written `^`), unary `+` and `-`, parentheses; `**` binds tighter than a
   unary minus on its left and groups to the right, as in Python: `-2**2` is -4, `2**3**2` is 512;
 - calls to the functions in FUNCTIONS: sin cos tan abs sqrt exp log (natural) floor ceil, min and max
@@ -21,8 +23,9 @@ import math
 import operator
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
+from dreamvid.audio.variables import AUDIO_VARIABLES  # the soundtrack's values at a frame; they need audio
 from dreamvid.errors import DreamvidError
 
 VARIABLES = ("t", "f")
@@ -111,18 +114,30 @@ class Expression:
 
     @property
     def is_constant(self) -> bool:
-        """True when the formula uses neither t nor f."""
+        """True when the formula uses no variable (neither t, f nor an audio variable)."""
         return not self.variables
 
-    def evaluate(self, t: float = 0.0, f: float | None = None) -> float:
-        """The value at time `t` seconds and frame `f`; f may stay None when the formula does not use it.
+    @property
+    def audio_variables(self) -> tuple[str, ...]:
+        """The audio variables the formula names, in AUDIO_VARIABLES order."""
+        return tuple(name for name in AUDIO_VARIABLES if name in self.variables)
+
+    def evaluate(self, t: float = 0.0, f: float | None = None, audio: Mapping[str, float] | None = None) -> float:
+        """The value at time `t` seconds and frame `f`, with the soundtrack's values there in `audio`
+        (a mapping of AUDIO_VARIABLES); f and audio may stay None when the formula does not use them.
 
         Raises DreamvidError naming the time when the value is not a finite number
         (division by zero, log of 0, an overflow, ...).
         """
         if f is None and "f" in self.variables:
             raise DreamvidError(f"expression {_shown(self.text)} uses f (the frame number), but no frame number was given")
+        heard = self.audio_variables
+        if heard and audio is None:
+            raise DreamvidError(f"expression {_shown(self.text)} uses {heard[0]}, an audio variable, but there is "
+                                f"no audio (give --audio FILE, or a clip with sound)")
         environment = {"t": float(t), "f": float(f) if f is not None else 0.0}
+        for name in heard:
+            environment[name] = float(audio[name])
         try:
             value = self._node(environment)
         except ZeroDivisionError:
@@ -264,17 +279,17 @@ class _Parser:
             if not calling:
                 raise self._error(token, f"{name} is a function: write {name}(...)")
             return self._call(token)
-        if calling and name in (*VARIABLES, *CONSTANTS):
+        if calling and name in (*VARIABLES, *AUDIO_VARIABLES, *CONSTANTS):
             raise self._error(token, f"{name} is not a function; write {name}*(...) to multiply")
         if calling:
             raise self._error(token, f"unknown function {name!r}; functions are {', '.join(FUNCTIONS)}")
-        if name in VARIABLES:
+        if name in VARIABLES or name in AUDIO_VARIABLES:
             self.variables.add(name)
             return lambda environment: environment[name]
         if name in CONSTANTS:
             value = CONSTANTS[name]
             return lambda environment: value
-        known = ", ".join((*VARIABLES, *CONSTANTS))
+        known = ", ".join((*VARIABLES, *AUDIO_VARIABLES, *CONSTANTS))
         raise self._error(token, f"unknown name {name!r}; names are {known} and functions")
 
     def _call(self, token: _Token) -> Node:

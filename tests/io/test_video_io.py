@@ -9,8 +9,8 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from dreamvid.io import video_reader, video_writer
 from dreamvid.errors import DreamvidError
+from dreamvid.io import video_reader, video_writer
 from dreamvid.io.colour import BT601, BT709, ColourTags
 from dreamvid.io.video_reader import count_frames, open_video, probe_video
 from dreamvid.io.video_writer import AudioSource, VideoWriter, audio_of

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
+from dreamvid.errors import DreamvidError
 from dreamvid.measure import metrics
 from dreamvid.zoom import camera
-from dreamvid.errors import DreamvidError
 
 HEIGHT, WIDTH, FRAMES = 48, 64, 6
 

@@ -38,6 +38,7 @@ def studio_server(tmp_path_factory):
     for name in ("cup.mp4", "fruits.jpg"):
         shutil.copy(SAMPLES / name, folder / name)
     studio = Studio(base / "own", folder, models={"tiny": TINY_SPEC}, max_upload_mb=5)
+    studio.warm_up()  # as `dreamvid studio` does at start: TensorFlow and the model, before the first click
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -81,7 +82,7 @@ def _has_playwright() -> bool:
 def page(browser, studio_server):
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     page.goto(studio_server[1] + "/")
     yield page
     context.close()
@@ -260,3 +261,24 @@ def plain_request(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def test_dropping_a_dreamvid_output_loads_the_settings_that_made_it(page):
+    import base64
+
+    choose_input(page, SAMPLES / "fruits.jpg")
+    fill(page, {**QUICK, "seed": "3", "step_size": "2.5"})
+    page.get_by_role("button", name="Preview", exact=True).click()
+    preview = page.get_by_role("img", name=re.compile("^preview"))
+    preview.wait_for()
+    made = page.request.get(preview.evaluate("image => image.src")).body()
+    fill(page, {"steps": "9", "seed": "0", "step_size": "3"})
+    page.evaluate("""async (data) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "dreamed.png", { type: "image/png" }));
+        document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }""", base64.b64encode(made).decode())
+    page.get_by_role("status").filter(has_text="loaded the settings of dreamed.png").wait_for()
+    values = {name: page.locator(f'#look [name="{name}"]').input_value() for name in ("steps", "seed", "step_size")}
+    assert values == {"steps": "4", "seed": "3", "step_size": "2.5"}

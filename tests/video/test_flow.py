@@ -2,8 +2,8 @@ import cv2
 import numpy as np
 import pytest
 
-from dreamvid.video import flow
 from dreamvid.errors import DreamvidError
+from dreamvid.video import flow
 
 MARGIN = 8
 

@@ -133,8 +133,8 @@ class CountingCrops:
 def test_redream_dreams_an_entering_object_and_costs_nothing_on_a_still_clip(tiny):
     from conftest import tiny_dreamer
 
-    from dreamvid.measure import metrics
     from dreamvid.dream.deepdream import DeepDream
+    from dreamvid.measure import metrics
     from dreamvid.settings import CoherenceSettings, DreamSettings, WarmStart
     from dreamvid.video.coherence import Coherence
     from dreamvid.video.frames import video_frames

@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from dreamvid.zoom import camera
 from dreamvid.errors import DreamvidError
+from dreamvid.zoom import camera
 
 
 def smooth_image(height=48, width=64):

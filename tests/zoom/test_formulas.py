@@ -60,7 +60,7 @@ def test_variables_and_text_only_identity():
         ("1, 2", 2, "expected an operator or the end, found ','"),
         ("max(t)", 1, "max takes at least 2 arguments, got 1"),
         ("foo(t)", 1, "unknown function 'foo'; functions are sin, cos"),
-        ("1 + x", 5, "unknown name 'x'; names are t, f, pi, tau, e"),
+        ("1 + x", 5, "unknown name 'x'; names are t, f, loud, onset, beat, bass, mid, treble, bpm, beat_count, beat_phase, pi, tau, e"),
         ("2 * sin", 5, "sin is a function: write sin\\(...\\)"),
         ("pi(2)", 1, "pi is not a function"),
         ("1 + sin(1, 2)", 5, "sin takes 1 argument, got 2"),

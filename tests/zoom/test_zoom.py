@@ -160,7 +160,7 @@ def test_loop_transition_is_sharper_than_a_pixel_cross_fade(picture, vgg16_dream
     effect = DeepDream.for_zoom(SMALL, settings, dreamer=vgg16_dreamer)
     raw = [frame.pixels for frame in zoom_frames(read_image(picture, 96).rgb, effect, settings, None, seed=0)]
     joined = list(loop_crossfade(iter(raw), settings, effect, seed=0))
-    overlap, frames, settle = settings.overlap, settings.frames, settings.settle
+    overlap, frames, settle = settings.fade, settings.frames, settings.settle
     assert settle > 0 and len(raw) == settle + overlap + frames
     for position in range(overlap - 1):  # the last transition frame is the lead-in frame itself
         late, early = raw[settle + overlap + frames - overlap + position], raw[settle + position]
@@ -174,7 +174,7 @@ def test_loop_transition_is_sharper_than_a_pixel_cross_fade(picture, vgg16_dream
 def test_loop_settles_for_an_octave_of_zoom_before_its_lead_in():
     loop = ZoomSettings(frames=48, fps=25, zoom=1.25, loop=True)
     needed = math.ceil(math.log(ZoomSettings.SETTLE_ZOOM) / math.log(1.25) * 25)  # 38 frames to zoom by 1.4
-    assert (loop.overlap, loop.settle, loop.lead) == (12, needed - 12, needed)
+    assert (loop.fade, loop.settle, loop.lead) == (12, needed - 12, needed)
     assert ZoomSettings(frames=48, loop=True, zoom=1.0).settle == 0  # no zoom, nothing to settle
     assert ZoomSettings(frames=16, loop=True).settle == 12  # at most the frames outside the transition
     assert ZoomSettings(frames=48, loop=True, loop_settle=5).lead == 17

@@ -54,6 +54,7 @@ function fillForm(values) {
     if (element.type === "checkbox") element.checked = value === "on";
     else element.value = value;
   }
+  showStyle();
   refreshCommand();
 }
 
@@ -282,6 +283,8 @@ $("#style-input").addEventListener("change", async (event) => {
 });
 
 $("#frame").addEventListener("input", showFrame);
+const showStyle = () => { $("#style-settings").hidden = $("#effect").value === "dream"; };
+$("#effect").addEventListener("change", showStyle);
 $("#look").elements.namedItem("preview_side").addEventListener("change", () => { if (state.source) showFrame(); });
 $("#model").addEventListener("change", loadLayers);
 $("#layer-thumbs").addEventListener("toggle", () => { if ($("#layer-thumbs").open) showThumbs(); });
