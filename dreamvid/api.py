@@ -201,7 +201,7 @@ def render_video(source: str | os.PathLike, output: str | os.PathLike, settings:
     elif options:
         raise DreamvidError(f"give settings or options ({', '.join(sorted(options))}), not both")
     check_layers(settings.dream.model, settings.dream.layers, settings.dream.loss, settings.dream.weights)
-    output = check_outputs(source, output, report, overwrite)
+    output = check_outputs(source, output, report, overwrite, inputs=settings.input_paths())
     schedule = None
     if settings.schedule is not None:
         from dreamvid.render.video import bound_video_schedule
@@ -244,7 +244,7 @@ def render_zoom(source: str | os.PathLike, output: str | os.PathLike, settings: 
         raise DreamvidError(f"give settings or options ({', '.join(sorted(options))}), not both")
     check_layers(settings.dream.model, settings.dream.layers, settings.dream.loss, settings.dream.weights)
     schedule = zoom_schedule(settings)
-    output = check_outputs(source, output, report, overwrite)
+    output = check_outputs(source, output, report, overwrite, inputs=settings.input_paths())
     summary = render(source, output, settings.dream, settings.zoom,
                      functools.partial(effect_for_zoom, settings.dream, settings.style, settings.zoom, schedule),
                      style=settings.style, schedule=schedule, resume=resume, overwrite=overwrite, encode=encode,
@@ -279,7 +279,7 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     build = effect if effect is not None else (lambda: make_effect(**options))
     if isinstance(image, (str, os.PathLike)):
         if output is not None:
-            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side)
+            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side, inputs=settings.input_paths())
             return Path(output)
         image = to_uint8(read_image(image).rgb)
     pixels = np.asarray(image)

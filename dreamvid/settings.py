@@ -36,26 +36,45 @@ class LayerTerm:
         channel = match["channel"]
         if channel is not None and int(channel) < 0:
             raise DreamvidError(f"channel index must be 0 or more in {spec!r}")
-        return cls(
-            layer=match["layer"],
-            weight=float(match["weight"]) if match["weight"] else 1.0,
-            channel=int(channel) if channel is not None else None,
-        )
+        try:
+            weight = float(match["weight"]) if match["weight"] else 1.0
+        except ValueError:  # `1.2.3` or `.`: digits and dots, but not a number
+            raise DreamvidError(f"cannot read layer {spec!r}: the weight after = must be a number") from None
+        if len(channel or "") > 18:
+            raise DreamvidError(f"channel index is too large in {spec!r}")
+        return cls(layer=match["layer"], weight=weight, channel=int(channel) if channel is not None else None)
+
 
     def __str__(self) -> str:
         channel = f":{self.channel}" if self.channel is not None else ""
         return f"{self.layer}{channel}={self.weight:g}"
 
 
-def _check_finite(settings) -> None:
-    """Refuse nan and inf in any number of a settings dataclass (pairs and layer weights too), naming the field.
+MAX_INTEGER = 2**63 - 1  # what numpy, ffmpeg and the JSON of a work folder take as a whole number
+MAX_WEIGHT = 1e6  # a loss or layer weight: past it the float32 losses overflow (an all-black or noise result)
 
-    Comparisons such as `value > 0` let nan through and accept inf, so this runs before them.
+
+def _check_finite(settings) -> None:
+    """Refuse nan and inf in any number of a settings dataclass (pairs and layer weights too), and whole
+    numbers too large for a 64-bit integer (or a float), naming the field.
+
+    Comparisons such as `value > 0` let nan through and accept inf, and `math.isfinite` of an integer with
+    400 digits raises OverflowError, so this runs before them.
     """
     for member in dataclasses.fields(settings):
         for value in _numbers(getattr(settings, member.name)):
-            if not math.isfinite(value):
-                raise DreamvidError(f"{member.name.replace('_', ' ')} must be a finite number, got {value}")
+            name = member.name.replace("_", " ")
+            if isinstance(value, int):
+                if abs(value) > MAX_INTEGER:
+                    raise DreamvidError(f"{name} must be at most {MAX_INTEGER} in size, got a number of about "
+                                        f"{int(value.bit_length() * math.log10(2)) + 1} digits")
+            elif not math.isfinite(value):
+                raise DreamvidError(f"{name} must be a finite number, got {value}")
+
+
+def _at_most(name: str, value: float, limit: float, why: str = "") -> None:
+    if value > limit:
+        raise DreamvidError(f"{name} must be at most {limit:g}{why}, got {value:g}")
 
 
 def _numbers(value):
@@ -105,9 +124,14 @@ class DreamSettings:
         _positive("octaves", self.octaves)
         _positive("steps", self.steps)
         _positive("step size", self.step_size)
+        _at_most("step size", self.step_size, 255, " (pixel units of 0..255)")
         _positive("tile size", self.tile_size)
+        _at_most("tv weight", self.tv_weight, MAX_WEIGHT)
+        for term in self.layers:
+            _at_most(f"the weight of layer {term.layer}", abs(term.weight), MAX_WEIGHT, " in size")
         if not self.octave_scale > 1.0:
             raise DreamvidError(f"octave scale must be above 1, got {self.octave_scale}")
+        _at_most("octave scale", self.octave_scale, 16)
         if self.loss not in LOSSES:
             raise DreamvidError(f"unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
         if self.max_side is not None:
@@ -120,6 +144,10 @@ class DreamSettings:
             raise DreamvidError(f"jitter must be 0 or more, got {self.jitter}")
         if self.tile_size < 64:
             raise DreamvidError(f"tile size must be at least 64, got {self.tile_size}")
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read (a local weights file): no output may replace them."""
+        return (self.weights,) if self.weights else ()
 
 
 @dataclass(frozen=True)
@@ -365,10 +393,16 @@ class VideoSettings:
     schedule: str | None = None  # a schedule file (TOML or JSON keyframes) varying the dream over the clip's time
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         if self.soundtrack is not None and not str(self.soundtrack):
             raise DreamvidError("the soundtrack path is empty")
         if self.schedule is not None and not str(self.schedule):
             raise DreamvidError("the schedule path is empty")
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read besides the clip (weights, style images, a schedule, a soundtrack)."""
+        return (self.dream.input_paths() + (self.style.input_paths() if self.style is not None else ())
+                + tuple(path for path in (self.schedule, self.soundtrack) if path))
 
 
 @dataclass(frozen=True)
@@ -401,6 +435,8 @@ class ZoomSettings:
     soundtrack: str | None = None  # a sound file: the output's audio from its start, and the schedule's audio
 
     MIN_LOOP_FRAMES = 8
+    MAX_FRAMES = 1_000_000  # 11 hours at 25 fps; a schedule is checked at every frame before the render
+    MAX_FPS = 1000.0
     # A loop starts once the camera has zoomed by this much (the default octave scale): by then the
     # first dream's finest detail has grown an octave and the detail the zoom dreams in has replaced it.
     SETTLE_ZOOM = 1.4
@@ -409,9 +445,15 @@ class ZoomSettings:
         _check_finite(self)
         if self.frames < 2:
             raise DreamvidError(f"an animation needs at least 2 frames, got {self.frames}")
+        _at_most("frames", self.frames, self.MAX_FRAMES)
         _positive("fps", self.fps)
+        _at_most("fps", self.fps, self.MAX_FPS)
         if not self.zoom > 0:
             raise DreamvidError(f"zoom must be positive, got {self.zoom}")
+        check_zoom_per_frame(self.zoom, self.fps)
+        for name, value in (("rotate", self.rotate), ("pan", max(map(abs, self.pan), default=0.0))):
+            _at_most(f"{name} per frame", abs(value) / self.fps, 360.0 if name == "rotate" else 1.0,
+                     " (degrees)" if name == "rotate" else " (frame widths)")
         if self.steps_next < 0:
             raise DreamvidError(f"steps for later frames must be 0 or more, got {self.steps_next}")
         if self.octaves_next < 1:
@@ -436,6 +478,10 @@ class ZoomSettings:
             if self.loop_settle is not None and not 0 <= self.loop_settle <= self.frames - self.fade:
                 raise DreamvidError(f"a loop of {self.frames} frames can settle over 0 to "
                                     f"{self.frames - self.fade} frames, not {self.loop_settle}")
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read (a soundtrack)."""
+        return (self.soundtrack,) if self.soundtrack else ()
 
     @property
     def warm(self) -> WarmStart:
@@ -467,6 +513,31 @@ class ZoomSettings:
     def lead(self) -> int:
         """Raw frames before the first shown one: the settling frames and the loop's lead-in."""
         return self.settle + self.fade
+
+
+MAX_ZOOM_PER_FRAME = 4.0  # a bigger zoom between two frames leaves nothing of the one before
+
+
+def check_zoom_per_frame(zoom_per_second: float, fps: float) -> float:
+    """The zoom between two frames, zoom ** (1 / fps), worked out in logs (no overflow); DreamvidError
+    when it passes MAX_ZOOM_PER_FRAME either way (`1.25/s` at `--fps 1e-9` is 1.25 ** 1e9 a frame)."""
+    per_frame = math.log(zoom_per_second) / fps
+    if abs(per_frame) > math.log(MAX_ZOOM_PER_FRAME):
+        raise DreamvidError(f"zoom {zoom_per_second:g}/s at {fps:g} fps is more than {MAX_ZOOM_PER_FRAME:g}x "
+                            f"(in or out) from one frame to the next")
+    return math.exp(per_frame)
+
+
+def zoom_per_second(per_frame: float, fps: float) -> float:
+    """The zoom per second of a zoom per frame (per_frame ** fps), refusing one past MAX_ZOOM_PER_FRAME
+    before the power can overflow."""
+    if not (math.isfinite(per_frame) and per_frame > 0):
+        raise DreamvidError(f"zoom must be a positive number, got {per_frame:g}")
+    if not (math.isfinite(fps) and fps > 0):
+        raise DreamvidError(f"fps must be a positive number, got {fps:g}")
+    if abs(math.log(per_frame)) > math.log(MAX_ZOOM_PER_FRAME):
+        raise DreamvidError(f"zoom must be at most {MAX_ZOOM_PER_FRAME:g}x (in or out) per frame, got {per_frame:g}/frame")
+    return math.exp(math.log(per_frame) * min(fps, ZoomSettings.MAX_FPS))
 
 
 STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
@@ -520,7 +591,10 @@ class StyleSettings:
 
     MIN_SIDE = 32
 
+    MAX_STYLE_SCALE = 4.0  # the style image at most 4 times the picture's size (memory grows with its square)
+
     def __post_init__(self) -> None:
+        _check_finite(self)
         if not self.styles:
             raise DreamvidError("style transfer needs at least one style image")
         for entry in self.styles:
@@ -531,6 +605,7 @@ class StyleSettings:
                 raise DreamvidError("a style image path is empty")
             if not weight > 0:
                 raise DreamvidError(f"style weight for {path} must be positive, got {weight}")
+            _at_most(f"style weight for {path}", weight, MAX_WEIGHT)
         for name, value in (
             ("style weight", self.style_weight),
             ("content weight", self.content_weight),
@@ -540,9 +615,11 @@ class StyleSettings:
         ):
             if not value >= 0:
                 raise DreamvidError(f"{name} must be 0 or more, got {value}")
+            _at_most(name, value, MAX_WEIGHT)
         if not self.style_weight > 0:
             raise DreamvidError(f"style weight must be positive, got {self.style_weight}")
         _positive("style scale", self.style_scale)
+        _at_most("style scale", self.style_scale, self.MAX_STYLE_SCALE, " (times the picture's size)")
         _positive("steps", self.steps)
         _positive("scales", self.scales)
         _positive("learning rate", self.learning_rate)
@@ -559,6 +636,9 @@ class StyleSettings:
         if not self.content_layer:
             raise DreamvidError("style transfer needs a content layer")
 
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read (the style images, a local weights file)."""
+        return tuple(str(path) for path, _ in self.styles) + ((self.weights,) if self.weights else ())
 
 @dataclass(frozen=True)
 class ZoomRenderSettings:
@@ -574,9 +654,16 @@ class ZoomRenderSettings:
     cycle_seconds: float = 6.0
 
     def __post_init__(self) -> None:
+        _check_finite(self)
         if self.schedule is not None and self.layer_cycle:
             raise DreamvidError("give --schedule or --layer-cycle, not both (a schedule may cycle layers itself)")
         _positive("cycle seconds", self.cycle_seconds)
+
+    def input_paths(self) -> tuple[str, ...]:
+        """The files these settings read besides the picture (weights, style images, the schedule, a
+        soundtrack)."""
+        return (self.dream.input_paths() + (self.style.input_paths() if self.style is not None else ())
+                + ((self.schedule,) if self.schedule else ()) + self.zoom.input_paths())
 
 
 def parse_pair(name: str, text: str | tuple[float, float]) -> tuple[float, float]:
@@ -604,7 +691,7 @@ def parse_zoom(text: str | float, fps: float) -> float:
     if unit in ("", "s", "sec", "second"):
         return value
     if unit in ("f", "frame"):
-        return value**fps
+        return zoom_per_second(value, fps)
     raise DreamvidError(f"zoom unit must be /s or /frame, got /{unit}")
 
 
@@ -616,7 +703,13 @@ def frame_count(frames: int | None, seconds: float | None, fps: float, default_s
         raise DreamvidError(f"fps must be a positive number, got {fps:g}")
     if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
         raise DreamvidError(f"seconds must be a positive number, got {seconds:g}")
-    return frames if frames is not None else round((seconds if seconds is not None else default_seconds) * fps)
+    if frames is not None:
+        return frames
+    count = (seconds if seconds is not None else default_seconds) * fps
+    if not count <= ZoomSettings.MAX_FRAMES:  # inf too: 1e308 s at 25 fps
+        raise DreamvidError(f"{seconds if seconds is not None else default_seconds:g} s at {fps:g} fps is "
+                            f"more than {ZoomSettings.MAX_FRAMES} frames")
+    return round(count)
 
 
 def parse_style(text: str) -> tuple[str, float]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from dreamvid.audio.table import AudioTable
 from dreamvid.errors import DreamvidError
-from dreamvid.io.paths import check_side_output, partial_path
+from dreamvid.io.paths import check_side_output, temporary_sibling
 
 LANES = ("loud", "onset", "bass", "mid", "treble", "beat", "beat_phase")
 COLOURS = {  # BGR
@@ -119,10 +119,14 @@ def write_features(table: AudioTable, picture: str | os.PathLike, data: str | os
 
 
 def _write_atomically(path: str | os.PathLike, content: bytes) -> None:
-    temporary = partial_path(path)
     try:
-        Path(temporary).write_bytes(content)
+        temporary = temporary_sibling(path)
+    except OSError as error:
+        raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        temporary.write_bytes(content)
         os.replace(temporary, path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)  # ours; gone once renamed

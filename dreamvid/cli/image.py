@@ -35,8 +35,9 @@ def image(
     from dreamvid.render.report import RenderSummary, write_report
     from dreamvid.render.still import dream_file
 
+    inputs = dream.input_paths() + (style.input_paths() if style is not None else ())
     if report is not None:
-        check_side_output(report, protected=[source, output], overwrite=overwrite)
+        check_side_output(report, protected=[source, output, *inputs], overwrite=overwrite)
     if style is not None and save_octaves:
         raise DreamvidError("--save-octaves keeps the dream's octaves; style transfer has none")
     started = time.perf_counter()
@@ -45,7 +46,8 @@ def image(
         picture = dream_file(source, output, functools.partial(effect_for_still, dream, style), seed=dream.seed,
                              max_side=dream.max_side, progress=progress,
                              save_octaves=dream.octaves if save_octaves else 0,
-                             tags=settings_tags("image", {"dream": dream, "style": style}), overwrite=overwrite)
+                             tags=settings_tags("image", {"dream": dream, "style": style}), overwrite=overwrite,
+                             inputs=inputs)
     if report is not None:
         width, height = picture.size
         summary = RenderSummary(str(output), 1, "", width, height, [time.perf_counter() - started])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import math
+
 import cv2
 import numpy as np
 
@@ -15,9 +17,14 @@ MIN_OCTAVE_SIDE = 32
 
 
 def octave_shapes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
-    """(height, width) of each octave, smallest first; octaves under 32 px are skipped."""
+    """(height, width) of each octave, smallest first; octaves under 32 px are skipped.
+
+    Only the octaves that can reach 32 px are looked at, so `octaves` 3000 or a scale of 1e300 neither
+    overflows (scale ** index) nor loops for long.
+    """
     shapes = []
-    for index in reversed(range(octaves)):
+    reachable = math.log(max(min(height, width), 1) / (MIN_OCTAVE_SIDE - 0.5)) / math.log(scale)
+    for index in reversed(range(min(octaves, max(0, math.floor(reachable)) + 2))):
         factor = scale**index
         shape = (round(height / factor), round(width / factor))
         if min(shape) >= MIN_OCTAVE_SIDE or index == 0:

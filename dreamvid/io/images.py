@@ -20,10 +20,17 @@ import cv2
 import numpy as np
 
 from dreamvid.errors import DreamvidError
-from dreamvid.io.paths import check_input_file, check_output_dir, partial_path
+
+# OpenCV's own messages (a file it cannot read, a damaged PNG header) would print before dreamvid's
+# one-line error, which says what went wrong: none.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+from dreamvid.io.paths import check_input_file, check_output_dir, temporary_sibling
 
 WRITABLE = (".png", ".jpg", ".jpeg", ".webp")
 MAX_PIXELS = 100_000_000  # decoded pixels; 100 MP is 300 MB as uint8 RGB, 1.2 GB as float32
+# Bytes read from an image file: what MAX_PIXELS of 16-bit RGBA take uncompressed. A bigger file is not an
+# image dreamvid reads (a 4 GB file of zeros named .jpg, a sparse file), and is refused before it is read.
+MAX_IMAGE_BYTES = MAX_PIXELS * 8
 # The smallest side the default model (VGG16: block5_conv1 sits behind 4 poolings) dreams without a
 # TensorFlow pooling error: 16x16 and 16x40 work, 15x15 and 15x64 fail (measured).
 MIN_SIDE = 16
@@ -76,7 +83,7 @@ def read_image(path: str | os.PathLike, max_side: int | None = None) -> Picture:
         raise DreamvidError(f"max side must be positive, got {max_side}")
     header = _read_header(path)
     if header is None:  # a format only OpenCV or imageio knows: no header to look at first
-        pixels = _decode(path, cv2.IMREAD_UNCHANGED)
+        pixels = _supported_pixels(_decode(path, cv2.IMREAD_UNCHANGED), path)
         check_pixel_count(pixels.shape[1], pixels.shape[0])
         original_size, icc_profile = (pixels.shape[1], pixels.shape[0]), None
     else:
@@ -90,6 +97,7 @@ def read_image(path: str | os.PathLike, max_side: int | None = None) -> Picture:
         icc_profile = header.icc_profile
     check_min_side(*original_size)
     width, height = fitted_size(*original_size, max_side)
+    pixels = _supported_pixels(pixels, path)
     if (pixels.shape[1], pixels.shape[0]) != (width, height):
         pixels = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_AREA)
     picture = _to_picture(pixels, path)
@@ -213,19 +221,41 @@ def _reduction(header: _Header, max_side: int | None) -> tuple[int, int]:
     return 1, cv2.IMREAD_UNCHANGED  # IMREAD_UNCHANGED never applies the orientation: we do
 
 
+def read_file_bytes(path: str | os.PathLike) -> np.ndarray:
+    """An image file's bytes, refusing one bigger than MAX_IMAGE_BYTES before reading it."""
+    size = os.stat(path).st_size
+    if size > MAX_IMAGE_BYTES:
+        raise DreamvidError(f"{os.fspath(path)} is {size / 1e9:.1f} GB; dreamvid reads images of at most "
+                            f"{MAX_IMAGE_BYTES / 1e9:.1f} GB ({MAX_PIXELS // 10**6} MP)")
+    return np.fromfile(path, dtype=np.uint8)
+
+
 def _decode(path: Path, flags: int) -> np.ndarray:
-    data = np.fromfile(path, dtype=np.uint8)
+    data = read_file_bytes(path)
     pixels = cv2.imdecode(data, flags)
     if pixels is not None:
-        return _bgr_to_rgb(pixels)
+        return _bgr_to_rgb(_supported_pixels(pixels, path))
     return _read_with_imageio(path)
+
+
+def _supported_pixels(pixels: np.ndarray, path: Path) -> np.ndarray:
+    """uint8, uint16 or float32 pixels (what OpenCV resizes); other integer kinds are refused by name."""
+    if pixels.ndim not in (2, 3) or pixels.size == 0 or (pixels.ndim == 3 and pixels.shape[2] > 4):
+        raise DreamvidError(f"cannot read {path} as an image")
+    if pixels.dtype in (np.uint8, np.uint16, np.float32):
+        return pixels
+    if np.issubdtype(pixels.dtype, np.floating):
+        return pixels.astype(np.float32)
+    raise DreamvidError(f"unsupported pixel type {pixels.dtype} in {path}")
 
 
 def _read_with_imageio(path: Path) -> np.ndarray:
     import imageio.v3 as iio
 
     try:
-        pixels = iio.imread(path, index=0)
+        with warnings.catch_warnings():  # its warnings would print before the one-line error
+            warnings.simplefilter("ignore")
+            pixels = iio.imread(path, index=0)
     except Exception:  # imageio raises many kinds for non-images
         raise DreamvidError(f"cannot read {path} as an image") from None
     return np.asarray(pixels)
@@ -298,15 +328,17 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
         options.update(format="WEBP", lossless=True)
     else:
         options.update(format="JPEG", quality=95)
-    temporary = partial_path(path)
+    try:
+        temporary = temporary_sibling(path)
+    except OSError as error:
+        raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         image.save(temporary, **options)
         os.replace(temporary, path)
     except OSError as error:
         raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None
     finally:
-        if temporary.exists():
-            temporary.unlink()
+        temporary.unlink(missing_ok=True)  # ours: made by temporary_sibling, gone once renamed
     return path
 
 

@@ -11,7 +11,9 @@ import fcntl
 import glob
 import hashlib
 import os
+import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from dreamvid.errors import DreamvidError
@@ -108,18 +110,29 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     return path
 
 
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})  # made by file browsers; left alone
+
+
 def check_overwrite(path: str | os.PathLike, overwrite: bool) -> None:
     """Refuse to replace an existing output unless `overwrite` (the CLI's `--overwrite`).
 
-    An empty folder is not an output yet, so it passes. What counts is what is on disk now; a resumed
-    render whose output does not exist yet passes too.
+    An empty folder (or one holding only system files such as .DS_Store) is not an output yet, so it
+    passes. What counts is what is on disk now; a resumed render whose output does not exist yet passes too.
     """
     path = Path(path)
     if overwrite or not (path.exists() or path.is_symlink()):
         return
-    if path.is_dir() and not any(path.iterdir()):
+    if path.is_dir() and all(entry.name in SYSTEM_FILES for entry in path.iterdir()):
         return
-    raise DreamvidError(f"{path} exists; pass --overwrite to replace it")
+    raise DreamvidError(f"{_shown(path)} exists; pass --overwrite to replace it")
+
+
+def _shown(path: str | os.PathLike) -> str:
+    """A path as a message shows it: `.` and `..` (an empty output, the current folder) get their full name."""
+    text = os.fspath(path)
+    if text in ("", ".", "..") or os.path.basename(text.rstrip("/" + os.sep)) in (".", ".."):
+        return os.path.abspath(text or ".")
+    return text
 
 
 def same_file(first: str | os.PathLike, second: str | os.PathLike) -> bool:
@@ -136,7 +149,35 @@ def same_file(first: str | os.PathLike, second: str | os.PathLike) -> bool:
 
 
 def _resolved(path: str | os.PathLike) -> Path:
-    return Path(os.path.abspath(os.fspath(path))).resolve(strict=False)
+    # os.path.realpath, not Path.resolve: it ends a symlink loop where it finds one instead of raising
+    return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
+
+
+def input_files(source: str | os.PathLike) -> list[str]:
+    """The files an input stands for: a glob pattern's matches, else the path itself (a file or a folder)."""
+    text = os.fspath(source)
+    if not os.path.lexists(text) and glob.has_magic(text):
+        return sorted(glob.glob(text))
+    return [text]
+
+
+def check_not_an_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLike | None]) -> None:
+    """Refuse an output that is an input (the main one, a style image, a schedule, weights: any spelling,
+    a glob pattern's matches included) or, when the output is a folder, one that holds an input.
+
+    `--overwrite` does not lift this: what dreamvid reads is never what it writes.
+    """
+    target = _resolved(output)
+    folder_output = output_is_folder(os.fspath(output)) or os.path.isdir(target)
+    for source in inputs:
+        if source is None or not os.fspath(source):
+            continue
+        for path in input_files(source):
+            if same_file(output, path):
+                raise DreamvidError(f"the output must not be an input: {os.fspath(output)} is {path}")
+            if folder_output and target in _resolved(path).parents:
+                raise DreamvidError(f"the output folder {os.fspath(output)} holds the input {path}; "
+                                    "choose another folder")
 
 
 def check_side_output(path: str | os.PathLike, *, protected: list[str | os.PathLike],
@@ -149,9 +190,7 @@ def check_side_output(path: str | os.PathLike, *, protected: list[str | os.PathL
     """
     path = check_output_dir(path)
     target = _resolved(path)
-    for other in protected:
-        if other is None:
-            continue
+    for other in (entry for source in protected if source is not None for entry in input_files(source)):
         if same_file(path, other):
             raise DreamvidError(f"{path} would replace {os.fspath(other)}; choose another name")
         other_resolved = _resolved(other)
@@ -162,20 +201,34 @@ def check_side_output(path: str | os.PathLike, *, protected: list[str | os.PathL
 
 
 def check_outputs(source: str | os.PathLike, output: str | os.PathLike, report: str | os.PathLike | None,
-                  overwrite: bool) -> str:
+                  overwrite: bool, inputs: Iterable[str | os.PathLike] = ()) -> str:
     """The output as the writers read it (`-o .` and `-o name/` are folders), and the report checked
-    before any work: it may replace neither the input nor the output, nor (without overwrite) a file.
+    before any work: it may replace neither the input, nor any of the other `inputs` (style images,
+    weights, a schedule, a soundtrack), nor the output, nor (without overwrite) a file.
     The output itself is checked by the renderer, also before any work."""
+    if not os.fspath(output):
+        raise DreamvidError("the output is empty: name a file, or a folder ending in /")
     output = folder_output_text(os.fspath(output))
     if report is not None:
-        check_side_output(report, protected=[source, output], overwrite=overwrite)
+        check_side_output(report, protected=[source, output, *inputs], overwrite=overwrite)
     return output
 
 
-def partial_path(path: str | os.PathLike) -> Path:
-    """A hidden sibling that keeps the extension, so writers still pick the format from it."""
+def temporary_sibling(path: str | os.PathLike) -> Path:
+    """A new, empty hidden file beside `path` that keeps its extension (writers pick the format from it):
+    `.NAME.<8 hex>.partial.EXT`, created exclusively, so it is never a file someone else owns.
+
+    The caller renames it into place or deletes it; `video_writer.remove_stale_partials` finds those a
+    killed run left.
+    """
     path = Path(path)
-    return path.with_name(f".{path.stem}.partial{path.suffix}")
+    while True:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial{path.suffix}")
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return temporary
 
 
 FINGERPRINT_BYTES = 1 << 20  # the hash covers the first MiB: the header and the first frames of a video
@@ -186,18 +239,24 @@ def input_fingerprint(source: str | os.PathLike) -> dict:
 
     For a folder or glob of images: every image's name, size and modification time. Two fingerprints differ
     when the input was replaced, even by another clip of the same size. JSON-ready.
+
+    Hidden files in a folder (dreamvid's own lock, partial files and work folder when the output is
+    written inside the input folder, a file browser's notes) are not part of the input.
     """
     text = os.fspath(source)
     if os.path.isdir(text) or (not os.path.exists(text) and glob.has_magic(text)):
         names = sorted(os.listdir(text)) if os.path.isdir(text) else sorted(glob.glob(text))
         files = [os.path.join(text, name) if os.path.isdir(text) else name for name in names]
         listing = [[os.path.basename(name), os.stat(name).st_size, os.stat(name).st_mtime_ns]
-                   for name in files if os.path.isfile(name)]
+                   for name in files if os.path.isfile(name) and not os.path.basename(name).startswith(".")]
         return {"images": hashlib.sha256(repr(listing).encode()).hexdigest(), "count": len(listing)}
     status = os.stat(text)
     with open(text, "rb") as file:
         start = hashlib.sha256(file.read(FINGERPRINT_BYTES)).hexdigest()
     return {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "start_sha256": start}
+
+
+LOCK_MARK = b"dreamvid output lock\n"  # what a lock file holds: a file by that name without it is not ours
 
 
 class OutputLock:
@@ -206,6 +265,10 @@ class OutputLock:
     An exclusive, non-blocking `flock` on a hidden `.NAME.dreamvid-lock` beside the output; a second run
     gets DreamvidError at once instead of interleaving frames with the first. The lock file is removed on
     release; the kernel drops the lock if the process dies (kill -9 included), so no stale lock blocks.
+    A file of that name that is not a dreamvid lock (it holds something else) is left alone and refused.
+
+    Take it before checking whether the output exists (`claim_output` in the renderer does), so the check
+    and the claim are one step: a second run waits for nothing and replaces nothing.
     """
 
     def __init__(self, output: str | os.PathLike) -> None:
@@ -216,7 +279,7 @@ class OutputLock:
     def __enter__(self) -> "OutputLock":
         while True:
             try:
-                file = open(self.path, "a+")
+                file = open(self.path, "a+b")
             except OSError as error:
                 raise DreamvidError(f"cannot create {self.path}: {error.strerror or error}") from None
             try:
@@ -229,10 +292,21 @@ class OutputLock:
                 same = os.fstat(file.fileno()).st_ino == os.stat(self.path).st_ino
             except FileNotFoundError:
                 same = False
-            if same:  # not a file the previous holder unlinked after we opened it
-                self._file = file
-                return self
-            file.close()
+            if not same:  # a file the previous holder unlinked after we opened it
+                file.close()
+                continue
+            file.seek(0)
+            held = file.read(len(LOCK_MARK) + 1)
+            if held not in (b"", LOCK_MARK):
+                fcntl.flock(file, fcntl.LOCK_UN)
+                file.close()
+                raise DreamvidError(f"{self.path} is in the way of dreamvid's lock and is not one; "
+                                    "rename it or choose another output")
+            if not held:
+                file.write(LOCK_MARK)
+                file.flush()
+            self._file = file
+            return self
 
     def __exit__(self, *exception_info: object) -> None:
         if self._file is None:

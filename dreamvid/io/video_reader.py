@@ -38,7 +38,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.io.colour import BT709, ColourTags, SourceColour, source_colour
-from dreamvid.io.images import check_image_header, check_min_side, fitted_size
+from dreamvid.io.images import check_image_header, check_min_side, check_pixel_count, fitted_size, read_file_bytes
 from dreamvid.io.paths import check_regular_if_exists
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -105,6 +105,17 @@ class VideoFrames:
             )
 
 
+def ffmpeg_url(path: str | os.PathLike) -> str:
+    """A local path as ffmpeg must be given it: `file:` and the absolute path, so a name such as
+    `a:b.mp4` is never read as a URL protocol (`a:`)."""
+    return "file:" + os.path.abspath(os.fspath(path))
+
+
+def ffmpeg_seconds(value: float | Fraction) -> str:
+    """A time as ffmpeg parses it: fixed-point with microseconds (it reads neither `1e-05` nor `1e+16`)."""
+    return f"{float(value):.6f}"
+
+
 def exact_fps(value: Fraction | int | float | str) -> Fraction:
     """A frame rate as an exact fraction; a decimal within 0.01 of 23.976, 29.97 or 59.94 snaps to k*1000/1001."""
     if isinstance(value, (Fraction, int)):
@@ -158,7 +169,7 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
 
 def count_frames(path: str | os.PathLike) -> int:
     """The exact number of frames in the first video stream, by decoding all of it."""
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", os.fspath(path),
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_url(path),
                "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "null", "-"]
     result = subprocess.run(command, capture_output=True, text=True, errors="replace")
     counts = re.findall(r"frame=\s*(\d+)", result.stderr)
@@ -219,8 +230,9 @@ def _last_line(text: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class _Header:
-    width: int
+    width: int  # of the stored pixels
     height: int
+    display_width: int  # the width a player shows: the stored width times the pixel aspect ratio (SAR)
     fps: Fraction
     duration: float | None
     has_audio: bool
@@ -229,7 +241,7 @@ class _Header:
 
 def _read_header(path: str) -> _Header:
     """Parse `ffmpeg -i` output, decoding one frame through showinfo to learn its real size."""
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path, "-map", "0:v:0?",
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_url(path), "-map", "0:v:0?",
                "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-"]
     text = subprocess.run(command, capture_output=True, text=True, errors="replace").stderr
     header = _input_part(text)
@@ -243,15 +255,28 @@ def _read_header(path: str) -> _Header:
         raise DreamvidError(f"no video frames in {path}")
     duration = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", header)
     width, height = int(first_frame.group(1)), int(first_frame.group(2))
+    check_pixel_count(width, height)
     return _Header(
         width=width,
         height=height,
+        display_width=_display_width(width, height, video_line.group(1)),
         fps=_stream_fps(video_line.group(1)),
         duration=None if duration is None else (
             int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))),
         has_audio=_AUDIO_STREAM.search(header) is not None,
         colour=source_colour(video_line.group(1), width, height),
     )
+
+
+def _display_width(width: int, height: int, video_line: str) -> int:
+    """The width a player shows a frame at: non-square pixels (`[SAR 2:1 DAR 8:3]`) are resampled to square
+    ones by scaling the width, so the picture keeps its display aspect ratio."""
+    aspect = re.search(r"\bSAR (\d+):(\d+)", video_line)
+    if aspect is None or int(aspect.group(1)) == 0 or int(aspect.group(2)) == 0:
+        return width
+    shown = max(1, round(width * int(aspect.group(1)) / int(aspect.group(2))))
+    check_pixel_count(shown, height)
+    return shown
 
 
 _AUDIO_STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?: Audio: (\w+)", re.MULTILINE)
@@ -265,7 +290,7 @@ def _input_part(text: str) -> str:
 def audio_codec(path: str | os.PathLike) -> str | None:
     """The codec of the file's first audio stream as ffmpeg names it (aac, opus, mp3, pcm_s16le, ...);
     None when it has no audio stream or ffmpeg cannot read it. Reads the header only."""
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", os.fspath(path)]
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_url(path)]
     text = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace",
                           check=False).stderr  # ffmpeg stops with "no output file" after the header
     stream = _AUDIO_STREAM.search(_input_part(text))
@@ -287,6 +312,9 @@ def _stream_fps(video_line: str) -> Fraction:
 
 def _open_video_file(path: str, start: float, end: float | None, frames: int | None,
                      max_side: int | None) -> tuple[VideoInfo, VideoFrames]:
+    # Times to the microsecond, as ffmpeg is given them, so the frames counted are the frames it cuts.
+    start = float(ffmpeg_seconds(start))
+    end = None if end is None else max(float(ffmpeg_seconds(end)), start + 1e-6)
     header = _read_header(path)
     if header.duration is None:
         total = count_frames(path)
@@ -295,19 +323,24 @@ def _open_video_file(path: str, start: float, end: float | None, frames: int | N
         duration = header.duration
         total = round(Fraction(str(duration)) * header.fps)
     first, stop = _selected_range(total, header.fps, start, end, frames, duration)
-    width, height = _fitted_size(header.width, header.height, max_side)
+    width, height = _fitted_size(header.display_width, header.height, max_side)
     info = VideoInfo(width=width, height=height, fps=header.fps, frame_count=stop - first,
                      duration=float((stop - first) / header.fps), start=start, has_audio=header.has_audio,
                      source=path, colour=header.colour.tags)
 
-    # trim keeps the frames with start <= time < end; setpts then puts the first one at 0 so that the
+    # trim keeps the frames [first, stop) counted above: it cuts half a frame before each (so a start of
+    # 0.00001 s, which the stream's timebase rounds to 0, still drops frame 0 as counted), in times ffmpeg
+    # reads (no exponent), with no end past the video's; setpts then puts the first one at 0 so that the
     # constant-rate output neither repeats nor drops frames of a constant-rate source.
-    filters = [f"trim=start={start}" + ("" if end is None else f":end={end}"), "setpts=PTS-STARTPTS"]
+    cut = f"trim=start={ffmpeg_seconds(max(0, (first - Fraction(1, 2)) / header.fps))}"
+    if end is not None and stop < total:
+        cut += f":end={ffmpeg_seconds((stop - Fraction(1, 2)) / header.fps)}"
+    filters = [cut, "setpts=PTS-STARTPTS"]
     if header.colour.decode_matrix is not None:  # untagged: to RGB with the matrix players assume for its size
         filters.append(f"scale=in_color_matrix={header.colour.decode_matrix}")
     # One decoding thread: frames are needed about one a second, and the dream has both cores.
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-               "-threads", "1", "-i", path, "-map", "0:v:0", "-vf", ",".join(filters)]
+               "-threads", "1", "-i", ffmpeg_url(path), "-map", "0:v:0", "-vf", ",".join(filters)]
     if frames is not None:
         command += ["-frames:v", str(frames)]
     command += ["-fps_mode", "cfr", "-r", str(header.fps), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
@@ -318,12 +351,14 @@ def _open_video_file(path: str, start: float, end: float | None, frames: int | N
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=error_log)
             finished = False
+            frames_read = 0
             try:
                 while True:
                     data = process.stdout.read(frame_bytes)
                     if len(data) < frame_bytes:
                         break
                     frame = np.frombuffer(bytearray(data), dtype=np.uint8).reshape(header.height, header.width, 3)
+                    frames_read += 1
                     yield _resized(frame, width, height)
                 finished = True
             finally:
@@ -334,6 +369,10 @@ def _open_video_file(path: str, start: float, end: float | None, frames: int | N
             if finished:
                 error_log.seek(0)
                 errors = error_log.read().decode("utf-8", errors="replace")
+                if return_code < 0:  # killed (a signal), not the clip's end: the frames after are unread
+                    raise DreamvidError(
+                        f"the decoder (ffmpeg) was stopped by signal {-return_code} after {frames_read} of "
+                        f"{info.frame_count} frames of {path}; run again with --resume to continue")
                 if return_code != 0 or errors.strip():
                     warnings.append(f"ffmpeg reported a decoding error; {path} may be truncated or corrupt:"
                                     f" {_last_line(errors)}")
@@ -351,9 +390,16 @@ def _natural_key(path: str) -> list:
 def _read_image(path: str) -> np.ndarray | None:
     """RGB pixels, upright (OpenCV applies the EXIF orientation); DreamvidError over image_io.MAX_PIXELS."""
     check_image_header(path)
-    data = np.fromfile(path, dtype=np.uint8)
+    data = read_file_bytes(path)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def sequence_files(candidates: list[str]) -> list[str]:
+    """The images of a sequence in frame order: files with an image extension, hidden ones left out
+    (dreamvid's own partial files when the output is written into the input's folder, `._` notes)."""
+    return sorted((name for name in candidates if os.path.isfile(name) and not os.path.basename(name).startswith(".")
+                   and name.lower().endswith(IMAGE_EXTENSIONS)), key=_natural_key)
 
 
 def _open_image_sequence(source: str, start: float, end: float | None, frames: int | None,
@@ -364,8 +410,7 @@ def _open_image_sequence(source: str, start: float, end: float | None, frames: i
     else:
         candidates = glob.glob(source)
         missing = f"no images match {source}"
-    files = sorted((name for name in candidates
-                    if os.path.isfile(name) and name.lower().endswith(IMAGE_EXTENSIONS)), key=_natural_key)
+    files = sequence_files(candidates)
     if not files:
         raise DreamvidError(missing)
     rate = DEFAULT_SEQUENCE_FPS if fps is None else exact_fps(fps)

@@ -58,7 +58,8 @@ import numpy as np
 from dreamvid.errors import DreamvidError
 from dreamvid.io.colour import BT709, ColourTags
 from dreamvid.io.images import png_with_text, read_png_text
-from dreamvid.io.video_reader import VideoInfo, audio_codec, exact_fps
+from dreamvid.io.paths import SYSTEM_FILES
+from dreamvid.io.video_reader import VideoInfo, audio_codec, exact_fps, ffmpeg_seconds, ffmpeg_url
 from dreamvid.settings import EncodeSettings
 
 
@@ -113,7 +114,6 @@ FOLDER = "folder"
 FRAME_NAME = "frame_{:06d}.png"
 FRAME_PATTERN = re.compile(r"frame_(\d{6,})\.png")
 FRAME_MARK = {"Software": "dreamvid"}  # a PNG text chunk in every frame: what tells our frames from a user's
-SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})  # made by file browsers; left alone
 STAGING_PATTERN = re.compile(r"\.dreamvid-frames\.[0-9a-f]{8}\.partial")  # inside an existing output folder
 # One encoding thread: a dreamed frame arrives about once a second, and the dream has both cores.
 ENCODER_THREADS = ("-threads", "1", "-filter_threads", "1")
@@ -297,7 +297,7 @@ class VideoWriter:
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-framerate", str(self.fps), "-i", "-",
                    *codec, *self._video_arguments(output_format), *self._colour_arguments(output_format),
-                   *ENCODER_THREADS, *self._metadata_arguments(), self._video_file]
+                   *ENCODER_THREADS, *self._metadata_arguments(), ffmpeg_url(self._video_file)]
         self._error_log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                          stderr=self._error_log)
@@ -382,12 +382,12 @@ class VideoWriter:
         duration = float(clip_duration if self.audio.duration is None else min(self.audio.duration, clip_duration))
         if self.copies_audio():
             try:
-                self._add_audio(["-t", str(duration)], ["-c:a", "copy"])
+                self._add_audio(["-t", ffmpeg_seconds(duration)], ["-c:a", "copy"])
                 return
             except DreamvidError:
                 pass  # the muxer refused this stream after all (a profile or rate it cannot tag): re-encode
         encoder = ("-c:a", _webm_codecs()[1]) if self.kind == ".webm" else ()
-        self._add_audio(["-ss", str(self.audio.start), "-t", str(duration)],
+        self._add_audio(["-ss", ffmpeg_seconds(self.audio.start), "-t", ffmpeg_seconds(duration)],
                         [*encoder, *OUTPUT_FORMATS[self.kind].audio_arguments, "-af", "aresample=async=1:first_pts=0"])
 
     def copies_audio(self) -> bool:
@@ -406,9 +406,10 @@ class VideoWriter:
 
     def _add_audio(self, audio_input: list[str], audio_output: list[str]) -> None:
         """The second pass: the encoded video copied, the source's audio added (`audio_input` selects it)."""
-        _run_ffmpeg(["-i", self._video_file, *audio_input, "-i", self.audio.path, "-map", "0:v:0", "-map", "1:a:0?",
+        _run_ffmpeg(["-i", ffmpeg_url(self._video_file), *audio_input, "-i", ffmpeg_url(self.audio.path),
+                     "-map", "0:v:0", "-map", "1:a:0?",
                      "-c:v", "copy", *audio_output, *OUTPUT_FORMATS[self.kind].mux_arguments,
-                     *self._metadata_arguments(), self._output], self.path)
+                     *self._metadata_arguments(), ffmpeg_url(self._output)], self.path)
 
     def _move_into_place(self) -> None:
         if self.kind == FOLDER:

@@ -13,6 +13,7 @@ a resumed render makes only the frames the work folder lacks.
 from __future__ import annotations
 
 import abc
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import numpy as np
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, ProgressEvent, RenderEvent, RenderProgress
 from dreamvid.io.colour import ColourTags
-from dreamvid.io.paths import OutputLock, check_output_folder, check_overwrite, same_file
+from dreamvid.io.paths import OutputLock, check_not_an_input, check_output_folder, check_overwrite, same_file
 from dreamvid.io.video_writer import (
     FOLDER,
     AudioSource,
@@ -74,28 +75,44 @@ class RenderPlan:
     colour: ColourTags | None = None  # the frames' colours, for the output's tags (None: BT.709)
 
 
-def check_render_paths(source: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = True) -> None:
-    """Fail before any work when the output cannot be written, would overwrite the input, or (without
-    `overwrite`) exists already; a folder output must hold nothing but dreamvid's frames."""
+def check_render_paths(source: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = True,
+                       inputs: tuple[str | os.PathLike, ...] = ()) -> None:
+    """Fail before any work when the output cannot be written, would overwrite the input or any of the
+    other `inputs` (style images, weights, a schedule; `overwrite` or not), or (without `overwrite`)
+    exists already; a folder output must hold neither an input nor anything but dreamvid's frames."""
     kind = output_kind(output)
     target = check_output_folder(output)
     if os.path.exists(source) and same_file(source, target):
         raise DreamvidError(f"the output must not be the input: {target}")
+    check_not_an_input(output, (source, *inputs))
     if kind == FOLDER:
         check_frame_folder(output)
     check_overwrite(target, overwrite)
 
 
+@contextlib.contextmanager
+def claim_output(source: str | os.PathLike, output: str | os.PathLike, *, overwrite: bool = True,
+                 inputs: tuple[str | os.PathLike, ...] = ()) -> Iterator[OutputLock]:
+    """Take the output's lock, then check the paths (`check_render_paths`), and hold the lock for the
+    whole render (pass `claimed=True` to `render`): checking and claiming are one step, so a second
+    render of the same output fails at once instead of replacing the first one's finished file."""
+    output_kind(output)
+    check_output_folder(output)  # where the lock goes must exist
+    with OutputLock(output) as lock:
+        check_render_paths(source, output, overwrite=overwrite, inputs=inputs)
+        yield lock
+
+
 def render(plan: RenderPlan, stream: FrameStream | AnyOrderStream, *, resume: bool = False,
-           on_progress: RenderProgress | None = None, overlap: bool = True) -> RenderSummary:
+           on_progress: RenderProgress | None = None, overlap: bool = True, claimed: bool = False) -> RenderSummary:
     """Make and write every frame of `stream`; returns what was done.
 
     Frames already in the work folder (with `resume`) are written from there and the stream starts
     after them (an AnyOrderStream skips them wherever they are). With `overlap` (the default) each
     finished frame is saved in a worker thread while the next one is made; without it every stage
-    runs in turn (for measuring).
+    runs in turn (for measuring). With `claimed` the caller holds the output's lock (`claim_output`).
     """
-    with OutputLock(plan.output):
+    with contextlib.nullcontext() if claimed else OutputLock(plan.output):
         remove_stale_partials(plan.output)
         work = WorkDir.open(plan.output, plan.manifest, resume=resume)
         try:
@@ -118,6 +135,8 @@ def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: R
                             f"resume it on Ray workers too (--workers or --ray)")
     state = work.load_state() if work.has_state() else None
     done = int(state["frames_done"]) if state is not None else 0
+    if plan.total is not None and done > plan.total:
+        raise work.damaged(f"its state counts {done} frames of {plan.total}")
     width, height = plan.size
     summary = RenderSummary(str(plan.output), 0, str(plan.fps), width, height, resumed_at=done)
     made = done
@@ -128,9 +147,14 @@ def _render(work: WorkDir, plan: RenderPlan, stream: FrameStream, on_progress: R
 
     def all_frames(saver: FrameSaver) -> Iterator[np.ndarray]:
         nonlocal made
+        try:  # the stream checks the state it takes back (its arrays' shapes) before any frame is written
+            frames = stream(done, state, step_done)
+        except DreamvidError as error:
+            if state is None:
+                raise
+            raise work.damaged(str(error)) from None
         for index in range(done):
             yield work.saved_frame(index, plan.size)
-        frames = stream(done, state, step_done)
         try:
             while True:
                 started = time.perf_counter()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dreamvid.errors import DreamvidError
-from dreamvid.io.paths import partial_path
+from dreamvid.io.paths import temporary_sibling
 from dreamvid.io.provenance import as_plain
 from dreamvid.version import __version__
 
@@ -74,9 +74,13 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings: obje
         },
     }
     path = Path(path)
-    temporary = partial_path(path)
+    temporary = None
     try:
+        temporary = temporary_sibling(path)
         temporary.write_text(json.dumps(report, indent=2))
         os.replace(temporary, path)
     except OSError as error:
-        raise DreamvidError(f"cannot write report {path}: {error.strerror}") from None
+        raise DreamvidError(f"cannot write report {path}: {error.strerror or error}") from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)  # ours; gone once renamed

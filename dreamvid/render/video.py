@@ -21,7 +21,7 @@ from dreamvid.io.video_reader import VideoInfo, open_video
 from dreamvid.io.video_writer import AudioSource, audio_of
 from dreamvid.measure.metrics import VideoFigures
 from dreamvid.render.ray import RaySettings, ray_frames
-from dreamvid.render.renderer import RenderPlan, check_render_paths, render
+from dreamvid.render.renderer import RenderPlan, claim_output, render
 from dreamvid.render.report import RenderSummary
 from dreamvid.settings import EncodeSettings, VideoSettings
 from dreamvid.stream import RenderedFrame
@@ -102,44 +102,47 @@ def render_video(
     (it is sent to each worker, which builds its own effect once). `figures` measures the frames
     dreamed in this process (not on Ray workers, whose inputs the driver does not keep).
     """
-    check_render_paths(source, output, overwrite=overwrite)
-    info, frames = open_video(
-        source, start=settings.start, end=settings.end, frames=settings.frames,
-        max_side=settings.dream.max_side,
-    )
-    coherence = None
-    with frames:
-        if schedule is not None and schedule.fps is None:
-            schedule = bind_video_schedule(schedule, info, settings)
-        if ray is not None:
-            if isinstance(effect, Effect):
-                raise DreamvidError("a render on Ray workers needs a function that builds the effect, not the effect")
-            stream = ray_frames(frames, info.frame_count, effect, settings.coherence, settings.dream.seed, ray,
-                                schedule=schedule)
-        else:
-            if not isinstance(effect, Effect):
-                effect = effect()
-            coherence = Coherence(effect, settings.coherence, schedule=schedule)
+    inputs = settings.input_paths() + (
+        (schedule.source,) if schedule is not None and os.path.isfile(schedule.source) else ())
+    with claim_output(source, output, overwrite=overwrite, inputs=inputs):
+        info, frames = open_video(
+            source, start=settings.start, end=settings.end, frames=settings.frames,
+            max_side=settings.dream.max_side,
+        )
+        coherence = None
+        with frames:
+            if schedule is not None and schedule.fps is None:
+                schedule = bind_video_schedule(schedule, info, settings)
+            if ray is not None:
+                if isinstance(effect, Effect):
+                    raise DreamvidError("a render on Ray workers needs a function that builds the effect, not the effect")
+                stream = ray_frames(frames, info.frame_count, effect, settings.coherence, settings.dream.seed, ray,
+                                    schedule=schedule)
+            else:
+                if not isinstance(effect, Effect):
+                    effect = effect()
+                coherence = Coherence(effect, settings.coherence, schedule=schedule)
 
-            def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
-                coherence.state = CoherenceState.from_arrays(state) if state is not None else None
-                return video_frames(frames, coherence, seed=settings.dream.seed, first=first,
-                                    progress=progress, overlap=overlap,
-                                    observe=figures.add if figures is not None else None, fps=info.fps)
+                def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
+                    coherence.state = (CoherenceState.from_arrays(state, (info.height, info.width))
+                                       if state is not None else None)
+                    return video_frames(frames, coherence, seed=settings.dream.seed, first=first,
+                                        progress=progress, overlap=overlap,
+                                        observe=figures.add if figures is not None else None, fps=info.fps)
 
-        if settings.soundtrack is not None:
-            soundtrack = AudioSource(settings.soundtrack, 0.0, info.duration)
-        else:
-            soundtrack = audio_of(info)
-        plan = RenderPlan(output, video_manifest(source, info, settings, schedule), info.fps,
-                          (info.width, info.height), info.frame_count, soundtrack if settings.audio else None,
-                          metadata=video_metadata("video", {"video": settings,
-                                                            "schedule": schedule.manifest() if schedule else None}
-                                                  if schedule else settings),
-                          encode=encode, colour=info.colour)
-        summary = render(plan, stream, resume=resume, on_progress=on_progress, overlap=overlap)
-    if schedule is not None and schedule.audio is not None:
-        summary.audio = schedule.audio.rows()
+            if settings.soundtrack is not None:
+                soundtrack = AudioSource(settings.soundtrack, 0.0, info.duration)
+            else:
+                soundtrack = audio_of(info)
+            plan = RenderPlan(output, video_manifest(source, info, settings, schedule), info.fps,
+                              (info.width, info.height), info.frame_count, soundtrack if settings.audio else None,
+                              metadata=video_metadata("video", {"video": settings,
+                                                                "schedule": schedule.manifest() if schedule else None}
+                                                      if schedule else settings),
+                              encode=encode, colour=info.colour)
+            summary = render(plan, stream, resume=resume, on_progress=on_progress, overlap=overlap, claimed=True)
+        if schedule is not None and schedule.audio is not None:
+            summary.audio = schedule.audio.rows()
     summary.warnings = list(frames.warnings)
     summary.scene_cuts = coherence.state.scene_cuts if coherence and coherence.state else 0
     return summary

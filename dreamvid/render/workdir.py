@@ -17,6 +17,8 @@ import json
 import os
 import re
 import shutil
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +72,12 @@ class WorkDir:
 
     def manifest(self) -> dict:
         try:
-            return json.loads((self.path / MANIFEST).read_text())
-        except (OSError, ValueError):
-            raise DreamvidError(f"{self.path} is not a dreamvid work folder; delete it to start over") from None
+            manifest = json.loads((self.path / MANIFEST).read_text())
+        except (OSError, ValueError, RecursionError):
+            manifest = None
+        if not isinstance(manifest, dict):
+            raise DreamvidError(f"{self.path} is not a dreamvid work folder; delete it to start over")
+        return manifest
 
     def frame_path(self, index: int) -> Path:
         return self.path / "frames" / f"{index:06d}.png"
@@ -113,18 +118,28 @@ class WorkDir:
         return stored
 
     def load_state(self) -> dict:
-        """The saved state, checked: readable, with a frame count, every number finite."""
+        """The saved state, checked: readable, with a frame count, every array numeric and every number finite.
+
+        What the arrays must hold (their shapes) the stream that made them checks when it takes them back.
+        """
         try:
             with np.load(self.path / STATE) as stored:
                 state = {key: stored[key] for key in stored.files}
-        except (OSError, ValueError, EOFError, KeyError) as error:
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
             raise self._damaged(f"its state cannot be read ({error})") from None
-        if "frames_done" not in state or state["frames_done"].shape != () or int(state["frames_done"]) < 0:
+        count = state.get("frames_done")
+        if count is None or count.shape != () or count.dtype.kind not in "iu" or int(count) < 0:
             raise self._damaged("its state has no frame count")
         for key, values in state.items():
+            if values.dtype.kind not in "biuf":
+                raise self._damaged(f"its saved {key} is not numbers")
             if values.dtype.kind == "f" and not np.isfinite(values).all():
                 raise self._damaged(f"its saved {key} holds values that are not numbers")
         return state
+
+    def damaged(self, why: str) -> DreamvidError:
+        """The error for a work folder whose contents are not what the render left (`why` says what)."""
+        return self._damaged(why)
 
     def _damaged(self, why: str) -> DreamvidError:
         return DreamvidError(f"the unfinished render in {self.path} is damaged: {why}; delete that folder to start over")
@@ -187,11 +202,14 @@ class WorkDir:
     def load_json(self, name: str) -> dict | None:
         """A JSON note a render keeps beside its frames (e.g. how its clip was cut), or None."""
         try:
-            return json.loads((self.path / name).read_text())
+            data = json.loads((self.path / name).read_text())
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
-            raise self._damaged(f"its {name} cannot be read") from None
+        except (OSError, ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict):
+            raise self._damaged(f"its {name} cannot be read")
+        return data
 
     def save_json(self, name: str, data: dict) -> None:
         try:

@@ -15,7 +15,7 @@ from dreamvid.io.images import read_image
 from dreamvid.io.paths import input_fingerprint
 from dreamvid.io.provenance import video_metadata
 from dreamvid.io.video_writer import AudioSource
-from dreamvid.render.renderer import RenderPlan, check_render_paths, render
+from dreamvid.render.renderer import RenderPlan, claim_output, render
 from dreamvid.render.report import RenderSummary
 from dreamvid.settings import DreamSettings, EncodeSettings, LayerTerm, StyleSettings, ZoomRenderSettings, ZoomSettings
 from dreamvid.stream import RenderedFrame
@@ -96,30 +96,32 @@ def render_zoom(
     variables, the values of `zoom.soundtrack`, which is also the output's audio from its start); one
     not bound yet is bound here before the model loads (for the manifest and the report).
     """
-    check_render_paths(source, output, overwrite=overwrite)
-    picture = read_image(source, settings.max_side).rgb
-    height, width = picture.shape[:2]
-    if schedule is not None and schedule.fps is None:
-        schedule = bound_zoom_schedule(schedule, zoom)
-    if not isinstance(effect, Effect):
-        effect = effect()
+    inputs = settings.input_paths() + (style.input_paths() if style is not None else ()) + zoom.input_paths() + (
+        (schedule.source,) if schedule is not None and os.path.isfile(schedule.source) else ())
+    with claim_output(source, output, overwrite=overwrite, inputs=inputs):
+        picture = read_image(source, settings.max_side).rgb
+        height, width = picture.shape[:2]
+        if schedule is not None and schedule.fps is None:
+            schedule = bound_zoom_schedule(schedule, zoom)
+        if not isinstance(effect, Effect):
+            effect = effect()
 
-    def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
-        return zoom_frames(picture, effect, zoom, schedule, seed=settings.seed, first=first, state=state,
-                           progress=progress)
+        def stream(first: int, state: dict | None, progress: Progress) -> Iterator[RenderedFrame]:
+            return zoom_frames(picture, effect, zoom, schedule, seed=settings.seed, first=first, state=state,
+                               progress=progress)
 
-    manifest = zoom_manifest(source, (width, height), settings, zoom, schedule)
-    if style is not None:
-        manifest["style"] = json.loads(json.dumps(dataclasses.asdict(style)))
-    plan = RenderPlan(output, manifest, zoom.fps,
-                      (width, height), zoom.frames + zoom.lead,
-                      finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
-                                                         schedule_time=lambda index: frame_time(zoom, index)),
-                      audio=AudioSource(zoom.soundtrack, 0.0, zoom.frames / zoom.fps) if zoom.soundtrack else None,
-                      metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,
-                                                       "schedule": schedule.manifest() if schedule else None}),
-                      encode=encode)
-    summary = render(plan, stream, resume=resume, on_progress=on_progress)
-    if schedule is not None and schedule.audio is not None:
-        summary.audio = schedule.audio.rows()
+        manifest = zoom_manifest(source, (width, height), settings, zoom, schedule)
+        if style is not None:
+            manifest["style"] = json.loads(json.dumps(dataclasses.asdict(style)))
+        plan = RenderPlan(output, manifest, zoom.fps,
+                          (width, height), zoom.frames + zoom.lead,
+                          finish=lambda raw: loop_crossfade(raw, zoom, effect, seed=settings.seed,
+                                                             schedule_time=lambda index: frame_time(zoom, index)),
+                          audio=AudioSource(zoom.soundtrack, 0.0, zoom.frames / zoom.fps) if zoom.soundtrack else None,
+                          metadata=video_metadata("zoom", {"dream": settings, "zoom": zoom,
+                                                           "schedule": schedule.manifest() if schedule else None}),
+                          encode=encode)
+        summary = render(plan, stream, resume=resume, on_progress=on_progress, claimed=True)
+        if schedule is not None and schedule.audio is not None:
+            summary.audio = schedule.audio.rows()
     return summary

@@ -71,10 +71,26 @@ class CoherenceState:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: dict) -> "CoherenceState":
+    def from_arrays(cls, arrays: dict, size: tuple[int, int] | None = None) -> "CoherenceState":
+        """The state from named arrays; with `size` (height, width) of the frames, every array is checked
+        to be of that size (the carried arrays too: (h, w) or (h, w, c)), so a state of another render
+        fails here, in one line, not as a TensorFlow error deep in the model."""
         missing = [key for key in STATE_KEYS if key not in arrays]
         if missing:
             raise DreamvidError(f"the saved state lacks {', '.join(missing)}")
+        for key in ("reference_strength", "scene_cuts"):
+            if np.shape(arrays[key]) != ():
+                raise DreamvidError(f"the saved {key} is not one number")
+        if not (float(arrays["reference_strength"]) >= 0 and int(arrays["scene_cuts"]) >= 0):
+            raise DreamvidError("the saved reference strength or scene cut count is negative")
+        if size is not None:
+            wanted = {"previous_input": (*size, 3), "previous_detail": (*size, 3), "local_reference": size}
+            for key, value in arrays.items():
+                shape = np.shape(value)
+                if key in wanted and shape != wanted[key] or (
+                        key.startswith(CARRY_PREFIX) and (len(shape) not in (2, 3) or shape[:2] != size)):
+                    raise DreamvidError(f"the saved {key} is {'x'.join(map(str, shape)) or 'one number'}, "
+                                        f"not of the clip's frames ({size[1]}x{size[0]})")
         return cls(
             previous_input=arrays["previous_input"].astype(np.float32),
             previous_detail=arrays["previous_detail"].astype(np.float32),

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from dreamvid.errors import DreamvidError
+from dreamvid.settings import check_zoom_per_frame
 
 # Lanczos keeps detail best when the move is applied frame after frame (less blur than bicubic);
 # OpenCV places samples on a 1/32 pixel grid, so repeated moves drift by a fraction of a level.
@@ -57,7 +58,7 @@ class CameraMove:
             raise DreamvidError(f"zoom must be a positive number, got {zoom_per_second}")
         pan_per_second = _float_pair("pan", pan_per_second)
         return cls(
-            zoom=zoom_per_second ** (1.0 / fps),
+            zoom=check_zoom_per_frame(zoom_per_second, fps),
             rotate=rotate_per_second / fps,
             pan=(pan_per_second[0] / fps, pan_per_second[1] / fps),
             center=center,

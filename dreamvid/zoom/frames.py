@@ -15,6 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from dreamvid.effect import Effect
+from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.io.images import to_uint8
 from dreamvid.settings import ZoomSettings
@@ -77,8 +78,29 @@ def zoom_frames(picture: np.ndarray, effect: Effect, zoom: ZoomSettings, schedul
     """
     current = reference = None
     if state is not None:
-        current = state["state"].astype(np.float32)
-        reference = (state["reference_mean"], state["reference_spread"])
+        current, reference = saved_camera_state(state, picture.shape)
+    return _zoom_frames(picture, effect, zoom, schedule, seed, first, current, reference, progress)
+
+
+def saved_camera_state(state: dict, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """(the last frame, the colour reference) of a saved state, checked against the picture's `shape`:
+    DreamvidError (at once, not at the first frame) for a state of another render."""
+    missing = [key for key in ("state", "reference_mean", "reference_spread") if key not in state]
+    if missing:
+        raise DreamvidError(f"the saved state lacks {', '.join(missing)}")
+    if np.shape(state["state"]) != tuple(shape):
+        raise DreamvidError(f"the saved frame is {'x'.join(map(str, np.shape(state['state'])))}, "
+                            f"not {'x'.join(map(str, shape))}")
+    channels = (shape[2],) if len(shape) == 3 else ()
+    for key in ("reference_mean", "reference_spread"):
+        if np.shape(state[key]) != channels:
+            raise DreamvidError(f"the saved {key.replace('_', ' ')} is not one number per channel")
+    return state["state"].astype(np.float32), (state["reference_mean"], state["reference_spread"])
+
+
+def _zoom_frames(picture: np.ndarray, effect: Effect, zoom: ZoomSettings, schedule: Schedule | None, seed: int,
+                 first: int, current: np.ndarray | None, reference: tuple | None,
+                 progress: Progress | None) -> Iterator[RenderedFrame]:
     for index in range(first, zoom.frames + zoom.lead):
         seconds = frame_time(zoom, index)
         if index == 0:

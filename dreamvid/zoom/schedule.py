@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dreamvid.errors import DreamvidError
+from dreamvid.io.paths import check_input_file
 from dreamvid.settings import AudioSettings, LayerTerm
 from dreamvid.zoom.formulas import Expression
 
@@ -58,6 +59,7 @@ else:  # pragma: no cover
 NUMBERS = ("zoom", "rotate", "step_size", "steps", "blend", "style_weight")
 POSITIVE = ("zoom", "step_size", "style_weight")
 EASES = ("linear", "smooth", "step")
+MAX_SCHEDULE_BYTES = 10**7  # a schedule is keyframes of text: 10 MB is thousands of times what one needs
 KEYS = {"time", "pan", "layers", "ease", *NUMBERS}
 # What each kind of render can vary over time.
 ZOOM_KEYS = ("zoom", "rotate", "pan", "step_size", "layers", "steps")
@@ -306,8 +308,17 @@ def layer_cycle_schedule(names: list[str] | tuple[str, ...], seconds: float, fad
 
 
 def load_schedule(path: str | Path) -> Schedule:
-    """Read and check a schedule; every error names the file and the line that is wrong."""
-    path = Path(path)
+    """Read and check a schedule; every error names the file and the line that is wrong.
+
+    It must be a regular file (a named pipe would block the read forever) of at most MAX_SCHEDULE_BYTES.
+    """
+    try:
+        path = check_input_file(path)
+    except DreamvidError as error:
+        raise DreamvidError(f"cannot read schedule {path}: {error}") from None
+    if path.stat().st_size > MAX_SCHEDULE_BYTES:
+        raise DreamvidError(f"schedule {path} is {path.stat().st_size / 1e6:.0f} MB; a schedule may be at most "
+                            f"{MAX_SCHEDULE_BYTES // 10**6} MB")
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as error:
@@ -317,11 +328,17 @@ def load_schedule(path: str | Path) -> Schedule:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise DreamvidError(f"{path} line {error.lineno}: {error.msg}") from None
+        except ValueError as error:  # an integer of more than 4300 digits
+            raise DreamvidError(f"{path}: {error}") from None
+        except RecursionError:
+            raise DreamvidError(f"{path}: nested too deeply to be a schedule") from None
     else:
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, ValueError) as error:
             raise DreamvidError(f"{path}: {error}") from None
+        except RecursionError:
+            raise DreamvidError(f"{path}: nested too deeply to be a schedule") from None
     entries = data.get("keyframe") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise DreamvidError(f"{path} line 1: a schedule needs a list of keyframes under 'keyframe'")
@@ -355,7 +372,9 @@ def _audio_settings(data: dict, path: Path, text: str) -> AudioSettings | None:
             raise DreamvidError(f"{path} line {line_of(key)}: unknown audio setting {key!r}; "
                                 f"settings are {', '.join(AUDIO_KEYS)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DreamvidError(f"{path} line {line_of(key)}: audio {key} must be a number, got {value!r}")
+            raise DreamvidError(f"{path} line {line_of(key)}: audio {key} must be a number, got {_short(value)}")
+        if not _finite(value):
+            raise DreamvidError(f"{path} line {line_of(key)}: audio {key} must be a finite number, got {_short(value)}")
     if "rate" in table and table["rate"] != int(table["rate"]):
         raise DreamvidError(f"{path} line {line_of('rate')}: audio rate must be a whole number, got {table['rate']}")
     try:
@@ -380,9 +399,9 @@ def _keyframe(entry, path: Path, text: str, starts: list[int], index: int) -> Ke
             except DreamvidError as error:
                 raise DreamvidError(f"{where}: {error}") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise wrong(key, f"{what} must be a number or a formula, got {value!r}")
-        if not math.isfinite(value):
-            raise wrong(key, f"{what} must be a finite number, got {value}")
+            raise wrong(key, f"{what} must be a number or a formula, got {_short(value)}")
+        if not _finite(value):
+            raise wrong(key, f"{what} must be a finite number, got {_short(value)}")
         return float(value)
 
     if not isinstance(entry, dict):
@@ -396,9 +415,9 @@ def _keyframe(entry, path: Path, text: str, starts: list[int], index: int) -> Ke
         raise wrong("", "a keyframe needs a time (seconds)")
     time = entry["time"]
     if isinstance(time, bool) or not isinstance(time, (int, float)):
-        raise wrong("time", f"time must be a number, got {time!r}")
-    if not math.isfinite(time) or time < 0:
-        raise wrong("time", f"time must be a finite number of seconds, 0 or more, got {time}")
+        raise wrong("time", f"time must be a number, got {_short(time)}")
+    if not _finite(time) or time < 0:
+        raise wrong("time", f"time must be a finite number of seconds, 0 or more, got {_short(time)}")
     values: dict = {}
     for key in NUMBERS:
         if key in entry:
@@ -435,6 +454,20 @@ def _keyframe(entry, path: Path, text: str, starts: list[int], index: int) -> Ke
         raise wrong("ease", f"ease must be one of {', '.join(EASES)}, got {ease!r}")
     return Keyframe(float(time), values, ease,
                     lines={key: f"{path} line {_line_of(text, starts, index, key)}" for key in values})
+
+
+def _finite(value: int | float) -> bool:
+    """Whether a number read from a file is a finite float (JSON and TOML integers may have 1000 digits)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _short(value) -> str:
+    """A value read from a file, as an error message shows it: at most 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _keyframe_lines(text: str, is_json: bool) -> list[int]:

@@ -190,7 +190,8 @@ def test_effects_sit_behind_one_seam_and_pipelines_reach_only_the_seam():
 
     assert issubclass(DeepDream, Effect) and issubclass(StyleTransfer, Effect)
     implementations = {path.stem for path in PACKAGE.rglob("*.py") if "def refine(" in path.read_text()}
-    assert implementations == {"effect", "deepdream", "transfer"}
+    # the effects, and the studio's wrapper that lets previews and a render take turns at one model
+    assert implementations == {"effect", "deepdream", "transfer", "engine"}
     effects = {"dreamvid.dream.octaves", "dreamvid.dream.ascent", "dreamvid.dream.deepdream", "dreamvid.style.optimiser", "dreamvid.style.transfer"}
     for pipeline in ("video.coherence", "zoom.frames", "zoom.loop", "video.frames", "render.still", "render.video",
                      "render.zoom", "render.renderer"):
