@@ -40,7 +40,10 @@ def _options(values, selected: str = "") -> str:
 def page(studio: Studio) -> str:
     models = list(studio.engine.models)
     folder = studio.folder()
-    picks = _options([("", "choose a file…")] + [(item["source"], item["name"]) for item in folder])
+    picks = _options([("", "choose a file…")] + [(item["source"], item["name"]) for item in folder
+                                                 if item["kind"] in ("image", "video")])
+    schedules = _options([("", "none")] + [(item["source"], item["name"]) for item in folder if item["kind"] == "schedule"])
+    sounds = _options([("", "none")] + [(item["source"], item["name"]) for item in folder if item["kind"] == "audio"])
     styles = _options([("", "none")] + [(item["source"], item["name"]) for item in folder if item["kind"] == "image"])
     varied = _options([(name, FIELDS[name][0]) for name in VARIED], "layers")
     return f"""<!doctype html>
@@ -125,6 +128,10 @@ def page(studio: Studio) -> str:
     <label>Layer cycle <input name="layer_cycle" placeholder="e.g. block3_conv3, block4_conv3"></label>
     <span class="field-error" data-for="layer_cycle" role="alert"></span>
     {_number("cycle_seconds", "Seconds per layer of the cycle")}
+    <label>Schedule (keyframes; formulas may use the soundtrack's loud, beat, bass, …) <select name="schedule">{schedules}</select></label>
+    <span class="field-error" data-for="schedule" role="alert"></span>
+    <label>Soundtrack <select name="soundtrack">{sounds}</select></label>
+    <span class="field-error" data-for="soundtrack" role="alert"></span>
     {_check("loop", "Loop")}
   </fieldset>
   </form>

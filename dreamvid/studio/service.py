@@ -22,9 +22,9 @@ import numpy as np
 from dreamvid.dream.models import ModelSpec
 from dreamvid.errors import DreamvidError
 from dreamvid.events import ProgressEvent, RenderEvent
-from dreamvid.settings import DreamSettings, LayerTerm, VideoSettings
+from dreamvid.settings import DreamSettings, LayerTerm, VideoSettings, ZoomSettings
 from dreamvid.studio.engine import Engine
-from dreamvid.studio.forms import FieldError, Look, command_line, form_from_provenance, look_from_form, variant_forms
+from dreamvid.studio.forms import FIELDS, FieldError, Look, command_line, form_from_provenance, look_from_form, variant_forms
 from dreamvid.studio.jobs import Job, RenderQueue
 from dreamvid.studio.storage import Store, display_name, media_kind
 
@@ -92,6 +92,8 @@ class Studio:
         if key not in self._sources:
             kind = media_kind(path.name)
             name = self._names.get(path.name, path.name)
+            if kind not in ("image", "video"):
+                raise DreamvidError(f"{name!r} is a {kind} file, not an image or a clip to dream")
             if kind == "image":
                 from dreamvid.io.images import read_image
 
@@ -145,16 +147,16 @@ class Studio:
         except DreamvidError as error:
             raise FieldError(str(error), "input") from None
 
-        def style_path(name: str) -> str:
+        def path_of(name: str, field: str, kind: str) -> str:  # a style image, a schedule or a soundtrack
             try:
                 path = self.store.source(name)
             except DreamvidError as error:
-                raise FieldError(str(error), "style") from None
-            if media_kind(path.name) != "image":
-                raise FieldError(f"the style must be an image, not {self.source(name).name!r}", "style")
+                raise FieldError(str(error), field) from None
+            if media_kind(path.name) != kind:
+                raise FieldError(f"the {FIELDS[field][0]} must be a {kind} file, not {display_name(path.name)!r}", field)
             return str(path)
 
-        look = look_from_form(form, source.kind, style_path)
+        look = look_from_form(form, source.kind, path_of)
         try:
             self.engine.check(look.dream)
         except DreamvidError as error:
@@ -162,19 +164,26 @@ class Studio:
         try:
             self.schedule(look)
         except DreamvidError as error:
-            raise FieldError(str(error), "layer_cycle") from None
+            raise FieldError(str(error), "schedule" if look.zoom.schedule else "layer_cycle") from None
         return look
 
-    def schedule(self, look: Look):
-        """A zoom's layer cycle as the library's schedule, checked at every frame and against the model."""
-        if look.zoom is None or not look.zoom.layer_cycle:
+    def schedule(self, look: Look, zoom: ZoomSettings | None = None):
+        """A zoom's schedule (its file, or its layer cycle) as the library binds it to the zoom (`zoom`: another
+        length, e.g. a preview clip's): the frame rate, a soundtrack's values for its audio variables, every
+        key checked at every frame; its layers checked against the model."""
+        if look.zoom is None or not (look.zoom.layer_cycle or look.zoom.schedule):
             return None
-        from dreamvid.zoom.schedule import layer_cycle_schedule
+        from dreamvid.render.zoom import bound_zoom_schedule
+        from dreamvid.zoom.schedule import DREAM_KEYS, layer_cycle_schedule, load_schedule
 
-        keyframes = layer_cycle_schedule(list(look.zoom.layer_cycle), look.zoom.cycle_seconds)
-        keyframes.check(frames=look.zoom.zoom.frames, fps=look.zoom.zoom.fps)
-        if look.style is not None:
-            raise DreamvidError("a style zoom has no dream layers to cycle; clear the layer cycle")
+        if look.zoom.layer_cycle:
+            keyframes = layer_cycle_schedule(list(look.zoom.layer_cycle), look.zoom.cycle_seconds)
+        else:
+            keyframes = load_schedule(look.zoom.schedule)
+        keyframes = bound_zoom_schedule(keyframes, zoom or look.zoom.zoom)
+        if look.style is not None and any(key in DREAM_KEYS for key in keyframes.keys):
+            raise DreamvidError("a style zoom has no dream layers or step size to schedule; clear the layer cycle "
+                                "or choose a schedule that moves only the camera")
         self.engine.check(look.dream, self.engine.schedule_terms(look.dream, keyframes))
         return keyframes
 
@@ -243,7 +252,7 @@ class Studio:
             from dreamvid.render.zoom import render_zoom
 
             zoom = dataclasses.replace(look.zoom.zoom, frames=CLIP_FRAMES, loop=False)
-            schedule = self.schedule(look)
+            schedule = self.schedule(look, zoom)
             summary = render_zoom(self.source(look.source).path, output, settings.dream, zoom,
                                   self.engine.zoom_effect(settings.dream, zoom, settings.style, schedule),
                                   schedule=schedule, style=settings.style, overwrite=False)
