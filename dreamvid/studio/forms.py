@@ -220,8 +220,11 @@ def _look(form: Mapping[str, Any], kind: str, path_of: PathOf) -> Look:
                  "style_weight": _number(form, "style_weight", float),
                  "content_weight": _number(form, "content_weight", float),
                  "style_scale": _number(form, "style_scale", float), "style_steps": _number(form, "style_steps", int)}
+    schedule = path_of(_text(form, "schedule"), "schedule", "schedule") if _text(form, "schedule") else None
+    soundtrack = path_of(_text(form, "soundtrack"), "soundtrack", "audio") if _text(form, "soundtrack") else None
+    clip_files = {"schedule": schedule, "soundtrack": soundtrack} if output == "video" else {}
     video = api.video_settings(
-        **dream, **style, blend=_number(form, "blend", float), steps_next=_number(form, "steps_next", int),
+        **dream, **style, **clip_files, blend=_number(form, "blend", float), steps_next=_number(form, "steps_next", int),
         octaves_next=_number(form, "octaves_next", int), dream_scale=_number(form, "dream_scale", float),
         independent=_flag(form, "independent"), redream=_flag(form, "redream"),
         start=_number(form, "start", float), end=_number(form, "end", float, optional=True),
@@ -234,8 +237,7 @@ def _look(form: Mapping[str, Any], kind: str, path_of: PathOf) -> Look:
             pan=_text(form, "pan") or "0,0", center=_text(form, "center") or "0.5,0.5",
             steps_next=_number(form, "zoom_steps", int), loop=_flag(form, "loop"),
             layer_cycle=_text(form, "layer_cycle") or None, cycle_seconds=_number(form, "cycle_seconds", float),
-            schedule=path_of(_text(form, "schedule"), "schedule", "schedule") if _text(form, "schedule") else None,
-            soundtrack=path_of(_text(form, "soundtrack"), "soundtrack", "audio") if _text(form, "soundtrack") else None)
+            schedule=schedule, soundtrack=soundtrack)
     preview_side = _number(form, "preview_side", int)
     if preview_side < 32:
         raise FieldError(f"preview size must be at least 32 px, got {preview_side}", "preview_side")
@@ -305,6 +307,10 @@ def command_line(look: Look, source_path: str, output: str = "dreamed") -> str:
             words.append("--independent")
         if coherence.redream is None and style is None:
             words.append("--no-redream")
+        if video.schedule:
+            words.extend(["--schedule", video.schedule])
+        if video.soundtrack:
+            words.extend(["--audio", video.soundtrack])
     elif look.zoom is not None:
         zoom = look.zoom.zoom
         words.extend(["--frames", str(zoom.frames)])

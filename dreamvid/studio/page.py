@@ -128,11 +128,14 @@ def page(studio: Studio) -> str:
     <label>Layer cycle <input name="layer_cycle" placeholder="e.g. block3_conv3, block4_conv3"></label>
     <span class="field-error" data-for="layer_cycle" role="alert"></span>
     {_number("cycle_seconds", "Seconds per layer of the cycle")}
-    <label>Schedule (keyframes; formulas may use the soundtrack's loud, beat, bass, …) <select name="schedule">{schedules}</select></label>
-    <span class="field-error" data-for="schedule" role="alert"></span>
-    <label>Soundtrack <select name="soundtrack">{sounds}</select></label>
-    <span class="field-error" data-for="soundtrack" role="alert"></span>
+
     {_check("loop", "Loop")}
+  </fieldset>
+  <fieldset><legend>Schedule and sound (a clip, or a still rendered as a zoom)</legend>
+    <label>Schedule (keyframes; formulas may use the sound's loud, beat, bass, …) <select name="schedule">{schedules}</select></label>
+    <span class="field-error" data-for="schedule" role="alert"></span>
+    <label>Soundtrack (empty: a clip's own sound) <select name="soundtrack">{sounds}</select></label>
+    <span class="field-error" data-for="soundtrack" role="alert"></span>
   </fieldset>
   </form>
 </section>

@@ -162,10 +162,23 @@ class Studio:
         except DreamvidError as error:
             raise FieldError(str(error), "model" if "model" in str(error) else "layers") from None
         try:
-            self.schedule(look)
+            self.schedule(look) if look.output == "zoom" else self.video_schedule(look, look.video)
         except DreamvidError as error:
-            raise FieldError(str(error), "schedule" if look.zoom.schedule else "layer_cycle") from None
+            cycled = look.zoom is not None and look.zoom.layer_cycle
+            raise FieldError(str(error), "layer_cycle" if cycled else "schedule") from None
         return look
+
+    def video_schedule(self, look: Look, settings: VideoSettings):
+        """A clip's schedule file bound to the frames `settings` select, as the library binds it (the
+        frame rate, the soundtrack's or the clip's own sound for its audio variables); layers checked."""
+        if look.output != "video" or not settings.schedule:
+            return None
+        from dreamvid.render.video import bound_video_schedule
+        from dreamvid.zoom.schedule import load_schedule
+
+        keyframes = bound_video_schedule(self.source(look.source).path, settings, load_schedule(settings.schedule))
+        self.engine.check(settings.dream, self.engine.schedule_terms(settings.dream, keyframes))
+        return keyframes
 
     def schedule(self, look: Look, zoom: ZoomSettings | None = None):
         """A zoom's schedule (its file, or its layer cycle) as the library binds it to the zoom (`zoom`: another
@@ -246,8 +259,9 @@ class Studio:
             source = self.source(look.source)
             settings = dataclasses.replace(settings, start=clip_start(look.frame, source.fps), end=None,
                                            frames=CLIP_FRAMES)
-            summary = render_video(source.path, output, settings, self.engine.video_effect(settings),
-                                   overwrite=False)
+            schedule = self.video_schedule(look, settings)
+            summary = render_video(source.path, output, settings, self.engine.video_effect(settings, schedule),
+                                   schedule=schedule, overwrite=False)
         elif look.output == "zoom":
             from dreamvid.render.zoom import render_zoom
 
@@ -295,8 +309,9 @@ class Studio:
         if look.output == "video":
             from dreamvid.render.video import render_video
 
-            render_video(source.path, job.output, look.video, self.engine.video_effect(look.video),
-                         resume=job.resume, overwrite=False, on_progress=on_progress)
+            schedule = self.video_schedule(look, look.video)
+            render_video(source.path, job.output, look.video, self.engine.video_effect(look.video, schedule),
+                         schedule=schedule, resume=job.resume, overwrite=False, on_progress=on_progress)
         elif look.output == "zoom":
             from dreamvid.render.zoom import render_zoom
 

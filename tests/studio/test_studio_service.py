@@ -124,3 +124,25 @@ def test_a_zoom_clip_follows_a_schedule_of_the_soundtrack(tmp_path):
         assert caught.value.field == "soundtrack"
     finally:
         studio.close()
+
+
+def test_a_clip_preview_follows_a_schedule_of_its_own_sound(tmp_path):
+    import shutil
+
+    from dreamvid.io.video_reader import count_frames
+    from dreamvid.studio import Studio
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "cup.mp4", folder / "cup.mp4")
+    (folder / "clip.toml").write_text('[[keyframe]]\ntime = 0\nstep_size = "1 + 3*loud"\n'
+                                      'layers = { conv_a = "0.3 + treble", conv_b = "0.5" }\n')
+    studio = Studio(tmp_path / "own", folder, models={"tiny": TINY_SPEC})
+    try:
+        form = {"source": "folder:cup.mp4", "steps": "3", "octaves": "2", "preview_side": "96",
+                "schedule": "folder:clip.toml", "frame": "5"}
+        clip = studio.clip(form)
+        assert count_frames(studio.store.path("previews", clip["video"])) == 12
+        assert "--schedule" in studio.command(form)
+    finally:
+        studio.close()
