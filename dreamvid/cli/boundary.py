@@ -15,6 +15,8 @@ from dreamvid.errors import DreamvidError
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print the error in one line (a line break inside it, say in a file name, is shown as \\n)."""
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
     typer.echo(f"dreamvid: error: {message}", err=True)
     return typer.Exit(code)
 
