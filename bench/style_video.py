@@ -16,7 +16,10 @@ the input's own flicker that add up to the ratio: "held" pixels (the coherence's
 mask trusts them and no re-styled crop touched them), "crop" (trusted but inside a re-styled crop's
 blend) and "doubt" (consistent to the meter, but under 0.5 in the coherence's softer mask); style
 loss (the style term of each output frame, Stylist.losses, median over frames); strength (mean
-|output - input|); seconds per frame (median over frames after the first).
+|output - input|); seconds per frame (median over frames after the first); ghost (issue 21:
+MotionCoverageMeter's ghost figure from frame --ghost-from on, blurred grey |output - input| over the
+background a subject uncovered / over static pixels; compare it with the independent run's only when
+--independent-frames covers the same frames).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import dreamvid.video.coherence as coherence_module
 from dreamvid.video import flow
 from dreamvid.io.video_reader import open_video
 from dreamvid.measure.contact_sheet import contact_sheet, save_png
-from dreamvid.measure.metrics import FlickerMeter
+from dreamvid.measure.metrics import FlickerMeter, MotionCoverageMeter
 from dreamvid.settings import CoherenceSettings, RedreamSettings, StyleSettings
 from dreamvid.style.optimiser import Stylist
 from dreamvid.style.transfer import StyleTransfer
@@ -150,7 +153,7 @@ class SharedFirst:
         return self.effect.refine_carrying(image, **options)
 
 
-def run(label, frames, effect, coherence, sheet_every, measure: Stylist):
+def run(label, frames, effect, coherence, sheet_every, measure: Stylist, ghost_from=6):
     crops = {}
     original = coherence_module.redream_deficit
 
@@ -163,6 +166,7 @@ def run(label, frames, effect, coherence, sheet_every, measure: Stylist):
     try:
         stream = video_frames(frames, Coherence(effect, coherence), seed=0, overlap=False)
         meter, regions = FlickerMeter(), RegionFlicker(coherence)
+        coverage = MotionCoverageMeter(first_frame=min(ghost_from, max(1, len(frames) - 1)))
         times, losses, strengths, sheet = [], [], [], []
         for index, frame in enumerate(frames):
             crops.clear()
@@ -170,6 +174,7 @@ def run(label, frames, effect, coherence, sheet_every, measure: Stylist):
             output = next(stream).pixels
             times.append(time.perf_counter() - started)
             meter.add(frame, output)
+            coverage.add(frame, output)
             regions.add(frame, output, crops.get("weight"))
             losses.append(measure.losses(output.astype(np.float32), frame.astype(np.float32)).style)
             strengths.append(float(np.abs(output.astype(np.float32) - frame.astype(np.float32)).mean()))
@@ -179,7 +184,7 @@ def run(label, frames, effect, coherence, sheet_every, measure: Stylist):
         coherence_module.redream_deficit = original
     return {"label": label, "frames": len(frames), "flicker": meter.ratio, "style": statistics.median(losses),
             "strength": statistics.mean(strengths), "first": times[0], "steady": statistics.median(times[1:]),
-            "regions": regions.split(len(frames) - 1), "sheet": sheet}
+            "regions": regions.split(len(frames) - 1), "ghost": coverage.value.ghost, "sheet": sheet}
 
 
 def main() -> None:
@@ -191,6 +196,7 @@ def main() -> None:
     parser.add_argument("--max-side", type=int, default=256)
     parser.add_argument("--start", type=float, default=0.0)
     parser.add_argument("--sheet")
+    parser.add_argument("--ghost-from", type=int, default=6, help="first 0-based frame the ghost figure counts")
     parser.add_argument("--sheet-variant", help="the variant shown in the contact sheet (default: the first)")
     parser.add_argument("--variant", action="append", default=[], help="NAME=KEY=VALUE,... (repeatable)")
     parser.add_argument("--temporal-weight", type=float, default=StyleSettings.__dataclass_fields__["temporal_weight"].default)
@@ -214,7 +220,7 @@ def main() -> None:
     for name, style, coherence in variants:
         stylist = Stylist(model, independent_effect.stylist.spec, style, independent_effect.stylist.styles)
         results.append(run(name, frames, SharedFirst(StyleTransfer(style, stylist)), coherence, every,
-                           independent_effect.stylist))
+                           independent_effect.stylist, args.ghost_from))
         print(f"done {name}: flicker {results[-1]['flicker']:.2f}", flush=True)
     if args.independent_cache and os.path.exists(args.independent_cache):
         with open(args.independent_cache) as file:
@@ -224,19 +230,20 @@ def main() -> None:
     else:
         independent = run("independent", frames[: args.independent_frames], independent_effect,
                           CoherenceSettings(coherent=False), max(1, args.independent_frames // 2),
-                          independent_effect.stylist)
+                          independent_effect.stylist, args.ghost_from)
         if args.independent_cache:
             with open(args.independent_cache, "w") as file:
                 json.dump({key: value for key, value in independent.items() if key != "sheet"}, file)
     print(f"{args.clip}: {len(frames)} frames at {info.width}x{info.height}, style {args.style}")
     print(f"{'mode':16} {'frames':>6} {'flicker':>8} {'ratio':>6} {'style':>8} {'s.ratio':>7} {'strength':>8} "
-          f"{'first s':>7} {'s/frame':>7} {'t.ratio':>7}  flicker by region: part (share of pixels)")
+          f"{'first s':>7} {'s/frame':>7} {'t.ratio':>7} {'ghost':>5}  flicker by region: part (share of pixels)")
     for result in results + [independent]:
         split = "  ".join(f"{key} {part:.2f} ({share:.0%})" for key, (part, share) in result["regions"].items())
         print(f"{result['label']:16} {result['frames']:6d} {result['flicker']:8.2f} "
               f"{result['flicker'] / independent['flicker']:6.2f} {result['style']:8.4f} "
               f"{result['style'] / independent['style']:7.2f} {result['strength']:8.1f} {result['first']:7.1f} "
-              f"{result['steady']:7.2f} {result['steady'] / independent['steady']:7.2f}  {split}")
+              f"{result['steady']:7.2f} {result['steady'] / independent['steady']:7.2f} "
+              f"{result.get('ghost', float('nan')):5.2f}  {split}")
     if args.sheet:
         shown = next((result for result in results if result["label"] == args.sheet_variant), results[0])
         cells = shown["sheet"] + independent["sheet"]

@@ -71,18 +71,53 @@ def analyse(samples: np.ndarray, rate: int, settings: AudioSettings = AudioSetti
     if float(np.max(np.abs(samples))) < SILENT:
         raise DreamvidError(f"{source} is silent: there is nothing for the audio variables to follow")
     librosa = _librosa()
-    onset = librosa.onset.onset_strength(y=samples, sr=rate, hop_length=hop, n_fft=ONSET_FFT)
+    mel = librosa.filters.mel(sr=rate, n_fft=ONSET_FFT, fmax=0.5 * rate)  # onset_strength's own mel bands
+    spectrum = np.concatenate([mel @ power for _, _, power in _power_blocks(librosa, samples, ONSET_FFT, hop)],
+                              axis=1)
+    onset = librosa.onset.onset_strength(S=librosa.power_to_db(spectrum), sr=rate, hop_length=hop, n_fft=ONSET_FFT)
     tempo, beats = librosa.beat.beat_track(onset_envelope=onset, sr=rate, hop_length=hop, units="time")
-    rms = librosa.feature.rms(y=samples, frame_length=FFT, hop_length=hop)[0]
-    power = np.abs(librosa.stft(samples, n_fft=FFT, hop_length=hop)) ** 2
-    frequencies = librosa.fft_frequencies(sr=rate, n_fft=FFT)
-    edges = {"bass": (0.0, settings.bass_hz), "mid": (settings.bass_hz, settings.treble_hz),
-             "treble": (settings.treble_hz, rate / 2 + 1)}
-    bands = {name: power[(frequencies >= low) & (frequencies < high)].sum(axis=0) for name, (low, high) in edges.items()}
-    count = min(len(onset), len(rms), power.shape[1])
+    bands = band_energies(librosa, samples, rate, settings, hop)
+    rms = bands.pop("rms")
+    count = min(len(onset), len(rms), len(bands["bass"]))
     times = librosa.frames_to_time(np.arange(count), sr=rate, hop_length=hop)
     return AudioFeatures(
         rate=rate, hop=hop, duration=samples.size / rate, times=times.astype(np.float64),
         rms=rms[:count].astype(np.float64), onset=onset[:count].astype(np.float64),
         bands={name: band[:count].astype(np.float64) for name, band in bands.items()},
         beats=np.asarray(beats, dtype=np.float64), bpm=float(np.atleast_1d(tempo)[0]), source=source)
+
+
+BLOCK = 4096  # STFT frames per block of the band energies (48 s at 22050 per second): memory stays bounded
+
+
+def band_energies(librosa, samples: np.ndarray, rate: int, settings: AudioSettings, hop: int = HOP
+                  ) -> dict[str, np.ndarray]:
+    """Power summed over the bass, mid and treble bands of librosa's centred STFT, frame by frame, and
+    the RMS of the same frames ("rms", librosa.feature.rms).
+
+    Worked out block by block on the zero-padded samples (the padding a centred STFT uses), so an hour
+    of sound needs no hour-long spectrogram; the frames are the same as one centred `stft` would give.
+    """
+    frequencies = librosa.fft_frequencies(sr=rate, n_fft=FFT)
+    edges = {"bass": (0.0, settings.bass_hz), "mid": (settings.bass_hz, settings.treble_hz),
+             "treble": (settings.treble_hz, rate / 2 + 1)}
+    masks = {name: (frequencies >= low) & (frequencies < high) for name, (low, high) in edges.items()}
+    out = {name: np.empty(1 + len(samples) // hop, np.float64) for name in (*edges, "rms")}
+    for first, piece, power in _power_blocks(librosa, samples, FFT, hop):
+        count = power.shape[1]
+        for name, mask in masks.items():
+            out[name][first: first + count] = power[mask].sum(axis=0)
+        out["rms"][first: first + count] = librosa.feature.rms(y=piece, frame_length=FFT, hop_length=hop,
+                                                               center=False)[0][:count]
+    return out
+
+
+def _power_blocks(librosa, samples: np.ndarray, n_fft: int, hop: int):
+    """(first frame, samples, power spectrogram of up to BLOCK frames) of librosa's centred STFT, block by block."""
+    padded = np.pad(samples, n_fft // 2)  # what a centred STFT pads with (zeros)
+    frames = 1 + len(samples) // hop
+    for first in range(0, frames, BLOCK):
+        count = min(BLOCK, frames - first)
+        piece = padded[first * hop: (first + count - 1) * hop + n_fft]
+        piece = np.pad(piece, (0, max(0, (count - 1) * hop + n_fft - len(piece))))
+        yield first, piece, (np.abs(librosa.stft(piece, n_fft=n_fft, hop_length=hop, center=False)) ** 2)[:, :count]

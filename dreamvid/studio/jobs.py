@@ -59,7 +59,8 @@ class Job:
     def seconds_left(self) -> float | None:
         if self.total is None or not self.seconds:
             return None
-        recent = self.seconds[-5:]
+        later = self.seconds[1:] if len(self.seconds) > 1 else self.seconds  # the first frame's full dream is slower
+        recent = later[-5:]
         return sum(recent) / len(recent) * max(self.total - self.frames_done, 0)
 
     def newest_frame(self) -> Path | None:

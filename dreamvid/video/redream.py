@@ -148,10 +148,13 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
         crop_input = current[top:bottom, left:right]
         crop_fade = np.minimum(fade[top:bottom, left:right], crop_weight)
         base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_fade), 0.0, 255.0)
-        dreamed = _dreamed_at(base, dream_full, settings.crop_scale)
+        dreamed = _dreamed_at(base, dream_full, settings.crop_scale, settings.min_side)
         if target_strength is not None:  # the crop's change as strong as a fresh dream's, where it lands
             change = np.abs(dreamed - base).mean(axis=2, keepdims=True)
-            achieved = float((change * crop_weight).sum() / max(float(crop_weight.sum()), 1e-6))
+            if settings.match_over == "crop":  # the crop as a whole: a subject keeps its own emphasis
+                achieved = float(change.mean())
+            else:
+                achieved = float((change * crop_weight).sum() / max(float(crop_weight.sum()), 1e-6))
             gain = min(max(target_strength / max(achieved, 1e-3), 1.0 / settings.max_gain), settings.max_gain)
             dreamed = np.clip(base + gain * (dreamed - base), 0.0, 255.0)
         result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
@@ -159,10 +162,14 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     return Redream(np.clip(result, 0.0, 255.0), blended)
 
 
-def _dreamed_at(base: np.ndarray, dream_full: Callable[[np.ndarray], np.ndarray], scale: float) -> np.ndarray:
-    """The crop dreamed at `scale` of its size: the change is upsampled onto the crop (the frame's
-    warm step that follows sharpens it), at a fraction of the cost of dreaming the full-size crop."""
+def _dreamed_at(base: np.ndarray, dream_full: Callable[[np.ndarray], np.ndarray], scale: float,
+                min_side: int = 0) -> np.ndarray:
+    """The crop dreamed at `scale` of its size, but not with its short side under `min_side` px: the
+    change is upsampled onto the crop (the frame's warm step that follows sharpens it), at a fraction
+    of the cost of dreaming the full-size crop. A small subject shrunk further is too small for the
+    network's deeper layers, which see in steps of 8-16 px, and comes back nearly plain."""
     height, width = base.shape[:2]
+    scale = max(scale, min(1.0, min_side / max(1, min(height, width))))
     size = (max(1, round(height * scale)), max(1, round(width * scale)))
     small = resize(base, size)
     dreamed = np.asarray(dream_full(small), dtype=np.float32)

@@ -117,3 +117,23 @@ def test_errors_are_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
     with pytest.raises(DreamvidError, match=r"pip install 'dreamvid\[audio\]'"):
         require_librosa()
+
+
+def test_features_in_blocks_equal_librosa_on_the_whole_track(clicks, click_features, monkeypatch):
+    import librosa
+
+    import dreamvid.audio.features as features
+
+    path, _ = clicks
+    samples = decode_audio(path, 22050).samples
+    monkeypatch.setattr(features, "BLOCK", 97)
+    blocked = analyse(samples, 22050)
+    rms = librosa.feature.rms(y=samples, frame_length=features.FFT, hop_length=features.HOP)[0]
+    onset = librosa.onset.onset_strength(y=samples, sr=22050, hop_length=features.HOP, n_fft=features.ONSET_FFT)
+    power = np.abs(librosa.stft(samples, n_fft=features.FFT, hop_length=features.HOP)) ** 2
+    bass = power[librosa.fft_frequencies(sr=22050, n_fft=features.FFT) < 250].sum(axis=0)
+    count = len(blocked.times)
+    for mine, theirs in ((blocked.rms, rms), (blocked.onset, onset), (blocked.bands["bass"], bass),
+                         (click_features.onset, onset)):
+        np.testing.assert_allclose(mine, theirs[:count], rtol=1e-5, atol=1e-6 * theirs.max())
+    np.testing.assert_array_equal(blocked.beats, click_features.beats)

@@ -202,13 +202,24 @@ def test_a_shrunk_crop_dream_adds_its_change_at_full_size():
     current, detail, reliable = scene()
     reliable[40:60, 50:70] = 0.0
     dream = CountingDream()
-    settings = dataclasses.replace(SETTINGS, crop_scale=0.5)
+    settings = dataclasses.replace(SETTINGS, crop_scale=0.5, min_side=16)
     result = redream_deficit(current + detail, current, detail, reliable, 10.0, dream, settings).image
     assert result.shape == current.shape
     np.testing.assert_allclose((result - current)[44:56, 54:66], 50.0, atol=1e-3)
     boxes = deficit_boxes(deficit_map(detail, reliable, 10.0, settings), settings)
     assert [shape[:2] for shape in dream.shapes] == [(round(0.5 * (bottom - top)), round(0.5 * (right - left)))
                                                       for top, left, bottom, right in boxes]
+
+def test_a_crop_is_not_dreamed_with_a_side_under_the_minimum():
+    current, detail, reliable = scene()
+    reliable[40:60, 50:70] = 0.0  # a 36-px crop with its margin
+    for min_side, expected in ((32, (32, 32)), (24, (24, 24)), (16, (18, 18))):
+        dream = CountingDream()
+        settings = dataclasses.replace(SETTINGS, crop_scale=0.5, min_side=min_side)
+        result = redream_deficit(current + detail, current, detail, reliable, 10.0, dream, settings).image
+        assert [shape[:2] for shape in dream.shapes] == [expected]
+        np.testing.assert_allclose((result - current)[44:56, 54:66], 50.0, atol=1e-3)
+
 
 def test_crops_are_not_shrunk_twice_under_a_scaled_dream():
     assert RedreamSettings(crop_scale=0.5).for_size(240, 320).crop_scale == 0.5
