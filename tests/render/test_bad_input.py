@@ -288,7 +288,7 @@ def test_integers_too_large_for_a_float_are_refused(field):
         CoherenceSettings(steps_next=10**400)
     with pytest.raises(DreamvidError, match="frames must be at most"):
         VideoSettings(frames=10**400)
-    with pytest.raises(DreamvidError, match="frames must be at most 1e\\+06"):
+    with pytest.raises(DreamvidError, match="frames must be at most 1000000"):
         ZoomSettings(frames=10**18)
 
 
