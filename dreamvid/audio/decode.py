@@ -16,7 +16,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.io.paths import check_regular_if_exists
-from dreamvid.io.video_reader import audio_codec
+from dreamvid.io.video_reader import audio_codec, ffmpeg_seconds, ffmpeg_url
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,10 +46,10 @@ def decode_audio(path: str | os.PathLike, rate: int = 22050, *, start: float = 0
         raise DreamvidError(f"the audio start must be 0 or more seconds, got {start}")
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error"]
     if start > 0:
-        command += ["-ss", repr(float(start))]
-    command += ["-i", source]
+        command += ["-ss", ffmpeg_seconds(start)]
+    command += ["-i", ffmpeg_url(source)]
     if duration is not None:
-        command += ["-t", repr(float(duration))]
+        command += ["-t", ffmpeg_seconds(duration)]
     command += ["-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(int(rate)), "-f", "f32le", "-acodec", "pcm_f32le", "-"]
     result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     if result.returncode != 0:

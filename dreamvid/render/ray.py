@@ -27,6 +27,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
+from dreamvid.render.reaper import start_reaper
 from dreamvid.render.renderer import AnyOrderStream
 from dreamvid.render.segments import (
     EARLIER,
@@ -113,6 +114,7 @@ def start_ray(settings: RaySettings) -> types.ModuleType:
         if settings.address is not None:
             ray.init(address=settings.address, **options)
         else:
+            start_reaper()  # a kill -9 of dreamvid leaves none of the local runtime's processes running
             ray.init(num_cpus=settings.workers or os.cpu_count(), **options)
     except (ConnectionError, RuntimeError, ValueError) as error:
         where = settings.address or "a local runtime"
