@@ -97,8 +97,9 @@ def main() -> None:
     dreamer = build_dreamer(dream)
     folder = Path(tempfile.mkdtemp())
     table = soundtrack_table(arguments.music, frames, FPS)
+    beats = int(((table.beat_frames >= 0) & (table.beat_frames < frames)).sum())
     print(f"{arguments.music}: {arguments.seconds:g} s, {frames} frames at {FPS} fps, {picture.shape[1]}x"
-          f"{picture.shape[0]} px; {table.bpm:.1f} BPM, {int(((table.beat_frames >= 0) & (table.beat_frames < frames)).sum())} beats")
+          f"{picture.shape[0]} px; {table.bpm:.1f} BPM, {beats} beats")
 
     beat = schedule_of('[[keyframe]]\ntime = 0\nzoom = "1.05 + 3*beat"\n', folder, "beat").with_audio(table)
     rendered, _, seconds = zoom_run(picture, dream, zoom, beat, dreamer)
@@ -122,7 +123,8 @@ def main() -> None:
         info, clip = open_video(arguments.clip, frames=arguments.clip_frames, max_side=arguments.max_side)
         inputs = list(clip)
         clip_table = soundtrack_table(arguments.music, len(inputs), info.fps)
-        video = schedule_of('[[keyframe]]\ntime = 0\nstep_size = "0.5 + 2*loud"\n', folder, "video").with_audio(clip_table)
+        video = schedule_of('[[keyframe]]\ntime = 0\nstep_size = "0.5 + 2*loud"\n', folder, "video")
+        video = video.with_audio(clip_table)
         settings = VideoSettings(dream=dream, coherence=CoherenceSettings())
         for label, schedule in (("video, no schedule", None), ("video, step_size = 0.5 + 2*loud", video)):
             effect = DeepDream.for_video(settings, dreamer=dreamer, schedule=schedule)

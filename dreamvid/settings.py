@@ -51,6 +51,8 @@ class LayerTerm:
 
 
 MAX_INTEGER = 2**63 - 1  # what numpy, ffmpeg and the JSON of a work folder take as a whole number
+MAX_TILE = 65536
+MAX_SEED = 2**32 - 1  # what every random generator dreamvid seeds takes
 MAX_WEIGHT = 1e6  # a loss or layer weight: past it the float32 losses overflow (an all-black or noise result)
 
 
@@ -74,7 +76,10 @@ def _check_finite(settings) -> None:
 
 def _at_most(name: str, value: float, limit: float, why: str = "") -> None:
     if value > limit:
-        raise DreamvidError(f"{name} must be at most {limit:g}{why}, got {value:g}")
+        def shown(number: float) -> str:
+            return str(number) if isinstance(number, int) else f"{number:g}"
+
+        raise DreamvidError(f"{name} must be at most {shown(limit)}{why}, got {shown(value)}")
 
 
 def _numbers(value):
@@ -144,6 +149,11 @@ class DreamSettings:
             raise DreamvidError(f"jitter must be 0 or more, got {self.jitter}")
         if self.tile_size < 64:
             raise DreamvidError(f"tile size must be at least 64, got {self.tile_size}")
+        # The ascent step takes the tile and jitter as 32-bit integers; no picture is this big anyway.
+        _at_most("tile size", self.tile_size, MAX_TILE, " px")
+        if self.jitter is not None:
+            _at_most("jitter", self.jitter, MAX_TILE, " px")
+        _at_most("seed", self.seed, MAX_SEED)
 
     def input_paths(self) -> tuple[str, ...]:
         """The files these settings read (a local weights file): no output may replace them."""

@@ -5,6 +5,7 @@ from dreamvid.exports import lazy_exports
 EXPORTS = {
     "Soundtrack": "dreamvid.audio.decode",
     "decode_audio": "dreamvid.audio.decode",
+    "check_soundtrack": "dreamvid.audio.decode",
     "AudioFeatures": "dreamvid.audio.features",
     "analyse": "dreamvid.audio.features",
     "require_librosa": "dreamvid.audio.features",

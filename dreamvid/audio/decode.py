@@ -16,7 +16,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.io.paths import check_regular_if_exists
-from dreamvid.io.video_reader import audio_codec
+from dreamvid.io.video_reader import audio_codec, ffmpeg_seconds, ffmpeg_url
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,22 +41,15 @@ def decode_audio(path: str | os.PathLike, rate: int = 22050, *, start: float = 0
 
     A missing file, a file without audio or one ffmpeg cannot decode raise DreamvidError in one line.
     """
-    source = os.fspath(path)
-    if not os.path.exists(source):
-        raise DreamvidError(f"audio file not found: {source}")
-    if os.path.isdir(source):
-        raise DreamvidError(f"audio must be a file, not a folder: {source}")
-    check_regular_if_exists(source)  # ffmpeg would wait forever on a named pipe
-    if audio_codec(source) is None:
-        raise DreamvidError(f"no audio stream ffmpeg can read in {source}")
+    source = check_soundtrack(path)
     if not (np.isfinite(start) and start >= 0):
         raise DreamvidError(f"the audio start must be 0 or more seconds, got {start}")
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error"]
     if start > 0:
-        command += ["-ss", repr(float(start))]
-    command += ["-i", source]
+        command += ["-ss", ffmpeg_seconds(start)]
+    command += ["-i", ffmpeg_url(source)]
     if duration is not None:
-        command += ["-t", repr(float(duration))]
+        command += ["-t", ffmpeg_seconds(duration)]
     command += ["-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(int(rate)), "-f", "f32le", "-acodec", "pcm_f32le", "-"]
     result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     if result.returncode != 0:
@@ -65,6 +58,19 @@ def decode_audio(path: str | os.PathLike, rate: int = 22050, *, start: float = 0
     if samples.size == 0:
         raise DreamvidError(f"the audio of {source} is empty" + (f" after {start:g} s" if start else ""))
     return Soundtrack(source, int(rate), samples, float(start))
+
+
+def check_soundtrack(path: str | os.PathLike) -> str:
+    """The path, when it is a file with an audio stream ffmpeg reads (its header only); DreamvidError otherwise."""
+    source = os.fspath(path)
+    if not os.path.exists(source):
+        raise DreamvidError(f"audio file not found: {source}")
+    if os.path.isdir(source):
+        raise DreamvidError(f"audio must be a file, not a folder: {source}")
+    check_regular_if_exists(source)  # ffmpeg would wait forever on a named pipe
+    if audio_codec(source) is None:
+        raise DreamvidError(f"no audio stream ffmpeg can read in {source}")
+    return source
 
 
 def _last_line(data: bytes) -> str:

@@ -32,6 +32,9 @@ AXIS = 28
 TITLE = 30
 
 
+MAX_PLOT_WIDTH = 30000  # px; OpenCV draws on images of at most 32767 a side
+
+
 def plot_features(table: AudioTable, width: int = 1200) -> np.ndarray:
     """The audio variables of `table` as a BGR uint8 picture `width` px wide."""
     frames = table.frames
@@ -106,6 +109,8 @@ def write_features(table: AudioTable, picture: str | os.PathLike, data: str | os
     paths (the input) never are."""
     if not str(picture).lower().endswith(".png"):
         raise DreamvidError(f"the plot is written as PNG: give a .png output, not {picture}")
+    if not 1 <= width <= MAX_PLOT_WIDTH:
+        raise DreamvidError(f"the plot width must be between 1 and {MAX_PLOT_WIDTH} px, got {width}")
     for path in (picture, data):
         if path is not None:
             check_side_output(path, protected=[*protected, *(other for other in (picture, data) if other != path

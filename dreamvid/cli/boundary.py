@@ -15,6 +15,8 @@ from dreamvid.errors import DreamvidError
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print the error in one line (a line break inside it, say in a file name, is shown as \\n)."""
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
     typer.echo(f"dreamvid: error: {message}", err=True)
     return typer.Exit(code)
 
@@ -28,7 +30,11 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (a `kill`, a scheduler stopping the job): unwound like Ctrl-C, so finished frames are kept."""
 
 
+_TERMINATED: list[int] = []  # SIGTERM was received: Ray's blocking calls turn the exception into KeyboardInterrupt
+
+
 def _terminate(signal_number: int, frame: FrameType | None) -> None:
+    _TERMINATED.append(signal_number)
     raise Terminated()
 
 
@@ -38,13 +44,14 @@ def error_boundary(resumable: bool = False) -> Iterator[None]:
     traceback; what a render finished stays in its work folder for --resume."""
     hint = "; run again with --resume to continue" if resumable else ""
     previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
+    _TERMINATED.clear()
     try:
         yield
     except DreamvidError as error:
         raise fail(str(error)) from None
-    except Terminated:
-        raise fail("terminated" + (hint or "; no output written"), 143) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:
+        if isinstance(error, Terminated) or _TERMINATED:
+            raise fail("terminated" + (hint or "; no output written"), 143) from None
         raise fail("interrupted" + (hint or "; no output written"), 130) from None
     except OSError as error:
         raise fail(os_error_message(error) + hint) from None

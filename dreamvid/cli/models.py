@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -10,11 +10,6 @@ from dreamvid.cli.boundary import error_boundary
 from dreamvid.cli.options import Model, Weights
 from dreamvid.dream.models import MODELS
 from dreamvid.settings import DreamSettings
-
-if TYPE_CHECKING:
-    import keras
-
-    from dreamvid.dream.models import ModelSpec
 
 _DEFAULTS = DreamSettings()
 
@@ -34,27 +29,16 @@ def layers(
 ) -> None:
     """List a model's dreamable layers with their output shapes (height, width, channels)."""
     with error_boundary():
-        from dreamvid.dream.models import get_spec, load_model
+        from dreamvid.dream.models import check_probe_size, get_spec, layer_shapes, load_model
 
         spec = get_spec(model)
+        check_probe_size(size)
         from dreamvid.runtime import start_tensorflow
 
         start_tensorflow()
         network = load_model(model, str(weights) if weights else None)
-        shapes = _shapes_at(network, spec, size)
+        shapes = layer_shapes(network, spec, size)
     defaults = {term.layer for term in spec.default_layers}
     typer.echo(f"{spec.name}: dreamable layers, output shape for a {size}x{size} input (* = default)")
     for name, shape in shapes:
         typer.echo(f"{'*' if name in defaults else ' '} {name:24} {shape}")
-
-
-def _shapes_at(network: keras.Model, spec: ModelSpec, size: int) -> list[tuple[str, tuple]]:
-    import keras
-    import numpy as np
-
-    from dreamvid.dream.models import dreamable_layers
-
-    names = [name for name, _ in dreamable_layers(spec, network)]
-    probe = keras.Model(network.input, [network.get_layer(name).output for name in names])
-    outputs = probe(np.zeros((1, size, size, 3), np.float32))
-    return [(name, tuple(int(d) for d in out.shape[1:])) for name, out in zip(names, outputs)]

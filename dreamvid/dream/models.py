@@ -259,3 +259,25 @@ def dreamable_layers(spec: ModelSpec, model: keras.Model) -> list[tuple[str, tup
         for layer in model.layers
         if spec.is_dreamable(layer.name)
     ]
+
+
+LAYER_PROBE_SIDES = (16, 2048)  # a smaller input has no pixel left after VGG's poolings; a bigger one needs GBs
+
+
+def check_probe_size(size: int) -> None:
+    """The input size `layer_shapes` probes with, checked before any model loads."""
+    low, high = LAYER_PROBE_SIDES
+    if not low <= size <= high:
+        raise DreamvidError(f"size must be between {low} and {high} px, got {size}")
+
+
+def layer_shapes(network: keras.Model, spec: ModelSpec, size: int) -> list[tuple[str, tuple[int, ...]]]:
+    """Each dreamable layer's output shape (height, width, channels) for a size x size input."""
+    import keras
+    import numpy as np
+
+    check_probe_size(size)
+    names = [name for name, _ in dreamable_layers(spec, network)]
+    probe = keras.Model(network.input, [network.get_layer(name).output for name in names])
+    outputs = probe(np.zeros((1, size, size, 3), np.float32))
+    return [(name, tuple(int(d) for d in out.shape[1:])) for name, out in zip(names, outputs)]

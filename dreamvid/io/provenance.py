@@ -61,8 +61,10 @@ def read_settings(path: str | os.PathLike) -> dict:
 def _video_comment(path: str) -> str | None:
     import imageio_ffmpeg
 
+    from dreamvid.io.video_reader import ffmpeg_url
+
     result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
-                             "-i", path, "-f", "ffmetadata", "-"], capture_output=True, text=True)
+                             "-i", ffmpeg_url(path), "-f", "ffmetadata", "-"], capture_output=True, text=True)
     if result.returncode != 0:
         raise DreamvidError(f"cannot read the tags of {path}")
     for line in _logical_lines(result.stdout):

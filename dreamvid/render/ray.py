@@ -10,10 +10,14 @@ restarted by Ray and its segment re-run, so no frame is lost or doubled.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
+import signal
 import sys
+import threading
+import time
 import types
 from collections import deque
 from dataclasses import dataclass
@@ -23,6 +27,7 @@ import numpy as np
 
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
+from dreamvid.render.reaper import start_reaper
 from dreamvid.render.renderer import AnyOrderStream
 from dreamvid.render.segments import (
     EARLIER,
@@ -99,16 +104,47 @@ def start_ray(settings: RaySettings) -> types.ModuleType:
         check_address(settings.address)
     if ray.is_initialized():
         return ray
-    options = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    options = dict(include_dashboard=False, log_to_driver=False, configure_logging=False,
+                   logging_level=logging.ERROR)
+    # ray.init installs its own SIGTERM (and SIGINT) handler in the driver, which exits with a stack dump;
+    # the caller's handlers (the CLI's: a one-line "terminated", frames kept for --resume) are put back.
+    main_thread = threading.current_thread() is threading.main_thread()
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
     try:
         if settings.address is not None:
             ray.init(address=settings.address, **options)
         else:
+            start_reaper()  # a kill -9 of dreamvid leaves none of the local runtime's processes running
             ray.init(num_cpus=settings.workers or os.cpu_count(), **options)
     except (ConnectionError, RuntimeError, ValueError) as error:
         where = settings.address or "a local runtime"
         raise DreamvidError(f"cannot start Ray ({where}): {str(error).splitlines()[0]}") from None
+    finally:
+        for number, handler in handlers.items():
+            if handler is not None:
+                signal.signal(number, handler)
     return ray
+
+
+PARENT_POLL_SECONDS = 0.2
+
+
+def exit_with_parent() -> None:
+    """End this process as soon as the process that started it is gone.
+
+    A Ray worker is a child of its node's raylet, which a local runtime ties to the driver (dreamvid):
+    after a kill -9 of dreamvid, Ray's own processes go at once, but a worker notices only when its next
+    call to Ray fails, which a worker still loading its model makes seconds later. A daemon thread that
+    sees the parent change (the orphan is re-parented) exits at once, whatever the worker is doing.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class SegmentDreamer:
@@ -118,6 +154,7 @@ class SegmentDreamer:
                  schedule: Schedule | None = None) -> None:
         from dreamvid.runtime import start_tensorflow
 
+        exit_with_parent()
         tf = start_tensorflow()
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)

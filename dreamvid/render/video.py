@@ -105,6 +105,10 @@ def render_video(
     inputs = settings.input_paths() + (
         (schedule.source,) if schedule is not None and os.path.isfile(schedule.source) else ())
     with claim_output(source, output, overwrite=overwrite, inputs=inputs):
+        if settings.soundtrack is not None:
+            from dreamvid.audio.decode import check_soundtrack
+
+            check_soundtrack(settings.soundtrack)
         info, frames = open_video(
             source, start=settings.start, end=settings.end, frames=settings.frames,
             max_side=settings.dream.max_side,

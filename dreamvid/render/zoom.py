@@ -99,6 +99,10 @@ def render_zoom(
     inputs = settings.input_paths() + (style.input_paths() if style is not None else ()) + zoom.input_paths() + (
         (schedule.source,) if schedule is not None and os.path.isfile(schedule.source) else ())
     with claim_output(source, output, overwrite=overwrite, inputs=inputs):
+        if zoom.soundtrack is not None:
+            from dreamvid.audio.decode import check_soundtrack
+
+            check_soundtrack(zoom.soundtrack)
         picture = read_image(source, settings.max_side).rgb
         height, width = picture.shape[:2]
         if schedule is not None and schedule.fps is None:

@@ -8,7 +8,7 @@ served only from the studio's own areas by generated name, or from FOLDER by a l
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 import cv2
 from fastapi import Body, FastAPI, Request
@@ -94,23 +94,23 @@ def create_app(studio: Studio) -> FastAPI:
         return FileResponse(studio.thumbnail(model, layer), media_type="image/png")
 
     @app.post("/api/command")
-    def command(form: dict = Body(..., embed=True)) -> dict:
+    def command(form: Annotated[dict, Body(embed=True)]) -> dict:
         return {"command": studio.command(form)}
 
     @app.post("/api/preview")
-    def preview(form: dict = Body(..., embed=True)) -> dict:
+    def preview(form: Annotated[dict, Body(embed=True)]) -> dict:
         return studio.preview(form)
 
     @app.post("/api/variants")
-    def variants(form: dict = Body(...), vary: str = Body(...), values: str = Body(...)) -> dict:
+    def variants(form: Annotated[dict, Body()], vary: Annotated[str, Body()], values: Annotated[str, Body()]) -> dict:
         return {"variants": studio.variants(form, vary, values)}
 
     @app.post("/api/clip")
-    def clip(form: dict = Body(..., embed=True)) -> dict:
+    def clip(form: Annotated[dict, Body(embed=True)]) -> dict:
         return studio.clip(form)
 
     @app.post("/api/render")
-    def render(form: dict = Body(..., embed=True)) -> dict:
+    def render(form: Annotated[dict, Body(embed=True)]) -> dict:
         return studio.render(form).as_dict()
 
     @app.get("/api/jobs")

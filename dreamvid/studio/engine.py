@@ -154,13 +154,20 @@ class Engine:
                 self._dreamers[key] = Dreamer(network, spec, objective)
             return self._dreamers[key]
 
-    def video_effect(self, settings: VideoSettings) -> TakingTurns:
-        """The effect of a still, a preview or a video render (the dream, or style transfer)."""
+    def video_effect(self, settings: VideoSettings, schedule=None) -> TakingTurns:
+        """The effect of a still, a preview or a video render (the dream, or style transfer); a clip's
+        schedule (bound to the clip) moves its weights, step size and steps, or the style's weight."""
         if settings.style is not None:
-            return taking_turns(self._style(settings.dream, settings.style), self.turns)
+            effect = self._style(settings.dream, settings.style)
+            if schedule is not None:
+                import dataclasses
+
+                effect = dataclasses.replace(effect, schedule=schedule)
+            return taking_turns(effect, self.turns)
         from dreamvid.dream.deepdream import DeepDream
 
-        return taking_turns(DeepDream.for_video(settings, self.dreamer(settings.dream)), self.turns)
+        dreamer = self.dreamer(settings.dream, self.schedule_terms(settings.dream, schedule))
+        return taking_turns(DeepDream.for_video(settings, dreamer, schedule=schedule), self.turns)
 
     def zoom_effect(self, dream: DreamSettings, zoom: ZoomSettings, style=None, schedule=None) -> TakingTurns:
         """The effect of a zoom: its schedule's layers are terms of the one compiled step (weight 0 until

@@ -77,6 +77,8 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "center": ("center", "0.5,0.5"),
     "layer_cycle": ("layer cycle", ""),
     "cycle_seconds": ("cycle seconds", 6.0),
+    "schedule": ("schedule", ""),
+    "soundtrack": ("soundtrack", ""),
     "frame": ("frame", 0),
     "vary": ("variants", "layers"),
     "values": ("values", ""),
@@ -177,16 +179,19 @@ def settings_errors(build: Callable[[], Any]) -> Any:
         raise FieldError(str(error), field_of(str(error))) from None
 
 
-def look_from_form(form: Mapping[str, Any], kind: str, style_path: Callable[[str], str] | None = None) -> Look:
+PathOf = Callable[[str, str, str], str]  # (the page's name of a file, its field, the kind it must be) -> its path
+
+
+def look_from_form(form: Mapping[str, Any], kind: str, path_of: PathOf | None = None) -> Look:
     """The settings the form asks for, validated by the settings classes themselves.
 
-    `kind` is the input's ("image" or "video"); `style_path` turns the page's name of a style image
-    into its path on disk (the store checks it).
+    `kind` is the input's ("image" or "video"); `path_of` turns the page's name of a style image, a
+    schedule or a soundtrack into its path on disk (the store checks it).
     """
-    return settings_errors(lambda: _look(form, kind, style_path))
+    return settings_errors(lambda: _look(form, kind, path_of or (lambda name, field, kind: name)))
 
 
-def _look(form: Mapping[str, Any], kind: str, style_path: Callable[[str], str] | None) -> Look:
+def _look(form: Mapping[str, Any], kind: str, path_of: PathOf) -> Look:
     """Text to numbers here; the settings themselves are built by the library's own builders
     (`dreamvid.api.video_settings`, `zoom_settings`), as the command line builds them."""
     from dreamvid import api
@@ -211,12 +216,15 @@ def _look(form: Mapping[str, Any], kind: str, style_path: Callable[[str], str] |
         reference = _text(form, "style")
         if not reference:
             raise FieldError("style transfer needs a style image: upload one or pick one from the folder", "style")
-        style = {"style": style_path(reference) if style_path is not None else reference,
+        style = {"style": path_of(reference, "style", "image"),
                  "style_weight": _number(form, "style_weight", float),
                  "content_weight": _number(form, "content_weight", float),
                  "style_scale": _number(form, "style_scale", float), "style_steps": _number(form, "style_steps", int)}
+    schedule = path_of(_text(form, "schedule"), "schedule", "schedule") if _text(form, "schedule") else None
+    soundtrack = path_of(_text(form, "soundtrack"), "soundtrack", "audio") if _text(form, "soundtrack") else None
+    clip_files = {"schedule": schedule, "soundtrack": soundtrack} if output == "video" else {}
     video = api.video_settings(
-        **dream, **style, blend=_number(form, "blend", float), steps_next=_number(form, "steps_next", int),
+        **dream, **style, **clip_files, blend=_number(form, "blend", float), steps_next=_number(form, "steps_next", int),
         octaves_next=_number(form, "octaves_next", int), dream_scale=_number(form, "dream_scale", float),
         independent=_flag(form, "independent"), redream=_flag(form, "redream"),
         start=_number(form, "start", float), end=_number(form, "end", float, optional=True),
@@ -228,7 +236,8 @@ def _look(form: Mapping[str, Any], kind: str, style_path: Callable[[str], str] |
             zoom=_text(form, "zoom") or str(FIELDS["zoom"][1]), rotate=_number(form, "rotate", float),
             pan=_text(form, "pan") or "0,0", center=_text(form, "center") or "0.5,0.5",
             steps_next=_number(form, "zoom_steps", int), loop=_flag(form, "loop"),
-            layer_cycle=_text(form, "layer_cycle") or None, cycle_seconds=_number(form, "cycle_seconds", float))
+            layer_cycle=_text(form, "layer_cycle") or None, cycle_seconds=_number(form, "cycle_seconds", float),
+            schedule=schedule, soundtrack=soundtrack)
     preview_side = _number(form, "preview_side", int)
     if preview_side < 32:
         raise FieldError(f"preview size must be at least 32 px, got {preview_side}", "preview_side")
@@ -298,6 +307,10 @@ def command_line(look: Look, source_path: str, output: str = "dreamed") -> str:
             words.append("--independent")
         if coherence.redream is None and style is None:
             words.append("--no-redream")
+        if video.schedule:
+            words.extend(["--schedule", video.schedule])
+        if video.soundtrack:
+            words.extend(["--audio", video.soundtrack])
     elif look.zoom is not None:
         zoom = look.zoom.zoom
         words.extend(["--frames", str(zoom.frames)])
@@ -314,6 +327,10 @@ def command_line(look: Look, source_path: str, output: str = "dreamed") -> str:
         if look.zoom.layer_cycle:
             words.extend(["--layer-cycle", ",".join(look.zoom.layer_cycle)])
             option("--cycle-seconds", look.zoom.cycle_seconds, 6.0)
+        if look.zoom.schedule:
+            words.extend(["--schedule", look.zoom.schedule])
+        if zoom.soundtrack:
+            words.extend(["--audio", zoom.soundtrack])
     return shlex.join(words)
 
 

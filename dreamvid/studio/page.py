@@ -40,7 +40,10 @@ def _options(values, selected: str = "") -> str:
 def page(studio: Studio) -> str:
     models = list(studio.engine.models)
     folder = studio.folder()
-    picks = _options([("", "choose a file…")] + [(item["source"], item["name"]) for item in folder])
+    picks = _options([("", "choose a file…")] + [(item["source"], item["name"]) for item in folder
+                                                 if item["kind"] in ("image", "video")])
+    schedules = _options([("", "none")] + [(item["source"], item["name"]) for item in folder if item["kind"] == "schedule"])
+    sounds = _options([("", "none")] + [(item["source"], item["name"]) for item in folder if item["kind"] == "audio"])
     styles = _options([("", "none")] + [(item["source"], item["name"]) for item in folder if item["kind"] == "image"])
     varied = _options([(name, FIELDS[name][0]) for name in VARIED], "layers")
     return f"""<!doctype html>
@@ -125,7 +128,14 @@ def page(studio: Studio) -> str:
     <label>Layer cycle <input name="layer_cycle" placeholder="e.g. block3_conv3, block4_conv3"></label>
     <span class="field-error" data-for="layer_cycle" role="alert"></span>
     {_number("cycle_seconds", "Seconds per layer of the cycle")}
+
     {_check("loop", "Loop")}
+  </fieldset>
+  <fieldset><legend>Schedule and sound (a clip, or a still rendered as a zoom)</legend>
+    <label>Schedule (keyframes; formulas may use the sound's loud, beat, bass, …) <select name="schedule">{schedules}</select></label>
+    <span class="field-error" data-for="schedule" role="alert"></span>
+    <label>Soundtrack (empty: a clip's own sound) <select name="soundtrack">{sounds}</select></label>
+    <span class="field-error" data-for="soundtrack" role="alert"></span>
   </fieldset>
   </form>
 </section>

@@ -22,9 +22,9 @@ import numpy as np
 from dreamvid.dream.models import ModelSpec
 from dreamvid.errors import DreamvidError
 from dreamvid.events import ProgressEvent, RenderEvent
-from dreamvid.settings import DreamSettings, LayerTerm, VideoSettings
+from dreamvid.settings import DreamSettings, LayerTerm, VideoSettings, ZoomSettings
 from dreamvid.studio.engine import Engine
-from dreamvid.studio.forms import FieldError, Look, command_line, form_from_provenance, look_from_form, variant_forms
+from dreamvid.studio.forms import FIELDS, FieldError, Look, command_line, form_from_provenance, look_from_form, variant_forms
 from dreamvid.studio.jobs import Job, RenderQueue
 from dreamvid.studio.storage import Store, display_name, media_kind
 
@@ -92,6 +92,8 @@ class Studio:
         if key not in self._sources:
             kind = media_kind(path.name)
             name = self._names.get(path.name, path.name)
+            if kind not in ("image", "video"):
+                raise DreamvidError(f"{name!r} is a {kind} file, not an image or a clip to dream")
             if kind == "image":
                 from dreamvid.io.images import read_image
 
@@ -145,36 +147,56 @@ class Studio:
         except DreamvidError as error:
             raise FieldError(str(error), "input") from None
 
-        def style_path(name: str) -> str:
+        def path_of(name: str, field: str, kind: str) -> str:  # a style image, a schedule or a soundtrack
             try:
                 path = self.store.source(name)
             except DreamvidError as error:
-                raise FieldError(str(error), "style") from None
-            if media_kind(path.name) != "image":
-                raise FieldError(f"the style must be an image, not {self.source(name).name!r}", "style")
+                raise FieldError(str(error), field) from None
+            if media_kind(path.name) != kind:
+                raise FieldError(f"the {FIELDS[field][0]} must be a {kind} file, not {display_name(path.name)!r}", field)
             return str(path)
 
-        look = look_from_form(form, source.kind, style_path)
+        look = look_from_form(form, source.kind, path_of)
         try:
             self.engine.check(look.dream)
         except DreamvidError as error:
             raise FieldError(str(error), "model" if "model" in str(error) else "layers") from None
         try:
-            self.schedule(look)
+            self.schedule(look) if look.output == "zoom" else self.video_schedule(look, look.video)
         except DreamvidError as error:
-            raise FieldError(str(error), "layer_cycle") from None
+            cycled = look.zoom is not None and look.zoom.layer_cycle
+            raise FieldError(str(error), "layer_cycle" if cycled else "schedule") from None
         return look
 
-    def schedule(self, look: Look):
-        """A zoom's layer cycle as the library's schedule, checked at every frame and against the model."""
-        if look.zoom is None or not look.zoom.layer_cycle:
+    def video_schedule(self, look: Look, settings: VideoSettings):
+        """A clip's schedule file bound to the frames `settings` select, as the library binds it (the
+        frame rate, the soundtrack's or the clip's own sound for its audio variables); layers checked."""
+        if look.output != "video" or not settings.schedule:
             return None
-        from dreamvid.zoom.schedule import layer_cycle_schedule
+        from dreamvid.render.video import bound_video_schedule
+        from dreamvid.zoom.schedule import load_schedule
 
-        keyframes = layer_cycle_schedule(list(look.zoom.layer_cycle), look.zoom.cycle_seconds)
-        keyframes.check(frames=look.zoom.zoom.frames, fps=look.zoom.zoom.fps)
-        if look.style is not None:
-            raise DreamvidError("a style zoom has no dream layers to cycle; clear the layer cycle")
+        keyframes = bound_video_schedule(self.source(look.source).path, settings, load_schedule(settings.schedule))
+        self.engine.check(settings.dream, self.engine.schedule_terms(settings.dream, keyframes))
+        return keyframes
+
+    def schedule(self, look: Look, zoom: ZoomSettings | None = None):
+        """A zoom's schedule (its file, or its layer cycle) as the library binds it to the zoom (`zoom`: another
+        length, e.g. a preview clip's): the frame rate, a soundtrack's values for its audio variables, every
+        key checked at every frame; its layers checked against the model."""
+        if look.zoom is None or not (look.zoom.layer_cycle or look.zoom.schedule):
+            return None
+        from dreamvid.render.zoom import bound_zoom_schedule
+        from dreamvid.zoom.schedule import DREAM_KEYS, layer_cycle_schedule, load_schedule
+
+        if look.zoom.layer_cycle:
+            keyframes = layer_cycle_schedule(list(look.zoom.layer_cycle), look.zoom.cycle_seconds)
+        else:
+            keyframes = load_schedule(look.zoom.schedule)
+        keyframes = bound_zoom_schedule(keyframes, zoom or look.zoom.zoom)
+        if look.style is not None and any(key in DREAM_KEYS for key in keyframes.keys):
+            raise DreamvidError("a style zoom has no dream layers or step size to schedule; clear the layer cycle "
+                                "or choose a schedule that moves only the camera")
         self.engine.check(look.dream, self.engine.schedule_terms(look.dream, keyframes))
         return keyframes
 
@@ -237,13 +259,14 @@ class Studio:
             source = self.source(look.source)
             settings = dataclasses.replace(settings, start=clip_start(look.frame, source.fps), end=None,
                                            frames=CLIP_FRAMES)
-            summary = render_video(source.path, output, settings, self.engine.video_effect(settings),
-                                   overwrite=False)
+            schedule = self.video_schedule(look, settings)
+            summary = render_video(source.path, output, settings, self.engine.video_effect(settings, schedule),
+                                   schedule=schedule, overwrite=False)
         elif look.output == "zoom":
             from dreamvid.render.zoom import render_zoom
 
             zoom = dataclasses.replace(look.zoom.zoom, frames=CLIP_FRAMES, loop=False)
-            schedule = self.schedule(look)
+            schedule = self.schedule(look, zoom)
             summary = render_zoom(self.source(look.source).path, output, settings.dream, zoom,
                                   self.engine.zoom_effect(settings.dream, zoom, settings.style, schedule),
                                   schedule=schedule, style=settings.style, overwrite=False)
@@ -286,8 +309,9 @@ class Studio:
         if look.output == "video":
             from dreamvid.render.video import render_video
 
-            render_video(source.path, job.output, look.video, self.engine.video_effect(look.video),
-                         resume=job.resume, overwrite=False, on_progress=on_progress)
+            schedule = self.video_schedule(look, look.video)
+            render_video(source.path, job.output, look.video, self.engine.video_effect(look.video, schedule),
+                         schedule=schedule, resume=job.resume, overwrite=False, on_progress=on_progress)
         elif look.output == "zoom":
             from dreamvid.render.zoom import render_zoom
 

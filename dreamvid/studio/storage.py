@@ -18,18 +18,21 @@ from dreamvid.errors import DreamvidError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif")
+SCHEDULE_SUFFIXES = (".toml", ".json")  # a zoom's keyframes
+AUDIO_SUFFIXES = (".mp3", ".wav", ".flac", ".ogg", ".m4a", ".aac", ".opus")  # a zoom's soundtrack
 AREAS = ("uploads", "previews", "renders", "thumbs")
 STORED = re.compile(r"^[0-9a-f]{32}(?:-[a-z0-9]{1,16})?\.[a-z0-9]{2,5}$")
 MEGABYTE = 1 << 20
 
 
 def media_kind(name: str) -> str:
-    """"image" or "video" by the suffix, or DreamvidError naming the suffixes the studio takes."""
+    """"image", "video", "schedule" or "audio" by the suffix, or DreamvidError naming the suffixes the
+    studio takes."""
     suffix = suffix_of(name)
-    if suffix in IMAGE_SUFFIXES:
-        return "image"
-    if suffix in VIDEO_SUFFIXES:
-        return "video"
+    for kind, suffixes in (("image", IMAGE_SUFFIXES), ("video", VIDEO_SUFFIXES), ("schedule", SCHEDULE_SUFFIXES),
+                           ("audio", AUDIO_SUFFIXES)):
+        if suffix in suffixes:
+            return kind
     raise DreamvidError(f"{display_name(name)!r} is neither an image nor a video: use "
                         f"{', '.join(IMAGE_SUFFIXES + VIDEO_SUFFIXES)}")
 
@@ -83,7 +86,7 @@ class Store:
             writer.abort()
 
     def folder_files(self) -> list[str]:
-        """FOLDER's images and videos (its own files only, not its subfolders nor the studio's folder)."""
+        """FOLDER's images, videos, schedules and sound files (its own files only, not its subfolders nor the studio's folder)."""
         if self.folder is None or not self.folder.is_dir():
             return []
         names = []

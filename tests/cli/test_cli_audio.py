@@ -67,3 +67,11 @@ def test_the_soundtrack_sets_a_zooms_length_unless_told(clicks):
     assert zoom_settings(soundtrack=path, fps=10).zoom.frames == 60
     assert zoom_settings(soundtrack=path, seconds=2).zoom.frames == 50
     assert zoom_settings(soundtrack=path, frames=7).zoom.soundtrack == str(path)
+
+
+def test_a_soundtrack_without_sound_fails_before_any_work(tmp_path):
+    cli_error(["zoom", SAMPLES / "fruits.jpg", "-o", tmp_path / "z.mp4", "--frames", "4", "--audio", SAMPLES / "box.mp4"],
+              "no audio stream ffmpeg can read in")
+    cli_error(["video", SAMPLES / "box.mp4", "-o", tmp_path / "v.mp4", "--audio", SAMPLES / "tree.mp4"],
+              "no audio stream ffmpeg can read in")
+    assert not list(tmp_path.iterdir())

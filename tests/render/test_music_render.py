@@ -17,6 +17,7 @@ from dreamvid.render.video import bound_video_schedule, render_video
 from dreamvid.render.workdir import WorkDir, work_dir_for
 from dreamvid.render.zoom import bound_zoom_schedule, render_zoom
 from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings, ZoomSettings
+from dreamvid.zoom.frames import camera_move, frame_number, frame_time
 from dreamvid.zoom.schedule import load_schedule
 
 SMALL = DreamSettings(octaves=2, steps=2, step_size=2.0, tile_size=64)
@@ -117,3 +118,20 @@ def test_resume_of_a_music_zoom_equals_an_uninterrupted_one(tmp_path, clicks, dr
     click_track(other, bpm=100, seconds=3.0)
     moved = bound_zoom_schedule(load_schedule(schedule_file), dataclasses.replace(zoom, soundtrack=str(other)))
     assert moved.manifest() != schedule.manifest()
+
+
+def test_a_music_loop_repeats_its_values(tmp_path, clicks, dreamer):
+    schedule_file = tmp_path / "music.toml"
+    schedule_file.write_text('[[keyframe]]\ntime = 0\nzoom = "1.05 + 2*beat"\n')
+    zoom = ZoomSettings(frames=16, fps=FPS, steps_next=1, loop=True, loop_frames=4, soundtrack=str(clicks))
+    schedule = bound_zoom_schedule(load_schedule(schedule_file), zoom)
+    beat = schedule.audio.values["beat"]
+    for index in range(zoom.frames + zoom.lead):  # the lead-in frames take the values of the loop's last frames
+        shown = frame_number(zoom, index)
+        expected = (1.05 + 2 * beat[shown]) ** (1 / FPS)
+        assert camera_move(zoom, schedule, frame_time(zoom, index)).zoom == pytest.approx(expected)
+    picture = tmp_path / "picture.png"
+    cv2.imwrite(str(picture), textured_image(48, 64, seed=4).astype(np.uint8))
+    summary = render_zoom(picture, f"{tmp_path / 'loop'}/", SMALL, zoom,
+                          DeepDream.for_zoom(SMALL, zoom, schedule, dreamer=dreamer), schedule=schedule)
+    assert summary.frames == 16 and len(summary.audio) == 16

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -216,3 +217,106 @@ def test_resume_dreams_only_the_segments_not_finished(local_ray, tmp_path):
         distances = [np.abs(output.astype(float) - frame).mean() for frame in inputs]
         assert int(np.argmin(distances)) == index
         assert np.abs(output.astype(float) - reference).mean() < 1.0, index
+
+
+class TimedEffect:
+    """The tiny effect with a schedule, writing the frame number it is asked to dream at to `log`."""
+
+    def __init__(self, log: str, schedule):
+        self.effect = DeepDream(SETTINGS.dream, tiny_dreamer(tiny_model()), warm=WarmStart(1), schedule=schedule,
+                                fps=schedule.fps)
+        self.log, self.fps = log, schedule.fps
+
+    def _record(self, time: float) -> None:
+        with open(self.log, "a") as log:
+            log.write(f"{round(time * self.fps)}\n")
+
+    def first(self, image, *, seed, time=0.0, progress=None, steps=None):
+        if steps is None:
+            self._record(time)
+        return self.effect.first(image, seed=seed, time=time, progress=progress, steps=steps)
+
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        self._record(time)
+        return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
+
+
+def make_timed_effect(log: str, schedule) -> TimedEffect:
+    return TimedEffect(log, schedule)
+
+
+def test_segments_read_a_music_schedule_at_their_own_frames(local_ray, tmp_path):
+    from conftest import click_track
+
+    from dreamvid.render.video import bound_video_schedule
+    from dreamvid.zoom.schedule import load_schedule
+
+    sound = tmp_path / "clicks.wav"
+    click_track(sound, bpm=150, seconds=2.0, first=0.1)
+    schedule_file = tmp_path / "music.toml"
+    schedule_file.write_text('[[keyframe]]\ntime = 0\nstep_size = "1 + 2*beat"\n')
+    clip = write_folder(tmp_path / "in", distinct_frames())
+    settings = VideoSettings(dream=SETTINGS.dream, soundtrack=str(sound))
+    schedule = bound_video_schedule(clip, settings, load_schedule(schedule_file))
+    log = tmp_path / "frames.log"
+    summary = render_video(clip, f"{tmp_path / 'out'}/", settings,
+                           functools.partial(make_timed_effect, str(log), schedule), schedule=schedule,
+                           ray=ray_settings())
+    assert summary.frames == 20
+    numbers = [int(line) for line in log.read_text().split()]
+    # every frame is dreamed at its own frame number (run-up frames twice), not at its place in its segment
+    assert set(numbers) == set(range(20)) and len(numbers) > 20
+
+
+def _ray_render(tmp_path):
+    """A `dreamvid video --workers 2` run, returned once its Ray workers are dreaming, with the processes
+    below it then (pid -> start time)."""
+    from dreamvid.render.reaper import _start_time, descendants
+
+    clip = write_folder(tmp_path / "clip", distinct_frames(24, 48, 64))
+    command = [sys.executable, "-m", "dreamvid", "video", str(clip), "-o", str(tmp_path / "out.mp4"), "--workers",
+               "2", "--max-side", "64", "--octaves", "1", "--steps", "1", "-q"]
+    process = subprocess.Popen(command, cwd=TESTS.parent, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(TESTS.parent)})
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        below = {pid: _start_time(pid) for pid in descendants(process.pid)}
+        names = []
+        for pid in below:
+            try:
+                names.append(Path(f"/proc/{pid}/cmdline").read_bytes())
+            except OSError:
+                pass
+        if any(name.startswith(b"ray::SegmentDreamer") for name in names):
+            return process, below
+        time.sleep(0.5)
+    process.kill()
+    pytest.fail("the Ray workers never started")
+
+
+def _still_running(processes: dict) -> list[int]:
+    from dreamvid.render.reaper import _start_time
+
+    return [pid for pid, started in processes.items() if started is not None and _start_time(pid) == started]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process tree from /proc")
+def test_sigterm_under_ray_ends_in_one_line_and_leaves_nothing(tmp_path):
+    process, below = _ray_render(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 143, errors
+    assert errors.strip().splitlines() == ["dreamvid: error: terminated; run again with --resume to continue"]
+    time.sleep(3)
+    assert not _still_running(below)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process tree from /proc")
+def test_kill_9_of_a_ray_render_leaves_no_process_running(tmp_path):
+    process, below = _ray_render(tmp_path)
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 3  # the reaper looks twice a second
+    while _still_running(below) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _still_running(below)

@@ -207,7 +207,7 @@ def test_a_cancelled_render_resumes_to_the_same_frames(page, studio_server, tmp_
 
     resumed_frames, whole_frames = pixels(resumed), pixels(whole)
     assert len(resumed_frames) == len(whole_frames) == frames
-    assert all(np.array_equal(a, b) for a, b in zip(resumed_frames, whole_frames))
+    assert all(np.array_equal(a, b) for a, b in zip(resumed_frames, whole_frames, strict=True))
 
 
 def test_a_text_file_named_mp4_gives_one_line_and_the_next_preview_works(page, tmp_path):

@@ -94,3 +94,55 @@ def test_renders_run_one_after_another_in_the_order_asked(make_studio):
         time.sleep(0.005)
     assert first.status == "done" and waited and not overlapped
     assert first.output.exists() and second.output.exists()
+
+
+def test_a_zoom_clip_follows_a_schedule_of_the_soundtrack(tmp_path):
+    import shutil
+
+    from dreamvid.io.video_reader import count_frames
+    from dreamvid.studio import Studio
+    from dreamvid.studio.forms import FieldError
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in ("fruits.jpg", "beat.m4a", "music.toml"):
+        shutil.copy(SAMPLES / name, folder / name)
+    (folder / "tiny.toml").write_text('[[keyframe]]\ntime = 0\nzoom = "1.1 + 0.8*beat"\n'
+                                      'layers = { conv_a = "0.3 + treble", conv_b = "0.2 + bass" }\n')
+    studio = Studio(tmp_path / "own", folder, models={"tiny": TINY_SPEC})
+    try:
+        form = {"source": "folder:fruits.jpg", "output": "zoom", "steps": "3", "octaves": "2", "preview_side": "96",
+                "zoom_steps": "1", "schedule": "folder:tiny.toml", "soundtrack": "folder:beat.m4a"}
+        clip = studio.clip(form)
+        assert count_frames(studio.store.path("previews", clip["video"])) == 12
+        assert "--schedule" in studio.command(form) and "--audio" in studio.command(form)
+        with pytest.raises(FieldError) as caught:  # the sample schedule names VGG16's layers
+            studio.look({**form, "schedule": "folder:music.toml"})
+        assert caught.value.field == "schedule" and "block3_conv3" in str(caught.value)
+        with pytest.raises(FieldError) as caught:
+            studio.look({**form, "soundtrack": "folder:fruits.jpg"})
+        assert caught.value.field == "soundtrack"
+    finally:
+        studio.close()
+
+
+def test_a_clip_preview_follows_a_schedule_of_its_own_sound(tmp_path):
+    import shutil
+
+    from dreamvid.io.video_reader import count_frames
+    from dreamvid.studio import Studio
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "cup.mp4", folder / "cup.mp4")
+    (folder / "clip.toml").write_text('[[keyframe]]\ntime = 0\nstep_size = "1 + 3*loud"\n'
+                                      'layers = { conv_a = "0.3 + treble", conv_b = "0.5" }\n')
+    studio = Studio(tmp_path / "own", folder, models={"tiny": TINY_SPEC})
+    try:
+        form = {"source": "folder:cup.mp4", "steps": "3", "octaves": "2", "preview_side": "96",
+                "schedule": "folder:clip.toml", "frame": "5"}
+        clip = studio.clip(form)
+        assert count_frames(studio.store.path("previews", clip["video"])) == 12
+        assert "--schedule" in studio.command(form)
+    finally:
+        studio.close()
