@@ -219,6 +219,55 @@ def test_resume_dreams_only_the_segments_not_finished(local_ray, tmp_path):
         assert np.abs(output.astype(float) - reference).mean() < 1.0, index
 
 
+class TimedEffect:
+    """The tiny effect with a schedule, writing the frame number it is asked to dream at to `log`."""
+
+    def __init__(self, log: str, schedule):
+        self.effect = DeepDream(SETTINGS.dream, tiny_dreamer(tiny_model()), warm=WarmStart(1), schedule=schedule,
+                                fps=schedule.fps)
+        self.log, self.fps = log, schedule.fps
+
+    def _record(self, time: float) -> None:
+        with open(self.log, "a") as log:
+            log.write(f"{round(time * self.fps)}\n")
+
+    def first(self, image, *, seed, time=0.0, progress=None, steps=None):
+        if steps is None:
+            self._record(time)
+        return self.effect.first(image, seed=seed, time=time, progress=progress, steps=steps)
+
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        self._record(time)
+        return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
+
+
+def make_timed_effect(log: str, schedule) -> TimedEffect:
+    return TimedEffect(log, schedule)
+
+
+def test_segments_read_a_music_schedule_at_their_own_frames(local_ray, tmp_path):
+    from conftest import click_track
+
+    from dreamvid.render.video import bound_video_schedule
+    from dreamvid.zoom.schedule import load_schedule
+
+    sound = tmp_path / "clicks.wav"
+    click_track(sound, bpm=150, seconds=2.0, first=0.1)
+    schedule_file = tmp_path / "music.toml"
+    schedule_file.write_text('[[keyframe]]\ntime = 0\nstep_size = "1 + 2*beat"\n')
+    clip = write_folder(tmp_path / "in", distinct_frames())
+    settings = VideoSettings(dream=SETTINGS.dream, soundtrack=str(sound))
+    schedule = bound_video_schedule(clip, settings, load_schedule(schedule_file))
+    log = tmp_path / "frames.log"
+    summary = render_video(clip, f"{tmp_path / 'out'}/", settings,
+                           functools.partial(make_timed_effect, str(log), schedule), schedule=schedule,
+                           ray=ray_settings())
+    assert summary.frames == 20
+    numbers = [int(line) for line in log.read_text().split()]
+    # every frame is dreamed at its own frame number (run-up frames twice), not at its place in its segment
+    assert set(numbers) == set(range(20)) and len(numbers) > 20
+
+
 def _ray_render(tmp_path):
     """A `dreamvid video --workers 2` run, returned once its Ray workers are dreaming, with the processes
     below it then (pid -> start time)."""
