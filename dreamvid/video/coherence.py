@@ -194,11 +194,15 @@ class Coherence:
     def _held_locally(self, detail: np.ndarray, local_reference: LocalReference) -> tuple[np.ndarray, np.ndarray]:
         """The detail held between floor and cap times each place's own reference strength (regrowing by
         at most `regrowth` a frame), and the updated reference map: a global hold would pump the still
-        background up to make up for a weak subject, and the subject would still look plain beside it."""
+        background up to make up for a weak subject, and the subject would still look plain beside it.
+        Where a place was freshly dreamed its reference becomes what it now has, but never less than it
+        carried: a light re-dream of a small or dark subject would otherwise set the bar it is held to,
+        and it would never count as short again (issue 21: tiled.mp4's moving coverage 0.73 -> 0.78 of
+        the per-frame dream's, dark_bunny.mp4's 0.76 -> 0.97, docs/measurements.md)."""
         carried, fresh = local_reference.carried, local_reference.fresh
         window = self.settings.redream.for_size(*detail.shape[:2]).window
         now = local_strength(detail, window)
-        reference = np.maximum(carried * (1.0 - fresh) + now * fresh, 1e-3)
+        reference = np.maximum(carried * (1.0 - fresh) + np.maximum(now, carried) * fresh, 1e-3)
         target = np.clip(now, self.settings.strength_floor * reference, self.settings.strength_cap * reference)
         gain = np.minimum(target / np.maximum(now, 1e-3), self.settings.regrowth)
         gain = cv2.blur(gain.astype(np.float32), (window, window))
