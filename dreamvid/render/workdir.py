@@ -47,7 +47,7 @@ class WorkDir:
     def open(cls, output: str | os.PathLike, manifest: dict, *, resume: bool) -> "WorkDir":
         """Create the directory, or with `resume` reopen one made with the same manifest."""
         work = cls(work_dir_for(output))
-        if work.path.exists() and not work.has_state() and (work.path / MANIFEST).exists():
+        if work.path.exists() and not work.has_state() and work.is_ours():
             work.remove()  # it holds no finished frame: nothing to resume, nothing to lose
         if work.path.exists():
             if not resume:
@@ -69,6 +69,15 @@ class WorkDir:
         except OSError as error:
             raise DreamvidError(f"cannot create {work.path}: {error.strerror}") from None
         return work
+
+    def is_ours(self) -> bool:
+        """Whether the folder holds a render's manifest (a folder of the user's that has the name, without
+        one, is left alone)."""
+        try:
+            self.manifest()
+        except DreamvidError:
+            return False
+        return True
 
     def manifest(self) -> dict:
         try:
