@@ -197,8 +197,8 @@ class Coherence:
         background up to make up for a weak subject, and the subject would still look plain beside it.
         Where a place was freshly dreamed its reference becomes what it now has, but never less than it
         carried: a light re-dream of a small or dark subject would otherwise set the bar it is held to,
-        and it would never count as short again (issue 21: tiled.mp4's moving coverage 0.73 -> 0.78 of
-        the per-frame dream's, dark_bunny.mp4's 0.76 -> 0.97, docs/measurements.md)."""
+        and it would never count as short again (issue 21, docs/measurements.md: tiled.mp4's moving
+        coverage 0.73 -> 0.78 of the per-frame dream's over crops not shrunk under min_side alone)."""
         carried, fresh = local_reference.carried, local_reference.fresh
         window = self.settings.redream.for_size(*detail.shape[:2]).window
         now = local_strength(detail, window)
