@@ -224,7 +224,6 @@ class RedreamSettings:
     blend: str = "full"  # "full": short regions take the crop's dream whole; "deficit": in proportion
     match_strength: bool = True  # scale each crop's change to the clip's fresh dream strength ...
     max_gain: float = 3.0  # ... by at most this factor either way
-    match_over: str = "short"  # the |change| matched is the mean over "short" (blended) pixels, or the "crop"
     local_reference: bool = True  # hold each place to what a fresh dream gave it, not the frame's mean
 
     def for_size(self, height: int, width: int, dream_scale: float = 1.0) -> "RedreamSettings":
@@ -257,8 +256,6 @@ class RedreamSettings:
             raise DreamvidError(f"re-dream gain limit must be 1 or more, got {self.max_gain}")
         if self.blend not in ("full", "deficit"):
             raise DreamvidError(f"re-dream blend must be full or deficit, got {self.blend!r}")
-        if self.match_over not in ("short", "crop"):
-            raise DreamvidError(f"re-dream strength match must be over short or crop, got {self.match_over!r}")
         if not 0 < self.max_share <= 1:
             raise DreamvidError(f"re-dream area share must be above 0 and at most 1, got {self.max_share}")
 
