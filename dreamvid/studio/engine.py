@@ -35,6 +35,12 @@ class Turns:
         self._issued = 0
         self._serving = 0
 
+    @property
+    def issued(self) -> int:
+        """Turns asked for so far (taken, being taken, or waiting)."""
+        with self._condition:
+            return self._issued
+
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
         with self._condition:

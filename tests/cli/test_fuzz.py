@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 from dreamvid.cli.app import app
 
 TINY = ["--model", "tiny", "--max-side", "64", "--steps", "1", "--octaves", "1", "--tile-size", "64", "-q"]
-SECONDS_PER_RUN = 30  # a run still going after this is a hang
+SECONDS_PER_RUN = 120  # a run still going after this is a hang (a tiny run takes seconds; a loaded machine, more)
 RAY_OPTIONS = {"--workers", "--ray", "--segment-frames"}
 # How much work a render is: valid values past a few are long renders, not faults; they get small ones.
 WORK = {"--steps": 3, "--octaves": 3, "--style-steps": 3, "--frames": 3, "--steps-next": 2, "--octaves-next": 2,

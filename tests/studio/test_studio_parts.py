@@ -99,17 +99,17 @@ def test_turns_at_the_model_go_in_the_order_asked():
             time.sleep(0.2)
             order.append("first")
 
-    def later(name: str, delay: float):
-        time.sleep(delay)
+    def later(name: str):
         with turns.turn():
             order.append(name)
 
-    threads = [threading.Thread(target=first)] + [threading.Thread(target=later, args=(f"w{i}", 0.03 * (i + 1)))
-                                                   for i in range(4)]
+    threads = [threading.Thread(target=first)] + [threading.Thread(target=later, args=(f"w{i}",)) for i in range(4)]
     threads[0].start()
     holding.wait()
-    for thread in threads[1:]:
+    for asked, thread in enumerate(threads[1:], start=2):
         thread.start()
+        while turns.issued < asked:  # each asks only once the one before it is waiting
+            time.sleep(0.001)
     for thread in threads:
         thread.join()
     assert order == ["first", "w0", "w1", "w2", "w3"]
