@@ -272,14 +272,16 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     like `dreamvid image`, alpha kept). `max_side` shrinks the input first.
     """
     from dreamvid.io.images import fit_max_side, read_image, to_uint8
+    from dreamvid.io.provenance import settings_tags
     from dreamvid.render.still import dream_file
 
-    settings = video_settings(**options)
+    settings = video_settings(**{"max_side": None, **options})  # a picture keeps its size unless asked
     dream = settings.dream
     build = effect if effect is not None else (lambda: make_effect(**options))
     if isinstance(image, (str, os.PathLike)):
         if output is not None:
-            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side, inputs=settings.input_paths())
+            dream_file(image, output, build, seed=dream.seed, max_side=dream.max_side, inputs=settings.input_paths(),
+                       tags=settings_tags("image", {"dream": dream, "style": settings.style}))
             return Path(output)
         image = to_uint8(read_image(image).rgb)
     pixels = np.asarray(image)

@@ -103,3 +103,12 @@ def test_the_public_surface_is_listed():
         assert getattr(dreamvid, name) is not None, name
     assert {"dream_image", "dream_frames", "render_video", "render_zoom", "DeepDream", "StyleTransfer",
             "VideoSettings", "ZoomRenderSettings"} <= set(dreamvid.__all__)
+
+
+def test_dream_image_keeps_the_size_and_writes_the_settings_into_the_file(effect, tmp_path):
+    pixels = textured_image(48, 700).astype(np.uint8)  # longer than any command's default max side
+    source = tmp_path / "wide.png"
+    cv2.imwrite(str(source), pixels[..., ::-1])
+    written = dreamvid.dream_image(source, tmp_path / "out.png", effect=effect, **OPTIONS)
+    assert cv2.imread(str(written)).shape[:2] == (48, 700)
+    assert dreamvid.read_settings(written)["settings"]["dream"]["steps"] == OPTIONS["steps"]
