@@ -17,11 +17,9 @@ with the studio's round by round. Reported, as medians over the rounds:
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -54,14 +52,14 @@ def main() -> None:
     parser.add_argument("--clip", default=str(ROOT / "samples" / "cup.mp4"))
     options = parser.parse_args()
 
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
     import dreamvid
     from dreamvid.io.images import read_image, to_uint8
     from dreamvid.render.video import render_video
     from dreamvid.settings import DreamSettings, VideoSettings
-    from dreamvid.studio import Studio, create_app
+    from dreamvid.studio import Studio
+    from dreamvid.studio.serve import serve_in_background
 
     work = Path(tempfile.mkdtemp(prefix="studio-bench-"))
     folder = work / "folder"
@@ -70,13 +68,7 @@ def main() -> None:
     image.symlink_to(Path(options.image).resolve())
     clip.symlink_to(Path(options.clip).resolve())
     studio = Studio(work / "own", folder)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(studio), host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    address, stop = serve_in_background(studio)
 
     started = time.perf_counter()
     effect = dreamvid.make_effect(max_side=options.side)  # the library's own effect for these settings
@@ -91,7 +83,7 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(600_000)
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(f"{address}/")
         page.locator("#look [name=preview_side]").fill(str(options.side))
 
         def choose(name: str) -> None:
@@ -118,7 +110,7 @@ def main() -> None:
             print(f"round {round_index + 1}: " + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in times.items()),
                   flush=True)
         browser.close()
-    server.should_exit = True
+    stop()
     studio.close()
 
     median = {name: statistics.median(values) for name, values in times.items()}

@@ -10,11 +10,8 @@ finished frame.
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,25 +27,19 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=256)
     options = parser.parse_args()
 
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
-    from dreamvid.studio import Studio, create_app
+    from dreamvid.studio import Studio
+    from dreamvid.studio.serve import serve_in_background
 
     studio = Studio(Path(tempfile.mkdtemp(prefix="studio-shot-")) / "own", ROOT / "samples")
     studio.warm_up()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(studio), host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    address, stop = serve_in_background(studio)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(1_800_000)
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(f"{address}/")
         page.locator("#look [name=preview_side]").fill(str(options.side))
         page.get_by_label("or from the folder").select_option("folder:cup.mp4")
         page.get_by_role("status").filter(has_text="loaded cup.mp4").wait_for()
@@ -69,7 +60,7 @@ def main() -> None:
         page.screenshot(path=options.output, full_page=True)
         print(f"wrote {options.output}")
         browser.close()
-    server.should_exit = True
+    stop()
     studio.close()
 
 

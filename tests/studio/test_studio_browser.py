@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
-
 import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,7 +12,6 @@ import urllib.request
 import cv2
 import numpy as np
 import pytest
-
 from conftest import SAMPLES, TINY_SPEC
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,9 +23,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def studio_server(tmp_path_factory):
     """(the Studio, its base address): FOLDER holds copies of two samples; the studio's own folder is apart."""
     pytest.importorskip("fastapi", reason="the studio extra is not installed: pip install '.[studio]'")
-    import uvicorn
 
-    from dreamvid.studio import Studio, create_app
+    from dreamvid.studio import Studio
+    from dreamvid.studio.serve import serve_in_background
 
     base = tmp_path_factory.mktemp("studio")
     folder = base / "folder"
@@ -39,19 +34,9 @@ def studio_server(tmp_path_factory):
         shutil.copy(SAMPLES / name, folder / name)
     studio = Studio(base / "own", folder, models={"tiny": TINY_SPEC}, max_upload_mb=5)
     studio.warm_up()  # as `dreamvid studio` does at start: TensorFlow and the model, before the first click
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(studio), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the studio server did not start"
-        time.sleep(0.05)
-    yield studio, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    address, stop = serve_in_background(studio)
+    yield studio, address
+    stop()
     studio.close()
 
 
