@@ -10,9 +10,16 @@ Clips (H.264, 25 fps, crf 23 unless told):
   320x240 still frame of tree.avi;
 - tiled.mp4: cup, carphone, bigbuckbunny and tree, each 160x120, tiled 2x2 into 320x240 (four subjects);
 - dark_bunny.mp4: bigbuckbunny.mp4 at 240 px under gamma 2.5 (motion in dark regions);
+- street.mp4: a fixed camera on a still 480x270 meadow (a bigbuckbunny.mp4 frame) with eight small
+  walkers crossing it, two to five in view at once: carphone.mp4's talking head and bigbuckbunny.mp4's
+  rabbit cut out under soft ellipses, 16-40 px wide and 40-96 px tall, some darkened, walking 2-4 px a
+  frame with a bob (small people, many at once, their own motion inside);
 - fast_pan.mp4: a synthetic vehicle camera, 320x180: a window sliding 14 px a frame (and 2 px down)
   over a frame of bigbuckbunny.mp4 enlarged to 1280 px, with a 15-px motion blur along the slide,
-  a little sensor noise and crf 32 compression.
+  a little sensor noise and crf 32 compression;
+- vehicle.mp4: a harder vehicle camera, 480x270: the ground slides 30 px a frame (and 3 px down) under a
+  25-px motion blur, stronger noise and crf 36, under a still, dark car roof across the bottom quarter,
+  with a cut two thirds in to cup.mp4's forearm (a scene cut mid-clip).
 Each source is read from --start-seconds (default 0) for --frames frames.
 """
 
@@ -110,6 +117,65 @@ def fast_pan(scene: np.ndarray, frames: int, width: int, height: int, speed: flo
     return out
 
 
+def street(background: np.ndarray, sources: list[list[np.ndarray]], frames: int, seed: int = 1) -> list[np.ndarray]:
+    """Small walkers crossing a still background: each a source clip's frames cut out under a soft
+    ellipse, sized 16-40 x 40-96 px, entering from either side at staggered times, walking 2-4 px a
+    frame with a 2-px bob (some already in view at the start), every third one darkened to half its brightness."""
+    rng = np.random.default_rng(seed)
+    height, width = background.shape[:2]
+    walkers = []
+    for index in range(8):
+        w, h = int(rng.integers(16, 41)), int(rng.integers(40, 97))
+        speed = float(rng.uniform(2.0, 4.0)) * (1 if index % 2 == 0 else -1)
+        enter = int(rng.integers(-2 * frames, max(1, frames // 2)))
+        x0 = -w if speed > 0 else width
+        y = int(rng.integers(height // 3, height - h - 4))
+        yy, xx = np.mgrid[0:h, 0:w]
+        mask = ((((yy - (h - 1) / 2) / (h / 2)) ** 2 + ((xx - (w - 1) / 2) / (w / 2)) ** 2) <= 1).astype(np.float32)
+        mask = cv2.GaussianBlur(mask, (0, 0), 1.2)[..., None]
+        walkers.append((sources[index % len(sources)], w, h, speed, enter, x0, y, mask, 0.5 if index % 3 == 2 else 1.0))
+    out = []
+    for t in range(frames):
+        canvas = background.astype(np.float32).copy()
+        for source, w, h, speed, enter, x0, y, mask, light in walkers:
+            if t < enter:
+                continue
+            x = x0 + speed * (t - enter)
+            top = int(round(y + 2 * np.sin(0.6 * (t - enter))))
+            left = int(round(x))
+            sprite = fitted(source[t % len(source)], w, h).astype(np.float32) * light
+            if speed < 0:
+                sprite = sprite[:, ::-1]
+            lo, hi = max(0, left), min(width, left + w)
+            if hi <= lo:
+                continue
+            piece, alpha = sprite[:, lo - left: hi - left], mask[:, lo - left: hi - left]
+            region = canvas[top: top + h, lo:hi]
+            canvas[top: top + h, lo:hi] = region * (1 - alpha) + piece * alpha
+        out.append(np.clip(canvas, 0, 255).astype(np.uint8))
+    return out
+
+
+def vehicle(scene: np.ndarray, after_cut: list[np.ndarray], frames: int, width: int = 480,
+            height: int = 270) -> list[np.ndarray]:
+    """A fast, blurred pan under a still car roof (a dark band across the bottom quarter, with a
+    highlight), cutting to `after_cut` (fitted to the frame) two thirds in."""
+    cut = (2 * frames) // 3
+    pan = fast_pan(scene, cut, width, height, speed=30.0, drift=3.0, blur=25, seed=2)
+    roof_top = (3 * height) // 4
+    rows = np.linspace(0.0, 1.0, height - roof_top, dtype=np.float32)[:, None, None]
+    roof = (38.0 + 30.0 * np.exp(-((rows - 0.3) / 0.08) ** 2)) * np.ones((1, width, 3), np.float32)
+    rng = np.random.default_rng(3)
+    out = []
+    for frame in pan:
+        frame = frame.astype(np.float32)
+        frame[roof_top:] = roof + rng.normal(0.0, 4.0, roof.shape)
+        frame += rng.normal(0.0, 2.0, frame.shape)
+        out.append(np.clip(frame, 0, 255).astype(np.uint8))
+    out += [fitted(frame, width, height) for frame in after_cut[: frames - cut]]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", default="/work/shared/media")
@@ -140,8 +206,15 @@ def main() -> None:
 
     write(out / "dark_bunny.mp4", even(darkened(read(media / "bigbuckbunny.mp4", count, 240, start), 2.5)))
 
+    meadow = fitted(read(media / "bigbuckbunny.mp4", 1, None, 1.0)[0], 480, 270)
+    faces = [frame[8:136, 40:136] for frame in carphone]
+    rabbit = [frame[30:230, 10:230] for frame in read(media / "bigbuckbunny.mp4", count, 360, 1.0)]
+    write(out / "street.mp4", street(meadow, [faces, rabbit], max(count, 40)))
+
     scene = fitted(read(media / "bigbuckbunny.mp4", 1, None, 2.0)[0], 1280, 720)
     write(out / "fast_pan.mp4", fast_pan(scene, count, 320, 180, speed=14.0, drift=2.0, blur=15), crf=32)
+    road = fitted(read(media / "bigbuckbunny.mp4", 1, None, 3.0)[0], 1920, 1080)
+    write(out / "vehicle.mp4", vehicle(road, read(media / "cup.mp4", count, None, start), count), crf=36)
 
 
 if __name__ == "__main__":

@@ -202,9 +202,11 @@ class RedreamSettings:
     detail is held between floor and cap times it place by place. Crops are dreamed with
     `crop_steps` steps per octave at `crop_scale` of their size (the frame's warm step sharpens the
     upsampled change), and with `match_strength` each crop's change is scaled (within
-    [1/max_gain, max_gain]) so that where it lands it is as strong as the clip's fresh dream: a
-    lighter dream is weaker in proportion to its steps, and would set a weak reference for the
-    subject it re-dreams.
+    [1/max_gain, max_gain]): with `calibrate` by the gain a light dream lacks against the full one,
+    measured on the first frame of the clip (and after each scene cut), so each place keeps the strength
+    the network gives it (a subject it likes more than the wall behind); without, so that where it
+    lands it is as strong as the clip's mean fresh dream. A lighter dream is weaker in proportion to its
+    steps, and would set a weak reference for the subject it re-dreams.
     """
 
     threshold: float = 1.0
@@ -222,8 +224,9 @@ class RedreamSettings:
     crop_steps: int | None = 5  # ascent steps per octave for a crop's dream (None: the full dream's own)
     crop_scale: float = 0.5  # crops are dreamed at this share of their size, the change upsampled
     blend: str = "full"  # "full": short regions take the crop's dream whole; "deficit": in proportion
-    match_strength: bool = True  # scale each crop's change to the clip's fresh dream strength ...
+    match_strength: bool = True  # scale each crop's change to a full dream's strength ...
     max_gain: float = 3.0  # ... by at most this factor either way
+    calibrate: bool = True  # ... by the first frame's full / light dream strength (else: to the clip's mean)
     local_reference: bool = True  # hold each place to what a fresh dream gave it, not the frame's mean
 
     def for_size(self, height: int, width: int, dream_scale: float = 1.0) -> "RedreamSettings":
@@ -266,8 +269,10 @@ class CoherenceSettings:
 
     The first frame (and the first after a scene cut) gets the full octave dream. Each later frame
     starts from its input plus the previous frame's dream detail, warped along the optical flow where
-    the forward-backward check passes (`occlusion_fill` of the unwarped detail elsewhere; 0 starts
-    newly revealed areas afresh), times `blend`; then `steps_next` ascent steps of `step_size_next`
+    the forward-backward check passes (elsewhere `occlusion_fill` of the previous detail, moved with
+    the camera's fitted motion with `camera_fill`, where the input there changed by under
+    `fill_tolerance` grey levels; 0 starts newly revealed areas afresh), times `blend`; then
+    `steps_next` ascent steps of `step_size_next`
     on each of the `octaves_next` finest octaves. The detail's mean size is held between
     `strength_floor` and `strength_cap` times the first frame's (regrowing by at most `regrowth` a
     frame) when `hold_strength`, so a long clip neither runs away nor fades. With `carry_result` the
@@ -285,7 +290,10 @@ class CoherenceSettings:
     jitter_next: int | None = None  # None: the dream's jitter
     flow_preset: str = "medium"
     flow_tolerance: float = 2.0  # forward-backward check, squared pixels at 640 px (scaled with size)
-    occlusion_fill: float = 0.7  # unreliable pixels keep this share of the unwarped previous detail
+    occlusion_fill: float = 0.7  # unreliable pixels keep this share of the previous detail ...
+    sharp_warp: bool = True  # carry the detail with Lanczos, not bilinear, interpolation (keeps its strength)
+    camera_fill: bool = True  # ... moved with the camera's fitted motion (else: unmoved) ...
+    fill_tolerance: float | None = 20.0  # ... where the input there changed by under this (grey levels; None: anywhere)
     strength_cap: float = 1.25
     strength_floor: float = 1.0  # below this multiple of the first frame's strength, detail regrows
     regrowth: float = 1.06  # at most this gain per frame while below the floor
@@ -314,6 +322,8 @@ class CoherenceSettings:
             raise DreamvidError(f"regrowth must be 1 or more, got {self.regrowth}")
         if not 0 <= self.occlusion_fill <= 1:
             raise DreamvidError(f"occlusion fill must be between 0 and 1, got {self.occlusion_fill}")
+        if self.fill_tolerance is not None and not self.fill_tolerance > 0:
+            raise DreamvidError(f"fill tolerance must be positive, got {self.fill_tolerance}")
         if not 0 < self.dream_scale <= 1:
             raise DreamvidError(f"dream scale must be above 0 and at most 1, got {self.dream_scale}")
         if self.finish_steps < 0:
@@ -334,7 +344,8 @@ class CoherenceSettings:
         is carried, as Ruder et al. do (the input's noise stays out of a steady picture), and where the
         flow fails the previous styled detail stays in place, unwarped, for the optimisation to restyle
         (the flow fails on flat, still walls too, where it is right)."""
-        return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0)
+        return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0,
+                                   sharp_warp=False)
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,14 @@ from dreamvid.effect import CarryingEffect, Effect, Guide
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.settings import CoherenceSettings
-from dreamvid.video.flow import FlowEstimator, consistency_mask, is_scene_cut, warp
-from dreamvid.video.redream import redream_deficit
+from dreamvid.video.flow import FlowEstimator, camera_flow, consistency_mask, is_scene_cut, warp
+from dreamvid.video.redream import LightGain, light_gain, redream_deficit
 from dreamvid.video.strength import local_strength
 from dreamvid.zoom.schedule import Schedule
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
 CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
+FILL_BLUR = 2.0  # Gaussian sigma (px) of the grey difference that gates the occlusion fill
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class CoherenceState:
     scene_cuts: int = 0
     carry: dict[str, np.ndarray] = field(default_factory=dict)
     local_reference: np.ndarray | None = None  # (H, W): the local strength a fresh dream gave each place
+    light_gain: LightGain | None = None  # full / light dream strength of the last fresh frame (re-dream calibration)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The state as named arrays, for the work folder."""
@@ -68,6 +70,8 @@ class CoherenceState:
         }
         if self.local_reference is not None:
             arrays["local_reference"] = self.local_reference
+        if self.light_gain is not None:
+            arrays["light_gain"] = np.asarray(self.light_gain, np.float64)
         return arrays
 
     @classmethod
@@ -83,6 +87,12 @@ class CoherenceState:
                 raise DreamvidError(f"the saved {key} is not one number")
         if not (float(arrays["reference_strength"]) >= 0 and int(arrays["scene_cuts"]) >= 0):
             raise DreamvidError("the saved reference strength or scene cut count is negative")
+        gain = None
+        if "light_gain" in arrays:
+            values = np.asarray(arrays["light_gain"], np.float64)
+            if values.shape != (len(LightGain._fields),) or not (np.all(np.isfinite(values)) and np.all(values > 0)):
+                raise DreamvidError("the saved re-dream gain is not four positive numbers")
+            gain = LightGain(float(values[0]), float(values[1]), int(values[2]), int(values[3]))
         if size is not None:
             wanted = {"previous_input": (*size, 3), "previous_detail": (*size, 3), "local_reference": size}
             for key, value in arrays.items():
@@ -99,6 +109,7 @@ class CoherenceState:
             carry={key[len(CARRY_PREFIX):]: np.asarray(value, np.float32) for key, value in arrays.items()
                    if key.startswith(CARRY_PREFIX)},
             local_reference=arrays["local_reference"].astype(np.float32) if "local_reference" in arrays else None,
+            light_gain=gain,
         )
 
 
@@ -109,6 +120,7 @@ class Motion:
     backward: np.ndarray  # (h, w, 2): where each current pixel was in the previous frame
     reliable: np.ndarray  # (h, w) in 0..1: passes the forward-backward check
     scene_cut: bool
+    camera: np.ndarray | None = None  # (h, w, 2): the camera's share of `backward` (flow.camera_flow)
 
 
 MotionSource = Callable[[np.ndarray, np.ndarray], Motion]  # (previous input, current input) -> Motion
@@ -122,7 +134,8 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
     backward, forward = flow.backward_flow_pair(previous, current)
     scale = (max(current.shape[:2]) / 640.0) ** 2
     mask = consistency_mask(backward, forward, tolerance=coherence.flow_tolerance * scale, boundaries=False)
-    return Motion(backward, mask, bool(is_scene_cut(previous, current, backward, mask)))
+    cut = bool(is_scene_cut(previous, current, backward, mask))
+    return Motion(backward, mask, cut, None if cut else camera_flow(backward, mask))
 
 
 class Coherence:
@@ -161,11 +174,12 @@ class Coherence:
             return self._fresh(current, seed, time, progress, cuts=state.scene_cuts + 1)
         reliable = motion.reliable[..., None]
         if self.settings.carry_result:  # the previous result itself, less the current input
-            carried = (warp(state.previous_input + state.previous_detail, motion.backward) - current) * reliable
+            carried = (warp(state.previous_input + state.previous_detail, motion.backward,
+                            sharp=self.settings.sharp_warp) - current) * reliable
         else:
-            carried = warp(state.previous_detail, motion.backward) * reliable
+            carried = warp(state.previous_detail, motion.backward, sharp=self.settings.sharp_warp) * reliable
         if self.settings.occlusion_fill > 0:
-            carried += self.settings.occlusion_fill * (1.0 - reliable) * state.previous_detail
+            carried += self.settings.occlusion_fill * (1.0 - reliable) * self._fill(state, motion, current)
         carried *= self.blend(time)
         start = np.clip(current + carried, 0.0, 255.0)
         redream = self.settings.redream
@@ -175,10 +189,13 @@ class Coherence:
             reference: float | np.ndarray = state.reference_strength
             if redream.local_reference:
                 reference = self._local_reference(state, motion.backward)
+            calibrated = redream.match_strength and redream.calibrate and state.light_gain is not None
             start, redreamed = redream_deficit(
                 start, current, carried, motion.reliable, reference,
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
-                redream, motion.backward, state.reference_strength if redream.match_strength else None)
+                redream, motion.backward,
+                state.reference_strength if redream.match_strength and not calibrated else None,
+                gain=state.light_gain if calibrated else None)
             if redream.local_reference:
                 local_reference = LocalReference(reference, redreamed)
         if isinstance(self.effect, CarryingEffect):
@@ -188,8 +205,25 @@ class Coherence:
             result = self.effect.refine(start, seed=seed, time=time, progress=progress,
                                         guide=Guide(current, motion.reliable))
             carry = {}
-        self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry)
+        self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry,
+                      light_gain=state.light_gain)
         return result
+
+    def _fill(self, state: CoherenceState, motion: Motion, current: np.ndarray) -> np.ndarray:
+        """The previous detail for the pixels the flow cannot carry: moved with the camera (`camera_fill`:
+        the homography fitted to the reliable flow; unmoved for a still camera), and kept only where the
+        previous input there still shows what the current one does (`fill_tolerance` grey levels, blurred):
+        the background a subject uncovers then starts afresh, not with the subject's imprint (issue 21's
+        ghost), while a flat wall where the flow merely failed keeps its dream."""
+        detail, previous = state.previous_detail, state.previous_input
+        if self.settings.camera_fill and motion.camera is not None:
+            detail, previous = warp(detail, motion.camera, sharp=self.settings.sharp_warp), warp(previous, motion.camera)
+        tolerance = self.settings.fill_tolerance
+        if tolerance is None:
+            return detail
+        difference = np.abs(cv2.cvtColor(previous, cv2.COLOR_RGB2GRAY) - cv2.cvtColor(current, cv2.COLOR_RGB2GRAY))
+        same = np.clip(1.0 - cv2.GaussianBlur(difference, (0, 0), FILL_BLUR) / tolerance, 0.0, 1.0)
+        return detail * same[..., None]
 
     def _held_locally(self, detail: np.ndarray, local_reference: LocalReference) -> tuple[np.ndarray, np.ndarray]:
         """The detail held between floor and cap times each place's own reference strength (regrowing by
@@ -226,22 +260,29 @@ class Coherence:
         fresh = None
         if self.settings.redream is not None and self.settings.redream.local_reference:
             fresh = LocalReference(np.zeros(current.shape[:2], np.float32), np.ones(current.shape[:2], np.float32))
-        self.remember(current, result, max(strength, 1e-3), cuts, fresh, carry)
+        gain = None
+        redream = self.settings.redream
+        if self.settings.coherent and redream is not None and redream.match_strength and redream.calibrate:
+            redream = redream.for_size(*current.shape[:2], self.settings.dream_scale)
+            gain = light_gain(current, result, lambda image: self.effect.first(
+                image, seed=seed, time=time, steps=redream.crop_steps), redream)
+        self.remember(current, result, max(strength, 1e-3), cuts, fresh, carry, light_gain=gain)
         return result
 
     def remember(self, current: np.ndarray, result: np.ndarray, reference: float, cuts: int,
                  local_reference: LocalReference | None = None,
-                 carry: dict[str, np.ndarray] | None = None) -> None:
+                 carry: dict[str, np.ndarray] | None = None, light_gain: LightGain | None = None) -> None:
         """Keep a treated frame as the state for the next: its detail, held between floor and cap
         (when the settings hold its strength), and the effect's own carried arrays.
 
         local_reference: what the frame's detail is held to place by place (see LocalReference).
+        light_gain: the re-dream's calibration (see CoherenceState), passed on.
         """
         detail = result - current
         carry = dict(carry or {})
         if local_reference is not None and self.settings.hold_strength:
             detail, local = self._held_locally(detail, local_reference)
-            self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry, local)
+            self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry, local, light_gain)
             return
         strength = float(np.abs(detail).mean())
         ceiling = self.settings.strength_cap * reference
@@ -250,7 +291,7 @@ class Coherence:
             detail *= ceiling / strength
         elif self.settings.hold_strength and 0 < strength < floor:
             detail *= min(floor / strength, self.settings.regrowth)
-        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry)
+        self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry, light_gain=light_gain)
 
 
 def _carried(carry: dict[str, np.ndarray], motion: Motion, shape) -> dict[str, np.ndarray]:

@@ -69,15 +69,18 @@ def to_grey_uint8(rgb: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
-def warp(image: np.ndarray, backward: np.ndarray) -> np.ndarray:
+def warp(image: np.ndarray, backward: np.ndarray, sharp: bool = False) -> np.ndarray:
     """Warp the previous frame's image onto the current frame with the backward flow.
 
-    Any channel count; the result is float32 (bilinear, edges replicated), never rounded.
+    Any channel count; the result is float32 (edges replicated), never rounded. Bilinear, or with
+    `sharp` Lanczos (8x8): a dream's fine detail carried frame after frame at sub-pixel shifts keeps
+    its strength (measured on noise blurred by 1 px, shifted (0.45, 0.2) px ten times: bilinear keeps
+    57% of its mean |detail|, Lanczos 97%; OpenCV's bicubic sharpens it to 117%).
     """
     image = np.asarray(image, dtype=np.float32)
     _check_flow(backward, image.shape[:2])
     map_x, map_y = sample_maps(backward)
-    return _remap(image, map_x, map_y)
+    return _remap(image, map_x, map_y, cv2.INTER_LANCZOS4 if sharp else cv2.INTER_LINEAR)
 
 
 def sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +89,33 @@ def sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grid_x = np.arange(width, dtype=np.float32)[np.newaxis, :]
     grid_y = np.arange(height, dtype=np.float32)[:, np.newaxis]
     return grid_x + flow[..., 0], grid_y + flow[..., 1]
+
+
+CAMERA_GRID = 24  # px between the flow vectors a camera motion is fitted to
+CAMERA_MIN_POINTS = 24  # fewer reliable vectors than this: no camera motion is fitted
+CAMERA_RANSAC_PX = 1.5  # a vector within this of the fitted motion counts as the camera's
+
+
+def camera_flow(backward: np.ndarray, reliable: np.ndarray) -> np.ndarray:
+    """The camera's share of a backward flow: a homography fitted (RANSAC) to the reliable flow vectors
+    on a grid, as a dense (H, W, 2) backward flow; zeros when too few vectors are reliable or no
+    homography fits. A still camera gives about zero; a panning one moves every pixel with the ground,
+    including those where the flow itself fails (content entering, fast blurred texture)."""
+    _check_flow(backward, reliable.shape)
+    height, width = reliable.shape
+    ys, xs = np.mgrid[CAMERA_GRID // 2:height:CAMERA_GRID, CAMERA_GRID // 2:width:CAMERA_GRID]
+    keep = reliable[ys, xs] > 0.5
+    if int(keep.sum()) < CAMERA_MIN_POINTS:
+        return np.zeros_like(backward)
+    here = np.stack([xs[keep], ys[keep]], axis=1).astype(np.float32)
+    there = here + backward[ys[keep], xs[keep]]
+    homography, _ = cv2.findHomography(here, there, cv2.RANSAC, CAMERA_RANSAC_PX)
+    if homography is None or not np.all(np.isfinite(homography)):
+        return np.zeros_like(backward)
+    grid = np.stack(np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)), axis=2)
+    moved = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), homography).reshape(height, width, 2)
+    flow = (moved - grid).astype(np.float32)
+    return flow if np.all(np.isfinite(flow)) else np.zeros_like(backward)
 
 
 def consistency_mask(backward: np.ndarray, forward: np.ndarray, *, tolerance: float = CONSISTENCY_ABSOLUTE,
@@ -153,13 +183,14 @@ def _passes_round_trip(backward: np.ndarray, forward: np.ndarray, tolerance: flo
     return (round_trip <= CONSISTENCY_RELATIVE * magnitudes + tolerance) & inside
 
 
-def _remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
-    """Bilinear cv2.remap with replicated edges, for any channel count."""
+def _remap(image: np.ndarray, map_x: np.ndarray, map_y: np.ndarray,
+           interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """cv2.remap (bilinear unless told) with replicated edges, for any channel count."""
     if image.ndim == 3 and image.shape[2] > 4:
-        channels = [_remap(image[..., index], map_x, map_y) for index in range(image.shape[2])]
+        channels = [_remap(image[..., index], map_x, map_y, interpolation) for index in range(image.shape[2])]
         return np.stack(channels, axis=2)
     warped = cv2.remap(
-        np.ascontiguousarray(image), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        np.ascontiguousarray(image), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE
     )
     if image.ndim == 3 and warped.ndim == 2:
         warped = warped[..., np.newaxis]

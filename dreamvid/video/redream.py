@@ -101,7 +101,7 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
 def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.ndarray, reliable: np.ndarray,
                     reference_strength: float | np.ndarray, dream_full: Callable[[np.ndarray], np.ndarray],
                     settings: RedreamSettings, backward: np.ndarray | None = None,
-                    target_strength: float | None = None) -> Redream:
+                    target_strength: float | None = None, gain: LightGain | None = None) -> Redream:
     """The start image with its short regions re-dreamed through the full octave pyramid.
 
     start: current input plus carried detail (what the light step would refine), float 0..255.
@@ -114,7 +114,8 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     into is this, within settings.max_gain (None: keep the crop's own). A dream of fewer steps is
     weaker in proportion (measured on cup.mp4's arm: 9.5 after 5 steps, 17.4 after 10), and so is
     one of a shrunk crop; held to the clip's fresh strength, a re-dreamed subject is as vivid as
-    the frame around it.
+    the frame around it. gain: instead, scale each crop's change by what a light dream of its size
+    lacks against the full one (see light_gain), so a place keeps its own strength.
 
     Each crop is dreamed from the input plus the carried detail faded out where the deficit is
     (so misplaced detail is not grown), and its change is blended back under the feathered mask of
@@ -149,7 +150,9 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
         crop_fade = np.minimum(fade[top:bottom, left:right], crop_weight)
         base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_fade), 0.0, 255.0)
         dreamed = _dreamed_at(base, dream_full, settings.crop_scale, settings.min_side)
-        if target_strength is not None:  # the crop's change as strong as a fresh dream's, where it lands
+        if gain is not None:
+            dreamed = np.clip(base + gain.at(min(bottom - top, right - left)) * (dreamed - base), 0.0, 255.0)
+        elif target_strength is not None:  # the crop's change as strong as a fresh dream's, where it lands
             change = np.abs(dreamed - base).mean(axis=2, keepdims=True)
             achieved = float((change * crop_weight).sum() / max(float(crop_weight.sum()), 1e-6))
             gain = min(max(target_strength / max(achieved, 1e-3), 1.0 / settings.max_gain), settings.max_gain)
@@ -157,6 +160,62 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
         result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
         blended[top:bottom, left:right] = crop_weight[..., 0]
     return Redream(np.clip(result, 0.0, 255.0), blended)
+
+
+CALIBRATION_CROPS = (2, 3)  # rows x columns of min_side crops the light dream is calibrated on
+
+
+class LightGain(NamedTuple):
+    """How much weaker a crop's light dream is than the full dream of the frame at its place: `small`
+    for a crop of `min_side` px a side, `large` for one of the whole frame (`frame_side`, its short
+    side); between the two, interpolated on the log of the crop's short side."""
+
+    small: float
+    large: float
+    min_side: int
+    frame_side: int
+
+    def at(self, side: int) -> float:
+        """The gain for a crop whose short side is `side` px."""
+        if side <= self.min_side or self.frame_side <= self.min_side:
+            return self.small
+        if side >= self.frame_side:
+            return self.large
+        share = float(np.log(side / self.min_side) / np.log(self.frame_side / self.min_side))
+        return self.small + share * (self.large - self.small)
+
+
+def light_gain(image: np.ndarray, dreamed: np.ndarray, dream_light: Callable[[np.ndarray], np.ndarray],
+               settings: RedreamSettings) -> LightGain:
+    """Calibrate the crops' light dream against the full one on a fresh frame: mean |change| of the full
+    dream `dreamed` of `image` over that of the light dream, on a 2 x 3 grid of `min_side` crops
+    (dreamed as re-dreamed crops are) and on the whole frame at the crops' scale, each within
+    [1/max_gain, max_gain].
+
+    Applied to every crop, the gain keeps what varies from place to place (a subject the network likes
+    is dreamed harder than the wall behind it, as in the per-frame dream) and corrects what the light
+    dream loses: fewer steps, a shrunk picture, and a small crop's lack of context (issue 21,
+    docs/measurements.md: on tiled.mp4's first frame the whole frame's ratio was 1.70, single 64 px
+    crops 1.2-2.6). Cost: the light dream of the frame and of six small crops, once.
+    """
+    image = np.asarray(image, dtype=np.float32)
+    dreamed = np.asarray(dreamed, dtype=np.float32)
+    height, width = image.shape[:2]
+    side = min(settings.min_side, height, width)
+    full = light = 0.0
+    rows, columns = CALIBRATION_CROPS
+    for top in np.linspace(0, height - side, rows).round().astype(int):
+        for left in np.linspace(0, width - side, columns).round().astype(int):
+            crop = image[top:top + side, left:left + side]
+            full += float(np.abs(dreamed[top:top + side, left:left + side] - crop).mean())
+            light += float(np.abs(_dreamed_at(crop, dream_light, settings.crop_scale, settings.min_side) - crop).mean())
+    whole = float(np.abs(dreamed - image).mean())
+    whole_light = float(np.abs(_dreamed_at(image, dream_light, settings.crop_scale) - image).mean())
+
+    def bounded(ratio: float) -> float:
+        return min(max(ratio, 1.0 / settings.max_gain), settings.max_gain)
+
+    return LightGain(bounded(full / max(light, 1e-3)), bounded(whole / max(whole_light, 1e-3)), side, min(height, width))
 
 
 def _dreamed_at(base: np.ndarray, dream_full: Callable[[np.ndarray], np.ndarray], scale: float,

@@ -10,6 +10,7 @@ from dreamvid.dream.deepdream import DeepDream
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import CoherenceSettings, DreamSettings, WarmStart
 from dreamvid.video.coherence import Coherence, CoherenceState, Motion
+from dreamvid.video.redream import CALIBRATION_CROPS
 
 SETTINGS = DreamSettings(model="tiny", octaves=2, steps=3, tile_size=64)
 
@@ -29,6 +30,9 @@ class Recording:
         return self.effect.refine(image, seed=seed, time=time, progress=progress, guide=guide)
 
 
+CALIBRATION = CALIBRATION_CROPS[0] * CALIBRATION_CROPS[1] + 1  # light dreams of a fresh frame
+
+
 def still_motion(previous, current, cut=False):
     height, width = current.shape[:2]
     return Motion(np.zeros((height, width, 2), np.float32), np.ones((height, width), np.float32), cut)
@@ -46,7 +50,9 @@ def test_first_frame_gets_the_full_treatment_later_frames_the_warm_start(effect)
     frame = textured_image()
     for _ in range(3):
         coherence.next_frame(frame, lambda p, c: asked.append(1) or still_motion(p, c), seed=0)
-    assert recording.calls == ["first", "refine", "refine"] and len(asked) == 2
+    # the first frame also gets the light dreams that calibrate the re-dream's crops: six small crops
+    # and the whole frame ("crop")
+    assert recording.calls == ["first"] + ["crop"] * CALIBRATION + ["refine", "refine"] and len(asked) == 2
 
 
 def test_a_still_scene_carries_the_detail_over_unchanged(effect):
@@ -64,7 +70,7 @@ def test_scene_cut_and_independent_mode_start_afresh(effect):
     frame = textured_image()
     coherence.next_frame(frame, still_motion, seed=0)
     coherence.next_frame(frame, lambda p, c: still_motion(p, c, cut=True), seed=0)
-    assert recording.calls == ["first", "first"] and coherence.state.scene_cuts == 1
+    assert recording.calls == (["first"] + ["crop"] * CALIBRATION) * 2 and coherence.state.scene_cuts == 1
     independent = Coherence(Recording(effect), CoherenceSettings(coherent=False))
     for _ in range(2):
         independent.next_frame(frame, lambda p, c: pytest.fail("no motion needed"), seed=0)
