@@ -14,6 +14,9 @@ Clips (H.264, 25 fps, crf 23 unless told):
   walkers crossing it, two to five in view at once: carphone.mp4's talking head and bigbuckbunny.mp4's
   rabbit cut out under soft ellipses, 16-40 px wide and 40-96 px tall, some darkened, walking 2-4 px a
   frame with a bob (small people, many at once, their own motion inside);
+- people.mp4: the same meadow with twelve drawn pedestrians, 15-40 px wide and 50-100 px tall, two to six
+  in view at once: plain dark or muted clothes, swinging legs and arms, motion-blurred along their
+  walk, crf 28 (small, many, low-texture, non-rigid, compressed: what the face cut-outs of street.mp4 are not);
 - fast_pan.mp4: a synthetic vehicle camera, 320x180: a window sliding 14 px a frame (and 2 px down)
   over a frame of bigbuckbunny.mp4 enlarged to 1280 px, with a 15-px motion blur along the slide,
   a little sensor noise and crf 32 compression;
@@ -156,6 +159,71 @@ def street(background: np.ndarray, sources: list[list[np.ndarray]], frames: int,
     return out
 
 
+def pedestrian(height: int, phase: float, colours: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """An RGB float sprite and its alpha (h, w, 1) of a walking figure `height` px tall, drawn with
+    legs and arms swung by `phase` (radians): head, torso, two legs, two arms."""
+    width = max(15, int(height * 0.4))
+    canvas = np.zeros((height, width, 3), np.float32)
+    alpha = np.zeros((height, width), np.float32)
+    skin, shirt, trousers = colours
+    head = max(3, height // 9)
+    centre = width // 2
+    hip = int(height * 0.55)
+    leg = height - hip - 1
+    thickness = max(2, width // 5)
+    for side in (-1, 1):  # legs and arms, swinging in opposition
+        swing = side * 0.45 * np.sin(phase)
+        foot = (int(centre + leg * np.sin(swing)), int(hip + leg * np.cos(swing)))
+        for image, value in ((canvas, trousers), (alpha, 1.0)):
+            cv2.line(image, (centre, hip), foot, value if image is alpha else tuple(map(float, value)), thickness)
+        hand = (int(centre - 0.3 * height * np.sin(swing)), int(2 * head + 0.3 * height * np.cos(swing)))
+        for image, value in ((canvas, shirt), (alpha, 1.0)):
+            cv2.line(image, (centre, 2 * head + 2), hand, value if image is alpha else tuple(map(float, value)),
+                     max(1, thickness - 1))
+    for image, value in ((canvas, shirt), (alpha, 1.0)):
+        cv2.ellipse(image, (centre, (2 * head + hip) // 2 + 1), (max(2, width // 4), max(3, (hip - 2 * head) // 2 + 1)),
+                    0, 0, 360, value if image is alpha else tuple(map(float, value)), -1)
+    for image, value in ((canvas, skin), (alpha, 1.0)):
+        cv2.circle(image, (centre, head + 1), head, value if image is alpha else tuple(map(float, value)), -1)
+    return canvas, alpha[..., None]
+
+
+def people(background: np.ndarray, frames: int, count: int = 12, seed: int = 4) -> list[np.ndarray]:
+    """`count` pedestrians walking across a still background at 1.5-4 px a frame, either way, some in
+    view from the start, each blurred along its walk by its own speed."""
+    rng = np.random.default_rng(seed)
+    height, width = background.shape[:2]
+    walkers = []
+    for _ in range(count):
+        tall = int(rng.integers(50, 101))
+        speed = float(rng.uniform(1.5, 4.0)) * rng.choice([-1, 1])
+        enter = int(rng.integers(-3 * frames, frames // 2))
+        y = int(rng.integers(height // 4, height - tall - 2))
+        skin = tuple(float(v) for v in rng.uniform(90, 210) * np.array([1.0, 0.8, 0.65]))
+        shirt = tuple(float(v) for v in rng.uniform(15, 120, 3))
+        trousers = tuple(float(v) for v in rng.uniform(10, 70, 3))
+        walkers.append((tall, speed, enter, y, (skin, shirt, trousers), float(rng.uniform(0, 6.3))))
+    out = []
+    for t in range(frames):
+        canvas = background.astype(np.float32).copy()
+        for tall, speed, enter, y, colours, phase0 in walkers:
+            sprite, alpha = pedestrian(tall, phase0 + 0.5 * abs(speed) * (t - enter) / 3.0, colours)
+            w = sprite.shape[1]
+            left = int(round((-w if speed > 0 else width) + speed * (t - enter)))
+            blur = max(1, int(round(abs(speed))))
+            kernel = np.full((1, blur), 1.0 / blur, np.float32)
+            sprite = cv2.filter2D(sprite * alpha, -1, kernel)
+            alpha = cv2.filter2D(alpha[..., 0], -1, kernel)[..., None]
+            lo, hi = max(0, left), min(width, left + w)
+            if hi <= lo:
+                continue
+            piece, a = sprite[:, lo - left: hi - left], alpha[:, lo - left: hi - left]
+            region = canvas[y: y + tall, lo:hi]
+            canvas[y: y + tall, lo:hi] = region * (1 - a) + piece
+        out.append(np.clip(canvas, 0, 255).astype(np.uint8))
+    return out
+
+
 def vehicle(scene: np.ndarray, after_cut: list[np.ndarray], frames: int, width: int = 480,
             height: int = 270) -> list[np.ndarray]:
     """A fast, blurred pan under a still car roof (a dark band across the bottom quarter, with a
@@ -210,6 +278,7 @@ def main() -> None:
     faces = [frame[8:136, 40:136] for frame in carphone]
     rabbit = [frame[30:230, 10:230] for frame in read(media / "bigbuckbunny.mp4", count, 360, 1.0)]
     write(out / "street.mp4", street(meadow, [faces, rabbit], max(count, 40)))
+    write(out / "people.mp4", people(meadow, max(count, 40)), crf=28)
 
     scene = fitted(read(media / "bigbuckbunny.mp4", 1, None, 2.0)[0], 1280, 720)
     write(out / "fast_pan.mp4", fast_pan(scene, count, 320, 180, speed=14.0, drift=2.0, blur=15), crf=32)

@@ -91,8 +91,8 @@ def sample_maps(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return grid_x + flow[..., 0], grid_y + flow[..., 1]
 
 
-CAMERA_GRID = 24  # px between the flow vectors a camera motion is fitted to
-CAMERA_MIN_POINTS = 24  # fewer reliable vectors than this: no camera motion is fitted
+CAMERA_GRID = 12  # the flow vectors a camera motion is fitted to: this many rows (or columns) across the short side
+CAMERA_MIN_POINTS = 12  # fewer reliable vectors than this: no camera motion is fitted
 CAMERA_RANSAC_PX = 1.5  # a vector within this of the fitted motion counts as the camera's
 
 
@@ -103,7 +103,8 @@ def camera_flow(backward: np.ndarray, reliable: np.ndarray) -> np.ndarray:
     including those where the flow itself fails (content entering, fast blurred texture)."""
     _check_flow(backward, reliable.shape)
     height, width = reliable.shape
-    ys, xs = np.mgrid[CAMERA_GRID // 2:height:CAMERA_GRID, CAMERA_GRID // 2:width:CAMERA_GRID]
+    step = max(2, min(height, width) // CAMERA_GRID)
+    ys, xs = np.mgrid[step // 2:height:step, step // 2:width:step]
     keep = reliable[ys, xs] > 0.5
     if int(keep.sum()) < CAMERA_MIN_POINTS:
         return np.zeros_like(backward)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import textured_image, tiny_dreamer
@@ -10,7 +12,7 @@ from dreamvid.dream.deepdream import DeepDream
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import CoherenceSettings, DreamSettings, WarmStart
 from dreamvid.video.coherence import Coherence, CoherenceState, Motion
-from dreamvid.video.redream import CALIBRATION_CROPS
+from dreamvid.video.redream import CALIBRATION_CROPS, LightGain
 
 SETTINGS = DreamSettings(model="tiny", octaves=2, steps=3, tile_size=64)
 
@@ -104,3 +106,63 @@ def test_state_keeps_its_local_reference_map_and_older_states_load_without_one()
     arrays = state.to_arrays()
     del arrays["local_reference"]
     assert CoherenceState.from_arrays(arrays).local_reference is None
+
+
+def test_state_keeps_its_light_gain_and_refuses_a_broken_one():
+    state = CoherenceState(np.ones((4, 5, 3), np.float32), np.full((4, 5, 3), 2, np.float32), 3.5, 2,
+                           light_gain=LightGain(1.8, 1.6, 64, 240))
+    assert CoherenceState.from_arrays(state.to_arrays()).light_gain == LightGain(1.8, 1.6, 64, 240)
+    for broken in (np.float64(2.0), np.array([1.8, np.nan, 64, 240]), np.array([1.8, -1.0, 64, 240])):
+        arrays = {**state.to_arrays(), "light_gain": broken}
+        with pytest.raises(DreamvidError, match="re-dream gain"):
+            CoherenceState.from_arrays(arrays)
+
+
+class Adding:
+    """A stand-in effect: its first dream adds 30 everywhere, its refinement nothing."""
+
+    def first(self, image, *, seed, time=0.0, progress=None, steps=None):
+        return np.asarray(image, np.float32) + 30.0
+
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        return np.asarray(image, np.float32)
+
+
+def test_where_the_flow_fails_only_unchanged_content_keeps_the_previous_detail():
+    wall = np.full((48, 64, 3), 100.0, np.float32)
+    previous = wall.copy()
+    previous[10:30, 10:30] = 200.0  # a subject that has left by the next frame
+    failing = np.ones((48, 64), np.float32)
+    failing[:, :40] = 0.0  # the flow fails over the subject's old place and part of the wall
+    motion = Motion(np.zeros((48, 64, 2), np.float32), failing, False, np.zeros((48, 64, 2), np.float32))
+    settings = CoherenceSettings(redream=None, hold_strength=False, occlusion_fill=1.0)
+    coherence = Coherence(Adding(), settings)
+    coherence.next_frame(previous, lambda p, c: motion, seed=0)
+    result = coherence.next_frame(wall, lambda p, c: motion, seed=0)
+    assert np.abs(result - wall)[14:26, 14:26].max() < 1.0  # the uncovered wall: no imprint of the subject
+    np.testing.assert_allclose((result - wall)[38:46, 2:38], 30.0, atol=0.05)  # the wall where the flow failed keeps it
+    ungated = Coherence(Adding(), dataclasses.replace(settings, fill_tolerance=None))
+    ungated.next_frame(previous, lambda p, c: motion, seed=0)
+    assert np.abs(ungated.next_frame(wall, lambda p, c: motion, seed=0) - wall)[14:26, 14:26].min() > 29.0
+
+
+def test_where_the_flow_fails_the_detail_moves_with_the_camera():
+    rng = np.random.default_rng(0)
+    scene = rng.uniform(50, 200, (48, 80, 3)).astype(np.float32)
+    previous, current = scene[:, 4:68], scene[:, 0:64]  # the camera pans: content moves 4 px right
+    pan = np.zeros((48, 64, 2), np.float32)
+    pan[..., 0] = -4.0  # where each current pixel was in the previous frame
+    motion = Motion(pan, np.zeros((48, 64), np.float32), False, pan)
+    settings = CoherenceSettings(redream=None, hold_strength=False, occlusion_fill=1.0)
+
+    class Marking(Adding):
+        def first(self, image, *, seed, time=0.0, progress=None, steps=None):
+            marked = np.asarray(image, np.float32).copy()
+            marked[:, 20:24] += 40.0  # a motif on columns 20-23
+            return marked
+
+    coherence = Coherence(Marking(), settings)
+    coherence.next_frame(previous, lambda p, c: motion, seed=0)
+    result = coherence.next_frame(current, lambda p, c: motion, seed=0)
+    moved = (result - current).mean(axis=(0, 2))
+    assert moved[24:28].min() > 35.0 and moved[20:24].max() < 5.0  # the motif moved with the ground

@@ -303,3 +303,21 @@ def test_small_objects_entering_are_dreamed_as_in_a_per_frame_dream_within_five_
     redreamed = object_coverage(frames, outputs["redream"], masks, first_frame=5)
     for mine, theirs in zip(redreamed, independent):
         assert mine >= 0.75 * theirs, (redreamed, independent)
+
+
+def test_a_light_gain_is_interpolated_by_crop_size_and_scales_every_crop_alike():
+    from dreamvid.video.redream import LightGain, light_gain
+
+    gain = LightGain(small=2.0, large=1.5, min_side=64, frame_side=256)
+    assert gain.at(32) == 2.0 and gain.at(64) == 2.0 and gain.at(256) == 1.5 and gain.at(999) == 1.5
+    assert gain.at(128) == pytest.approx(1.75)  # halfway on the log of the side
+    current, detail, reliable = scene()
+    reliable[40:60, 50:70] = 0.0
+    result = redream_deficit(current + detail, current, detail, reliable, 10.0, CountingDream(), SETTINGS,
+                             gain=LightGain(0.6, 0.6, 64, 100)).image
+    np.testing.assert_allclose((result - current)[44:56, 54:66], 0.6 * 50.0, atol=1e-3)
+    # calibration: the full dream changed the picture by 60, the light one by 50 (the counting dream)
+    image = current.copy()
+    calibrated = light_gain(image, np.clip(image + 60.0, 0, 255), CountingDream(), SETTINGS)
+    expected = np.abs(np.clip(image + 60.0, 0, 255) - image).mean() / np.abs(np.clip(image + 50.0, 0, 255) - image).mean()
+    assert calibrated.large == pytest.approx(expected, rel=0.02) and calibrated.small > 1.0
