@@ -230,13 +230,17 @@ class RedreamSettings:
     local_reference: bool = True  # hold each place to what a fresh dream gave it, not the frame's mean
 
     def for_size(self, height: int, width: int, dream_scale: float = 1.0) -> "RedreamSettings":
-        """The pixel sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one), and
+        """The blending sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one), and
         the crop scale left to the dream's own where that is already as small (`crop_scale` is the
-        size crops are dreamed at against the frame's, and a scaled dream shrinks them itself)."""
+        size crops are dreamed at against the frame's, and a scaled dream shrinks them itself). A crop's
+        margin and minimum side stay in the network's own pixels, whatever the frame's size (so they grow
+        under a scaled dream, which shrinks the crop before the network sees it): what its layers need
+        to see does not grow with the frame, and scaled up they made a 20-px walker's crop of a 480-px
+        frame 96 px a side (issue 21: people.mp4's re-dreamed area 0.21 of the frame)."""
         factor = max(1.0, max(height, width) / 320.0)
         return dataclasses.replace(
             self, crop_scale=min(1.0, self.crop_scale / dream_scale),
-            margin=round(self.margin * factor), min_side=max(32, round(self.min_side * factor)),
+            margin=round(self.margin / dream_scale), min_side=max(1, round(self.min_side / dream_scale)),
             merge_gap=round(self.merge_gap * factor), min_area=max(1, round(self.min_area * factor**2)),
             window=max(1, round(self.window * factor) | 1), feather=self.feather * factor)
 
@@ -342,8 +346,11 @@ class CoherenceSettings:
         style's strength, and rescaling the carried detail moves every pixel) and no re-dreamed crops
         (a restyled crop differs from its surroundings every frame). The previous styled frame itself
         is carried, as Ruder et al. do (the input's noise stays out of a steady picture), and where the
-        flow fails the previous styled detail stays in place, unwarped, for the optimisation to restyle
-        (the flow fails on flat, still walls too, where it is right)."""
+        flow fails the previous styled detail stays, moved with the camera, where the input there still
+        shows the same thing, for the optimisation to restyle (the flow fails on flat, still walls too,
+        where it is right; the background a walker uncovers starts from its own input, not the walker's
+        imprint). Bilinear warps: sharper ones flickered more in an
+        earlier round's tuning (4.4 on cup.mp4)."""
         return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0,
                                    sharp_warp=False)
 

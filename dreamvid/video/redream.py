@@ -77,12 +77,17 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
     within the area budget. Empty when nothing is short."""
     height, width = deficit.shape
     short = (deficit > settings.trigger).astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+    # fragments of one subject (a walker's legs and arms, a broken contour) count together: components
+    # of the short mask grown by half the merge gap, their area the short pixels they hold
+    reach = settings.merge_gap // 2
+    joined = cv2.dilate(short, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) if reach else short
+    count, labels = cv2.connectedComponents(joined, connectivity=8)
+    areas = np.bincount(labels[short.astype(bool)], minlength=count)
     boxes = []
     for label in range(1, count):
-        left, top, box_width, box_height, area = (int(value) for value in stats[label])
-        if area < settings.min_area:
+        if areas[label] < settings.min_area:
             continue
+        left, top, box_width, box_height = cv2.boundingRect(((labels == label) & short.astype(bool)).astype(np.uint8))
         boxes.append(_grown((top - settings.margin, left - settings.margin,
                              top + box_height + settings.margin, left + box_width + settings.margin),
                             settings.min_side, height, width))

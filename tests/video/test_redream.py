@@ -64,10 +64,15 @@ def test_small_regions_are_left_alone_and_close_ones_merge():
     current, detail, reliable = scene()
     reliable[10:14, 10:14] = 0.0  # 16 pixels: under min_area
     reliable[50:60, 20:30] = 0.0
-    reliable[50:60, 36:46] = 0.0  # 6 px from the previous patch: merged into one crop
+    reliable[50:60, 36:46] = 0.0  # 6 px from the previous patch: one region with it
     boxes = deficit_boxes(deficit_map(detail, reliable, 10.0, SETTINGS), SETTINGS)
-    # each 10x10 patch plus 8 px margin is 26 px, grown to 32 about its centre, then united
-    assert boxes == [(39, 9, 71, 57)]
+    # the two patches count as one region (within half the merge gap): 10 x 26 px plus 8 px margin,
+    # its height grown to 32 about its centre
+    assert boxes == [(39, 12, 71, 54)]
+    reliable[:] = 1.0
+    for top in (20, 27, 34, 41):  # four 4x4 fragments 3 px apart: 64 px in all, each under min_area
+        reliable[top:top + 4, 60:64] = 0.0
+    assert len(deficit_boxes(deficit_map(detail, reliable, 10.0, SETTINGS), SETTINGS)) == 1
 
 
 def test_weak_detail_on_still_content_is_not_short():
@@ -321,3 +326,13 @@ def test_a_light_gain_is_interpolated_by_crop_size_and_scales_every_crop_alike()
     calibrated = light_gain(image, np.clip(image + 60.0, 0, 255), CountingDream(), SETTINGS)
     expected = np.abs(np.clip(image + 60.0, 0, 255) - image).mean() / np.abs(np.clip(image + 50.0, 0, 255) - image).mean()
     assert calibrated.large == pytest.approx(expected, rel=0.02) and calibrated.small > 1.0
+
+
+def test_a_crop_keeps_its_size_in_the_network_s_pixels_whatever_the_frame_size():
+    settings = RedreamSettings()
+    for height, width in ((240, 320), (270, 480), (720, 1280)):
+        assert settings.for_size(height, width).min_side == settings.min_side
+        assert settings.for_size(height, width).margin == settings.margin
+    halved = settings.for_size(270, 480, dream_scale=0.5)  # the scaled dream shrinks the crop by half itself
+    assert halved.min_side == 2 * settings.min_side and halved.margin == 2 * settings.margin
+    assert settings.for_size(720, 1280).feather == pytest.approx(4 * settings.feather)  # blending scales
