@@ -73,7 +73,8 @@ class StyleTransfer:
         state where the flow carried it (when the settings say so).
 
         The start is the carried image everywhere, also where the flow fails: coherence puts the
-        previous frame's styled detail there, unwarped (CoherenceSettings.occlusion_fill), which
+        previous frame's styled detail there, moved with the camera, where the input there still shows
+        what it showed (CoherenceSettings.occlusion_fill, camera_fill, fill_tolerance), which
         is right where the flow failed on a still, flat background (measured on cup.mp4: starting
         those pixels from the plain frame instead raised the median style loss by 16%, as unstyled
         patches of wall stayed for many frames) and is restyled where it is not, those pixels
