@@ -24,7 +24,7 @@ from dreamvid.errors import DreamvidError
 # OpenCV's own messages (a file it cannot read, a damaged PNG header) would print before dreamvid's
 # one-line error, which says what went wrong: none.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-from dreamvid.io.paths import check_input_file, check_output_dir, temporary_sibling
+from dreamvid.io.paths import check_input_file, check_output_dir, discard_temporary, temporary_sibling
 
 WRITABLE = (".png", ".jpg", ".jpeg", ".webp")
 MAX_PIXELS = 100_000_000  # decoded pixels; 100 MP is 300 MB as uint8 RGB, 1.2 GB as float32
@@ -338,7 +338,7 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
     except OSError as error:
         raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None
     finally:
-        temporary.unlink(missing_ok=True)  # ours: made by temporary_sibling, gone once renamed
+        discard_temporary(path, temporary)  # ours (made by temporary_sibling); nothing once renamed
     return path
 
 

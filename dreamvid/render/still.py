@@ -12,7 +12,14 @@ from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.io.images import Picture, check_image_output, read_image, write_image
-from dreamvid.io.paths import OutputLock, check_not_an_input, check_overwrite, check_side_output, same_file
+from dreamvid.io.paths import (
+    OutputLock,
+    check_not_an_input,
+    check_overwrite,
+    check_side_output,
+    remove_left_behind,
+    same_file,
+)
 
 
 def octave_path(output: Path, octave: int) -> Path:
@@ -43,6 +50,7 @@ def dream_file(
     """
     output = check_image_output(output)
     with OutputLock(output):
+        remove_left_behind(output)  # what a killed run of this output recorded in the lock file
         if same_file(output, source):
             raise DreamvidError(f"the output must not be the input: {output}")
         check_not_an_input(output, (source, *inputs))
