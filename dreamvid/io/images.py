@@ -15,6 +15,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -72,11 +73,14 @@ class _Header:
     icc_profile: bytes | None
 
 
-def read_image(path: str | os.PathLike, max_side: int | None = None) -> Picture:
+def read_image(path: str | os.PathLike, max_side: int | None = None,
+               check_size: Callable[[int, int], None] | None = None) -> Picture:
     """Read a still upright (EXIF orientation), shrunk so its longer side is at most `max_side`.
 
     DreamvidError for a file that is not an image, one over `MAX_PIXELS` decoded pixels, or one (before or
-    after shrinking) with a side under `MIN_SIDE`.
+    after shrinking) with a side under `MIN_SIDE`. `check_size(width, height)` is called with the size the
+    picture will have, before its pixels are decoded where the header tells (it raises to refuse one, e.g.
+    `dream.memory.check_dream_memory`).
     """
     path = check_input_file(path)
     if max_side is not None and max_side < 1:
@@ -86,11 +90,16 @@ def read_image(path: str | os.PathLike, max_side: int | None = None) -> Picture:
         pixels = _supported_pixels(_decode(path, cv2.IMREAD_UNCHANGED), path)
         check_pixel_count(pixels.shape[1], pixels.shape[0])
         original_size, icc_profile = (pixels.shape[1], pixels.shape[0]), None
+        check_min_side(*original_size)
+        if check_size is not None:
+            check_size(*fitted_size(*original_size, max_side))
     else:
         swapped = header.orientation in (5, 6, 7, 8)
         original_size = (header.height, header.width) if swapped else (header.width, header.height)
         check_min_side(*original_size)
-        fitted_size(*original_size, max_side)  # refuses a max_side that leaves too little, before decoding
+        size = fitted_size(*original_size, max_side)  # refuses a max_side that leaves too little, before decoding
+        if check_size is not None:
+            check_size(*size)
         reduction, flags = _reduction(header, max_side)
         check_pixel_count(header.width, header.height, reduction)
         pixels = apply_orientation(_decode(path, flags), header.orientation)

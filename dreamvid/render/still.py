@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from dreamvid.dream.memory import check_dream_memory
 from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
@@ -76,7 +77,7 @@ PRECHECKED_OCTAVES = 100
 def _dream_file(source: str | os.PathLike, output: Path, effect: Effect | Callable[[], Effect], seed: int,
                 max_side: int | None, progress: Progress | None, save_octaves: int,
                 octave_file: Callable[[int], Path], tags: dict[str, str] | None) -> Picture:
-    picture = read_image(source, max_side)
+    picture = read_image(source, max_side, check_size=check_dream_memory)  # before the model loads
     if not isinstance(effect, Effect):
         effect = effect()
     if save_octaves:

@@ -12,6 +12,7 @@ import json
 import os
 from typing import Callable, Iterator
 
+from dreamvid.dream.memory import check_dream_memory
 from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, RenderProgress
@@ -115,6 +116,7 @@ def render_video(
         )
         coherence = None
         with frames:
+            check_dream_memory(info.width, info.height, "dreaming frames of")  # before the model loads
             if schedule is not None and schedule.fps is None:
                 schedule = bind_video_schedule(schedule, info, settings)
             if ray is not None:

@@ -1,0 +1,73 @@
+"""How much memory dreaming a picture of a given size takes, known before the model loads, and the check
+that refuses a size the machine cannot hold, naming the `--max-side` that fits.
+
+The ascent step's tiles bound the network's activations (one tile at a time), but the step and the octave
+driver also hold whole-picture float32 arrays (the image, its roll, the gradient and each padded tile
+gradient added into it, the total variation, the re-injected detail). So the peak grows with the pixels
+dreamed, by about 200 bytes a pixel (measured) on top of TensorFlow and the model, whatever `--tile-size`
+is (figures: docs/measurements.md, "Memory of big pictures (issue 22)").
+"""
+
+from __future__ import annotations
+
+import math
+
+from dreamvid.errors import DreamvidError
+
+BASE_BYTES = 1_500_000_000  # TensorFlow, the model and one 512-px tile's activations (VGG16: 1.3 GB measured)
+BYTES_PER_PIXEL = 220  # the whole-picture copies (measured 200-206 for a still, the same for any model)
+SHARE = 0.8  # of the available memory a dream may take: the rest is for the writer, ffmpeg and everything else
+
+
+def dream_memory(width: int, height: int) -> int:
+    """Bytes at the peak of dreaming a `width` x `height` picture (a still, a video frame or a zoom frame)."""
+    return BASE_BYTES + BYTES_PER_PIXEL * int(width) * int(height)
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still take: the system's available memory, or the cgroup's room if less;
+    None where neither can be read."""
+    found = []
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as limit_file, open("/sys/fs/cgroup/memory.current") as used_file:
+            limit = limit_file.read().strip()
+            if limit != "max":
+                found.append(max(0, int(limit) - int(used_file.read().strip())))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def largest_side_that_fits(width: int, height: int, memory: int) -> int:
+    """The longest `--max-side` whose shrunk picture fits in `memory` bytes (0 when none does)."""
+    pixels = (memory - BASE_BYTES) / BYTES_PER_PIXEL
+    if pixels <= 0:
+        return 0
+    scale = min(1.0, math.sqrt(pixels / (width * height)))
+    return max(0, math.floor(max(width, height) * scale * 0.99))
+
+
+def check_dream_memory(width: int, height: int, what: str = "dreaming") -> None:
+    """Refuse, before the model loads, a picture whose dream would need more than SHARE of the memory
+    available now.
+
+    The message says what it needs, what is free and the `--max-side` that fits.
+    """
+    needed = dream_memory(width, height)
+    free = available_memory()
+    if free is None or needed <= SHARE * free:
+        return
+    side = largest_side_that_fits(width, height, int(SHARE * free))
+    advice = f"use --max-side {side} or less" if side >= 16 else "free some memory first"
+    raise DreamvidError(
+        f"{what} {width}x{height} ({width * height / 1e6:.0f} MP) needs about {needed / 1e9:.1f} GB of memory, "
+        f"more than {SHARE:.0%} of the {free / 1e9:.1f} GB free; {advice}"
+    )
