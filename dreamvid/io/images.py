@@ -28,6 +28,7 @@ cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 from dreamvid.io.paths import check_input_file, check_output_dir, discard_temporary, temporary_sibling
 
 WRITABLE = (".png", ".jpg", ".jpeg", ".webp")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts")
 MAX_PIXELS = 100_000_000  # decoded pixels; 100 MP is 300 MB as uint8 RGB, 1.2 GB as float32
 # Bytes read from an image file: what MAX_PIXELS of 16-bit RGBA take uncompressed. A bigger file is not an
 # image dreamvid reads (a 4 GB file of zeros named .jpg, a sparse file), and is refused before it is read.
@@ -85,6 +86,8 @@ def read_image(path: str | os.PathLike, max_side: int | None = None,
     path = check_input_file(path)
     if max_side is not None and max_side < 1:
         raise DreamvidError(f"max side must be positive, got {max_side}")
+    if path.suffix.lower() in VIDEO_SUFFIXES:  # imageio would hand back its first frame as if it were a still
+        raise DreamvidError(f"{path} is a video, not an image: dreamvid video dreams a clip")
     header = _read_header(path)
     if header is None:  # a format only OpenCV or imageio knows: no header to look at first
         pixels = _supported_pixels(_decode(path, cv2.IMREAD_UNCHANGED), path)

@@ -100,6 +100,8 @@ def check_output_folder(path: str | os.PathLike) -> Path:
     path = Path(os.fspath(path).rstrip("/" + os.sep) or os.fspath(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise DreamvidError(f"{folder} is a file, not a folder, so {path} cannot be written")
         raise DreamvidError(f"output folder does not exist: {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise DreamvidError(f"output folder is not writable: {folder}")

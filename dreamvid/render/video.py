@@ -116,7 +116,7 @@ def render_video(
         )
         coherence = None
         with frames:
-            check_dream_memory(info.width, info.height, "dreaming frames of")  # before the model loads
+            check_dream_memory(info.width, info.height, "video")  # before the model loads
             if schedule is not None and schedule.fps is None:
                 schedule = bind_video_schedule(schedule, info, settings)
             if ray is not None:

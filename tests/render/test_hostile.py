@@ -1,0 +1,68 @@
+"""Bad input and faults, a fresh round (issue 22: "cases of the same kinds that are not listed"): each test
+stands for one kind of case that failed when tried on the command line with tiny settings."""
+
+from __future__ import annotations
+
+import subprocess
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from conftest import cli_error, textured_image
+
+from dreamvid.errors import DreamvidError
+from dreamvid.io.images import read_image
+from dreamvid.io.paths import check_output_dir
+from dreamvid.io.video_reader import open_video
+from dreamvid.settings import DreamSettings, LayerTerm
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+TINY = ["--max-side", "64", "--steps", "1", "--octaves", "1", "-q"]
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), textured_image(40, 48).astype(np.uint8))
+    return path
+
+
+def test_layer_weights_and_channels_take_underscores_as_every_number_does():
+    """`--steps 1_0` and `--step-size 1_0e-2` are read as Python reads them; a layer's weight and channel too."""
+    assert LayerTerm.parse("conv_b=1_0") == LayerTerm("conv_b", 10.0)
+    assert LayerTerm.parse("conv_b:1_2=0_0.5") == LayerTerm("conv_b", 0.5, 12)
+    for spec, words in (("conv_b:1__0", "channel after : must be a whole number"),
+                        ("conv_b=1__0", "weight after = must be a number")):
+        with pytest.raises(DreamvidError, match=words):
+            LayerTerm.parse(spec)
+
+
+@pytest.mark.parametrize("specs", [("conv_b=0",), ("conv_b=-0",), ("conv_b=1e-400",), ("conv_a=0", "conv_b=0")])
+def test_layer_weights_that_are_all_zero_are_refused_not_dreamed_as_nothing(specs):
+    """A dream whose every weight is 0 (also -0, or an underflow to 0) would write the input back unchanged."""
+    with pytest.raises(DreamvidError, match="every layer weight is 0"):
+        DreamSettings(layers=tuple(LayerTerm.parse(spec) for spec in specs))
+    DreamSettings(layers=(LayerTerm.parse("conv_a=0"), LayerTerm.parse("conv_b=-1")))  # one weight is enough
+
+
+def test_cover_art_is_not_a_clip_and_a_video_is_not_a_still(tmp_path, photo):
+    """An MP3's cover art was dreamed as a one-frame "video" with a warning; a clip given as a zoom's still
+    was read by its first frame. Both are refused in one line."""
+    song = tmp_path / "song.mp3"
+    subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", "-i", str(photo), "-map", "0:a",
+                    "-map", "1:v", "-c:v", "mjpeg", "-disposition:v", "attached_pic", str(song)], check=True)
+    with pytest.raises(DreamvidError, match="only cover art"):
+        open_video(song)
+    clip = tmp_path / "clip.mp4"
+    subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-frames:v", "2",
+                    "-pix_fmt", "yuv420p", str(clip)], check=True)
+    with pytest.raises(DreamvidError, match="is a video, not an image"):
+        read_image(clip)
+    cli_error(["zoom", clip, "-o", tmp_path / "z.gif", "--frames", "2", *TINY], "is a video, not an image")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4", "photo.png", "song.mp3"]
+
+
+def test_an_output_through_a_file_says_so(photo):
+    with pytest.raises(DreamvidError, match="photo.png is a file, not a folder"):
+        check_output_dir(photo / "out.png")
