@@ -120,12 +120,20 @@ SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})  # made by f
 
 
 def check_overwrite(path: str | os.PathLike, overwrite: bool) -> None:
-    """Refuse to replace an existing output unless `overwrite` (the CLI's `--overwrite`).
+    """Refuse to replace an existing output unless `overwrite` (the CLI's `--overwrite`), and a named pipe,
+    device or socket by the output's name always.
 
     An empty folder (or one holding only system files such as .DS_Store) is not an output yet, so it
     passes. What counts is what is on disk now; a resumed render whose output does not exist yet passes too.
     """
     path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        # a named pipe, a device or a socket is never replaced, --overwrite or not (`-o /dev/null` as root)
+        raise DreamvidError(f"{_shown(path)} is {_file_kind(mode)}, not a file; dreamvid replaces only files")
     if overwrite or not (path.exists() or path.is_symlink()):
         return
     if path.is_dir() and all(entry.name in SYSTEM_FILES for entry in path.iterdir()):

@@ -66,3 +66,26 @@ def test_cover_art_is_not_a_clip_and_a_video_is_not_a_still(tmp_path, photo):
 def test_an_output_through_a_file_says_so(photo):
     with pytest.raises(DreamvidError, match="photo.png is a file, not a folder"):
         check_output_dir(photo / "out.png")
+
+
+def test_a_pipe_or_device_by_the_output_name_is_never_replaced(tmp_path, photo):
+    """`--report nul --overwrite` with `nul` a device node replaced the node with the report (as root,
+    `--report /dev/null --overwrite` would replace /dev/null); a named pipe named like the output too."""
+    import os
+    import stat
+
+    from dreamvid.io.paths import check_overwrite, check_side_output
+
+    pipe, device = tmp_path / "p.png", tmp_path / "nul"
+    os.mkfifo(pipe)
+    os.mknod(device, 0o644 | stat.S_IFCHR, os.makedev(1, 3))
+    for overwrite in (False, True):
+        with pytest.raises(DreamvidError, match="is a named pipe, not a file"):
+            check_overwrite(pipe, overwrite)
+        with pytest.raises(DreamvidError, match="is a device, not a file"):
+            check_side_output(device, protected=[photo], overwrite=overwrite)
+    cli_error(["image", photo, "-o", pipe, "--overwrite", *TINY], "named pipe, not a file")
+    cli_error(["image", photo, "-o", tmp_path / "o.png", "--report", device, "--overwrite", *TINY], "a device")
+    cli_error(["audio", photo, "-o", pipe, "--overwrite"], "named pipe, not a file")
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and stat.S_ISCHR(os.lstat(device).st_mode)
+    assert not (tmp_path / "o.png").exists()
