@@ -89,3 +89,11 @@ def test_a_pipe_or_device_by_the_output_name_is_never_replaced(tmp_path, photo):
     cli_error(["audio", photo, "-o", pipe, "--overwrite"], "named pipe, not a file")
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and stat.S_ISCHR(os.lstat(device).st_mode)
     assert not (tmp_path / "o.png").exists()
+
+
+def test_a_zoom_state_of_one_number_says_so():
+    from dreamvid.zoom.frames import saved_camera_state
+
+    state = {"state": np.float32(1), "reference_mean": np.zeros(3), "reference_spread": np.ones(3)}
+    with pytest.raises(DreamvidError, match="the saved frame is a single number, not 40x48x3"):
+        saved_camera_state(state, (40, 48, 3))
