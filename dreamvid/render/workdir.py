@@ -47,6 +47,8 @@ class WorkDir:
     def open(cls, output: str | os.PathLike, manifest: dict, *, resume: bool) -> "WorkDir":
         """Create the directory, or with `resume` reopen one made with the same manifest."""
         work = cls(work_dir_for(output))
+        if work.path.is_symlink():  # dreamvid makes a folder there, never a link: it would write elsewhere
+            raise DreamvidError(f"{work.path} is a link, not dreamvid's work folder; remove the link to start over")
         if work.path.exists() and not work.has_state() and work.is_ours():
             work.remove()  # it holds no finished frame: nothing to resume, nothing to lose
         if work.path.exists():
@@ -175,6 +177,8 @@ class WorkDir:
 
     def saved_frame(self, index: int, size: tuple[int, int] | None = None) -> np.ndarray:
         """Finished frame `index`; with `size` (width, height) it must have that size."""
+        if self.frame_path(index).is_symlink():  # dreamvid writes its frames, never links them to elsewhere
+            raise self._damaged(f"frame {index + 1} is a link to another file")
         pixels = cv2.imread(str(self.frame_path(index)), cv2.IMREAD_COLOR)
         if pixels is None:
             raise self._damaged(f"frame {index + 1} is missing or unreadable")

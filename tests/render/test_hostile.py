@@ -97,3 +97,50 @@ def test_a_zoom_state_of_one_number_says_so():
     state = {"state": np.float32(1), "reference_mean": np.zeros(3), "reference_spread": np.ones(3)}
     with pytest.raises(DreamvidError, match="the saved frame is a single number, not 40x48x3"):
         saved_camera_state(state, (40, 48, 3))
+
+
+@pytest.fixture
+def tiny_effect(tiny):
+    from conftest import tiny_dreamer
+
+    from dreamvid.dream.deepdream import DeepDream
+    from dreamvid.settings import WarmStart
+
+    return DeepDream(DreamSettings(model="tiny", octaves=1, steps=1, tile_size=64), tiny_dreamer(tiny), warm=WarmStart(1))
+
+
+@pytest.mark.parametrize("damage", ["work folder is a link", "frame is a link"])
+def test_links_in_a_work_folder_are_refused_on_resume(tmp_path, photo, tiny_effect, damage):
+    """A work folder replaced by a link to a folder elsewhere was resumed into that folder (and left there); a
+    frame replaced by a link to a picture of the same size went into the output as it was."""
+    import os
+    import shutil
+
+    from dreamvid.render.workdir import work_dir_for
+    from dreamvid.render.zoom import render_zoom
+    from dreamvid.settings import ZoomSettings
+
+    settings, zoom = DreamSettings(model="tiny", octaves=1, steps=1, tile_size=64), ZoomSettings(frames=6)
+    out = tmp_path / "z.mp4"
+
+    def stop(event):
+        if event.frame_finished and event.frames_done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render_zoom(photo, out, settings, zoom, tiny_effect, on_progress=stop)
+    work = work_dir_for(out)
+    if damage == "work folder is a link":
+        shutil.move(work, tmp_path / "elsewhere")
+        os.symlink(tmp_path / "elsewhere", work)
+        words = "is a link, not dreamvid's work folder"
+    else:
+        frame = work / "frames" / "000000.png"
+        frame.unlink()
+        os.symlink(photo, frame)
+        words = "frame 1 is a link to another file"
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    with pytest.raises(DreamvidError, match=words):
+        render_zoom(photo, out, settings, zoom, tiny_effect, resume=True)
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+    assert not out.exists()
