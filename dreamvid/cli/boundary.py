@@ -1,5 +1,5 @@
-"""The error boundary every command runs in: bad input, a failed write, Ctrl-C or SIGTERM end in one line
-on stderr and a non-zero exit, never a traceback."""
+"""The error boundary every command runs in: bad input, a failed write, Ctrl-C, SIGTERM or SIGHUP (the
+terminal closed) end in one line on stderr and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
@@ -38,23 +38,33 @@ def _terminate(signal_number: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
+def _take_signals() -> dict[int, object]:
+    """Turn SIGTERM, and SIGHUP unless it is ignored (`nohup`), into Terminated; returns the old handlers."""
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate)}
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _terminate)
+    return previous
+
+
 @contextlib.contextmanager
 def error_boundary(resumable: bool = False) -> Iterator[None]:
     """Bad input, a failed write, Ctrl-C or SIGTERM: one line on stderr and a non-zero exit, never a
     traceback; what a render finished stays in its work folder for --resume."""
     hint = "; run again with --resume to continue" if resumable else ""
-    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
+    previous = _take_signals() if threading.current_thread() is threading.main_thread() else {}
     _TERMINATED.clear()
     try:
         yield
     except DreamvidError as error:
         raise fail(str(error)) from None
     except KeyboardInterrupt as error:
+        if getattr(signal, "SIGHUP", None) in _TERMINATED:
+            raise fail("the terminal closed (SIGHUP)" + (hint or "; no output written"), 129) from None
         if isinstance(error, Terminated) or _TERMINATED:
             raise fail("terminated" + (hint or "; no output written"), 143) from None
         raise fail("interrupted" + (hint or "; no output written"), 130) from None
     except OSError as error:
         raise fail(os_error_message(error) + hint) from None
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
