@@ -164,12 +164,13 @@ class WorkDir:
         """
         if state is None:
             state = {ANY_ORDER: np.int8(1)}
+        temporary = self.path / f".{STATE}.partial.npz"
         try:
             _write_png(self.frame_path(index), rgb_uint8)
-            temporary = self.path / f".{STATE}.partial.npz"
             np.savez(temporary, frames_done=np.int64(index + 1 if frames_done is None else frames_done), **state)
             os.replace(temporary, self.path / STATE)
         except OSError as error:
+            temporary.unlink(missing_ok=True)  # a full disk: what was half written goes, the old state stays
             raise DreamvidError(
                 f"cannot save frame {index + 1} in {self.path}: {error.strerror or error}; "
                 f"free some space and run again with --resume"
@@ -245,5 +246,9 @@ def _write_png(path: Path, rgb_uint8: np.ndarray) -> None:
     if not ok:
         raise OSError(0, "PNG encoding failed")
     temporary = path.with_name(f".{path.stem}.partial.png")
-    encoded.tofile(temporary)
-    os.replace(temporary, path)
+    try:
+        encoded.tofile(temporary)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise

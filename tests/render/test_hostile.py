@@ -144,3 +144,27 @@ def test_links_in_a_work_folder_are_refused_on_resume(tmp_path, photo, tiny_effe
         render_zoom(photo, out, settings, zoom, tiny_effect, resume=True)
     assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
     assert not out.exists()
+
+
+def test_a_full_disk_while_saving_leaves_no_half_written_state(tmp_path, monkeypatch):
+    """A frame saved on a full disk left `.state.npz.partial.npz` in the work folder; the old state stays."""
+    import errno
+
+    from dreamvid.render import workdir
+    from dreamvid.render.workdir import WorkDir
+
+    work = WorkDir.open(tmp_path / "out.mp4", {"render": 1}, resume=False)
+    frame = np.zeros((16, 16, 3), np.uint8)
+    work.save_frame(0, frame, {"x": np.zeros(3)})
+
+    def full_disk(path, **arrays):
+        with open(path, "wb") as file:
+            file.write(b"PK\x03\x04 half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(workdir.np, "savez", full_disk)
+    with pytest.raises(DreamvidError, match="cannot save frame 2 .*No space left on device; free some space"):
+        work.save_frame(1, frame, {"x": np.ones(3)})
+    monkeypatch.undo()
+    assert sorted(path.name for path in work.path.iterdir()) == ["frames", "manifest.json", "state.npz"]
+    assert work.frames_done() == 1
