@@ -320,7 +320,7 @@ def load_schedule(path: str | Path) -> Schedule:
         raise DreamvidError(f"schedule {path} is {path.stat().st_size / 1e6:.0f} MB; a schedule may be at most "
                             f"{MAX_SCHEDULE_BYTES // 10**6} MB")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")  # a schedule saved by Notepad starts with a BOM
     except (OSError, UnicodeDecodeError) as error:
         raise DreamvidError(f"cannot read schedule {path}: {getattr(error, 'strerror', None) or error}") from None
     if path.suffix.lower() == ".json":

@@ -37,3 +37,26 @@ def test_sighup_stays_ignored_under_nohup(capsys):
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_signal_that_a_library_turned_into_another_error_still_ends_as_the_signal(capsys):
+    """SIGHUP during TensorFlow's tracing of the first step came out as a ValueError traceback."""
+    outer = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        for number, code in ((signal.SIGHUP, 129), (signal.SIGINT, 130), (signal.SIGTERM, 143)):
+            with pytest.raises(typer.Exit) as ended:
+                with error_boundary(resumable=True):
+                    try:
+                        os.kill(os.getpid(), number)
+                        for _ in range(10**7):
+                            pass
+                    except BaseException:  # as TensorFlow's nest packing does with what its callback raised
+                        raise ValueError("Could not pack sequence.") from None
+            assert ended.value.exit_code == code
+            lines = capsys.readouterr().err.strip().splitlines()
+            assert len(lines) == 1 and "run again with --resume" in lines[0]
+        with pytest.raises(ValueError):  # without a signal, a bug stays a bug
+            with error_boundary():
+                raise ValueError("a bug")
+    finally:
+        signal.signal(signal.SIGHUP, outer)

@@ -168,3 +168,14 @@ def test_a_full_disk_while_saving_leaves_no_half_written_state(tmp_path, monkeyp
     monkeypatch.undo()
     assert sorted(path.name for path in work.path.iterdir()) == ["frames", "manifest.json", "state.npz"]
     assert work.frames_done() == 1
+
+
+def test_a_schedule_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows editors start a UTF-8 file with a BOM; TOML and JSON schedules were refused at line 1."""
+    from dreamvid.zoom.schedule import load_schedule
+
+    for name, text in (("s.toml", "[[keyframe]]\ntime = 0\nzoom = 1.1\n"),
+                       ("s.json", '{"keyframe": [{"time": 0, "zoom": 1.1}]}')):
+        path = tmp_path / name
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+        assert load_schedule(path).keys
