@@ -102,10 +102,12 @@ def features_json(table: AudioTable) -> dict:
 
 
 def _tick_step(seconds: float) -> float:
-    for step in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600):
+    """Seconds between the time axis's marks: at most 17 marks, whatever the length (one frame at a tiny
+    fps lasts for ages)."""
+    for step in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200):
         if seconds / step <= 16:
             return step
-    return 1200
+    return math.ceil(seconds / 16)
 
 
 def _short(path: str) -> str:

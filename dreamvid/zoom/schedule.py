@@ -299,7 +299,8 @@ def layer_cycle_schedule(names: list[str] | tuple[str, ...], seconds: float, fad
     count = len(names)
     weights = {}
     for index, name in enumerate(names):
-        LayerTerm.parse(name)
+        if LayerTerm.parse(name).weight == 0:  # it would never be dreamed; all of them, nothing would be
+            raise DreamvidError(f"a layer cycle's layer {name} has weight 0; leave it out of the cycle")
         # Written as fractions, so the formula reads as the docstring: e.g. 1.5/6, 0.5/6, 1/6.
         distance = f"abs(saw(t/{count * seconds:g} - {2 * index + 1}/{2 * count} + 0.5) - 0.5)"
         text = f"smoothstep({1 + fade:g}/{2 * count}, {1 - fade:g}/{2 * count}, {distance})"

@@ -179,3 +179,32 @@ def test_a_schedule_saved_with_a_byte_order_mark_is_read(tmp_path):
         path = tmp_path / name
         path.write_bytes(b"\xef\xbb\xbf" + text.encode())
         assert load_schedule(path).keys
+
+
+def test_audio_at_extreme_frame_rates_neither_hangs_nor_overflows(tmp_path):
+    """`dreamvid audio --fps 1e-300` hung drawing 10^296 time marks; `--fps 1e300` was a numpy traceback."""
+    pytest.importorskip("librosa")
+    from conftest import click_track
+    from typer.testing import CliRunner
+
+    from dreamvid.audio.plot import _tick_step
+    from dreamvid.cli.app import app
+
+    sound = tmp_path / "clicks.wav"
+    click_track(sound, seconds=1.0)
+    cli_error(["audio", sound, "-o", tmp_path / "p.png", "--fps", "1e300"], "fps must be a positive number of at most 1000")
+    result = CliRunner().invoke(app, ["audio", str(sound), "-o", str(tmp_path / "p.png"), "--fps", "1e-300"])
+    assert result.exit_code == 0, result.output
+    assert 1e300 / _tick_step(1e300) <= 17
+
+
+def test_a_report_may_not_be_a_saved_octave_and_a_layer_cycle_no_zero_weight(tmp_path, photo):
+    """`--save-octaves --report o.octave1.png` wrote the report over the first octave's picture; a layer cycle
+    of zero weights dreamed nothing."""
+    from dreamvid.zoom.schedule import layer_cycle_schedule
+
+    cli_error(["image", photo, "-o", tmp_path / "o.png", "--save-octaves", "--octaves", "2",
+               "--report", tmp_path / "o.octave1.png", *TINY[:-3], "-q"], "would replace")
+    assert not (tmp_path / "o.png").exists()
+    with pytest.raises(DreamvidError, match="layer conv_a=0 has weight 0"):
+        layer_cycle_schedule(["conv_a=0", "conv_b"], 2.0)
