@@ -59,17 +59,26 @@ def largest_side_that_fits(width: int, height: int, memory: int, kind: str = "st
     return max(0, math.floor(max(width, height) * scale * 0.99))
 
 
-def check_dream_memory(width: int, height: int, kind: str = "still") -> None:
+def check_dream_memory(width: int, height: int, kind: str = "still", copies: int = 1) -> None:
     """Refuse, before the model loads, a still, zoom or video (`kind`) whose dream would need more than
-    SHARE of the memory available now. The message says what it needs, what is free and the `--max-side`
-    that fits."""
-    needed = dream_memory(width, height, kind)
+    SHARE of the memory available now; `copies` dreams at once (local Ray workers, each its own process with
+    its own model). The message says what it needs, what is free and the `--max-side` (or `--workers`) that
+    fits."""
+    needed = copies * dream_memory(width, height, kind)
     free = available_memory()
     if free is None or needed <= SHARE * free:
         return
-    side = largest_side_that_fits(width, height, int(SHARE * free), kind)
-    advice = f"use --max-side {side} or less" if side >= 16 else "free some memory first"
+    room = int(SHARE * free)
+    side = largest_side_that_fits(width, height, room // copies, kind)
+    fitting_copies = room // dream_memory(width, height, kind)
+    if copies > 1 and fitting_copies >= 1:
+        advice = f"use --workers {fitting_copies} or fewer"
+    elif side >= 16:
+        advice = f"use --max-side {side} or less"
+    else:
+        advice = "free some memory first"
+    on = f" on {copies} workers" if copies > 1 else ""
     raise DreamvidError(
-        f"{WHAT[kind]} {width}x{height} ({width * height / 1e6:.0f} MP) needs about {needed / 1e9:.1f} GB of "
+        f"{WHAT[kind]} {width}x{height} ({width * height / 1e6:.0f} MP){on} needs about {needed / 1e9:.1f} GB of "
         f"memory, more than {SHARE:.0%} of the {free / 1e9:.1f} GB free; {advice}"
     )

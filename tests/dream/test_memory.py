@@ -55,3 +55,22 @@ def test_big_pictures_are_refused_before_the_model_loads(tmp_path, monkeypatch):
     cli_error(["zoom", photo, "-o", tmp_path / "zoom.mp4", "--max-side", "0", "--frames", "2"], "use --max-side")
     cli_error(["video", clip, "-o", tmp_path / "video.mp4", "--max-side", "0"], "use --max-side")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["big.jpg", "big.mp4"]
+
+
+def test_local_ray_workers_are_priced_as_one_dream_each(tmp_path, monkeypatch):
+    """`--workers 10000` started 10000 processes that each load the model; refused before Ray starts, naming
+    the number of workers that fits."""
+    from dreamvid.render.ray import RaySettings
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 10 * 10**9)
+    clip = tmp_path / "small.mp4"
+    with VideoWriter(clip, fps=10, size=(64, 48)) as writer:
+        for _ in range(4):
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+
+    def never():
+        raise AssertionError("the effect was built")
+
+    with pytest.raises(DreamvidError, match=r"on 10000 workers needs about 15\d{3}\.\d GB .*; use --workers 5 or fewer"):
+        render_video(clip, tmp_path / "out.mp4", VideoSettings(), never, ray=RaySettings(workers=10000))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["small.mp4"]
