@@ -16,7 +16,7 @@ VIDEO_MAX_SIDE = 640
 ZOOM_MAX_SIDE = 512
 FLOW_PRESETS = ("ultrafast", "fast", "medium")  # OpenCV DIS presets (flow.py)
 
-_LAYER_SPEC = re.compile(r"^(?P<layer>[A-Za-z_][\w\-/.]*?)(?::(?P<channel>-?\d+))?(?:=(?P<weight>[-+]?[\d.]+(?:[eE][-+]?\d+)?))?$")
+_LAYER_SPEC = re.compile(r"^(?P<layer>[A-Za-z_][\w\-/.]*?)(?::(?P<channel>-?[\d_]+))?(?:=(?P<weight>[-+]?[\d._]+(?:[eE][-+]?[\d_]+)?))?$")
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,20 @@ class LayerTerm:
         if not match:
             raise DreamvidError(f"cannot read layer {spec!r}: use NAME, NAME=WEIGHT or NAME:CHANNEL")
         channel = match["channel"]
-        if channel is not None and int(channel) < 0:
-            raise DreamvidError(f"channel index must be 0 or more in {spec!r}")
+        if len((channel or "").replace("_", "")) > 18:
+            raise DreamvidError(f"channel index is too large in {spec!r}")
+        # Digits may be grouped with underscores (`1_000`), as in every numeric option.
+        try:
+            channel = int(channel) if channel is not None else None
+        except ValueError:  # `1__0`
+            raise DreamvidError(f"cannot read layer {spec!r}: the channel after : must be a whole number") from None
         try:
             weight = float(match["weight"]) if match["weight"] else 1.0
-        except ValueError:  # `1.2.3` or `.`: digits and dots, but not a number
+        except ValueError:  # `1.2.3`, `.` or `1__0`: digits and dots, but not a number
             raise DreamvidError(f"cannot read layer {spec!r}: the weight after = must be a number") from None
-        if len(channel or "") > 18:
-            raise DreamvidError(f"channel index is too large in {spec!r}")
-        return cls(layer=match["layer"], weight=weight, channel=int(channel) if channel is not None else None)
+        if channel is not None and channel < 0:
+            raise DreamvidError(f"channel index must be 0 or more in {spec!r}")
+        return cls(layer=match["layer"], weight=weight, channel=channel)
 
 
     def __str__(self) -> str:
@@ -134,6 +139,8 @@ class DreamSettings:
         _at_most("tv weight", self.tv_weight, MAX_WEIGHT)
         for term in self.layers:
             _at_most(f"the weight of layer {term.layer}", abs(term.weight), MAX_WEIGHT, " in size")
+        if self.layers and all(term.weight == 0 for term in self.layers):
+            raise DreamvidError("every layer weight is 0, so there is nothing to dream; give at least one a weight")
         if not self.octave_scale > 1.0:
             raise DreamvidError(f"octave scale must be above 1, got {self.octave_scale}")
         _at_most("octave scale", self.octave_scale, 16)

@@ -8,9 +8,11 @@ the numbers a formula will see before writing it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -18,7 +20,15 @@ import numpy as np
 
 from dreamvid.audio.table import AudioTable
 from dreamvid.errors import DreamvidError
-from dreamvid.io.paths import check_side_output, temporary_sibling
+from dreamvid.io.paths import (
+    OutputLock,
+    check_output_dir,
+    check_side_output,
+    discard_temporary,
+    remove_left_behind,
+    same_file,
+    temporary_sibling,
+)
 
 LANES = ("loud", "onset", "bass", "mid", "treble", "beat", "beat_phase")
 COLOURS = {  # BGR
@@ -92,35 +102,56 @@ def features_json(table: AudioTable) -> dict:
 
 
 def _tick_step(seconds: float) -> float:
-    for step in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600):
+    """Seconds between the time axis's marks: at most 17 marks, whatever the length (one frame at a tiny
+    fps lasts for ages)."""
+    for step in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200):
         if seconds / step <= 16:
             return step
-    return 1200
+    return math.ceil(seconds / 16)
 
 
 def _short(path: str) -> str:
     return path.rsplit("/", 1)[-1] if path else "audio"
 
 
-def write_features(table: AudioTable, picture: str | os.PathLike, data: str | os.PathLike | None = None, *,
-                   width: int = 1200, overwrite: bool = False, protected: tuple = ()) -> None:
-    """Write the plot (PNG) and, with `data`, the JSON of `table`; each written under a temporary name
-    and renamed when complete. An existing file is replaced only with `overwrite`; the `protected`
-    paths (the input) never are."""
+@contextlib.contextmanager
+def claim_plot(picture: str | os.PathLike, data: str | os.PathLike | None = None, *, width: int = 1200,
+               overwrite: bool = False, protected: tuple = ()) -> Iterator[None]:
+    """Take the lock of the plot (and of the JSON), then check them, and hold the locks while inside:
+    checking and claiming are one step, so two runs writing one plot cannot both succeed. Enter it before
+    the track is decoded and pass `claimed=True` to `write_features`, to fail before any work."""
     if not str(picture).lower().endswith(".png"):
         raise DreamvidError(f"the plot is written as PNG: give a .png output, not {picture}")
     if not 1 <= width <= MAX_PLOT_WIDTH:
         raise DreamvidError(f"the plot width must be between 1 and {MAX_PLOT_WIDTH} px, got {width}")
-    for path in (picture, data):
-        if path is not None:
-            check_side_output(path, protected=[*protected, *(other for other in (picture, data) if other != path
-                                                              and other is not None)], overwrite=overwrite)
-    encoded, png = cv2.imencode(".png", plot_features(table, width), [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    if not encoded:
-        raise DreamvidError(f"cannot encode the plot for {picture}")
-    _write_atomically(picture, png.tobytes())
-    if data is not None:
-        _write_atomically(data, json.dumps(features_json(table), indent=1).encode())
+    if data is not None and same_file(picture, data):
+        raise DreamvidError(f"{data} would replace the plot {picture}; choose another name")
+    outputs = [path for path in (picture, data) if path is not None]
+    with contextlib.ExitStack() as claimed:
+        for path in outputs:
+            check_output_dir(path)  # where the lock goes must exist
+            claimed.enter_context(OutputLock(path))
+            remove_left_behind(path)
+        for path in outputs:
+            others = [other for other in outputs if other is not path]
+            check_side_output(path, protected=[*protected, *others], overwrite=overwrite)
+        yield
+
+
+def write_features(table: AudioTable, picture: str | os.PathLike, data: str | os.PathLike | None = None, *,
+                   width: int = 1200, overwrite: bool = False, protected: tuple = (), claimed: bool = False) -> None:
+    """Write the plot (PNG) and, with `data`, the JSON of `table`; each written under a temporary name
+    and renamed when complete. An existing file is replaced only with `overwrite`; the `protected`
+    paths (the input) never are. The outputs are claimed (`claim_plot`) unless the caller holds them
+    (`claimed`)."""
+    with contextlib.nullcontext() if claimed else claim_plot(picture, data, width=width, overwrite=overwrite,
+                                                             protected=protected):
+        encoded, png = cv2.imencode(".png", plot_features(table, width), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        if not encoded:
+            raise DreamvidError(f"cannot encode the plot for {picture}")
+        _write_atomically(picture, png.tobytes())
+        if data is not None:
+            _write_atomically(data, json.dumps(features_json(table), indent=1).encode())
 
 
 def _write_atomically(path: str | os.PathLike, content: bytes) -> None:
@@ -134,4 +165,4 @@ def _write_atomically(path: str | os.PathLike, content: bytes) -> None:
     except OSError as error:
         raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None
     finally:
-        temporary.unlink(missing_ok=True)  # ours; gone once renamed
+        discard_temporary(path, temporary)  # ours (made by temporary_sibling); nothing once renamed

@@ -23,19 +23,20 @@ def audio(
 ) -> None:
     """Show the audio variables a schedule's formulas get (loud, onset, bass, mid, treble, beat, ...)."""
     with error_boundary():
-        from dreamvid.audio.plot import write_features
+        from dreamvid.audio.plot import claim_plot, write_features
         from dreamvid.audio.table import track_table
         from dreamvid.errors import DreamvidError
-        from dreamvid.settings import AudioSettings
+        from dreamvid.settings import AudioSettings, ZoomSettings
         from dreamvid.zoom.schedule import load_schedule
 
-        if not fps > 0 or fps != fps:
-            raise DreamvidError(f"fps must be a positive number, got {fps:g}")
+        if not 0 < fps <= ZoomSettings.MAX_FPS:  # nan too; a million fps is a table of a million rows a second
+            raise DreamvidError(f"fps must be a positive number of at most {ZoomSettings.MAX_FPS:g}, got {fps:g}")
         if not 200 <= width <= 10000:
             raise DreamvidError(f"the plot's width must be between 200 and 10000 pixels, got {width}")
         settings = load_schedule(schedule).settings_of_audio if schedule is not None else AudioSettings()
-        table = track_table(str(source), fps, settings)
-        write_features(table, output, json_output, width=width, overwrite=overwrite, protected=(source,))
+        with claim_plot(output, json_output, width=width, overwrite=overwrite, protected=(source, *((schedule,) if schedule is not None else ()))):
+            table = track_table(str(source), fps, settings)
+            write_features(table, output, json_output, width=width, claimed=True)
         if not quiet:
             beats = int(((table.beat_frames >= 0) & (table.beat_frames < table.frames)).sum())
             typer.echo(f"wrote {output}" + (f" and {json_output}" if json_output else "")

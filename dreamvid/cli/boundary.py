@@ -1,5 +1,5 @@
-"""The error boundary every command runs in: bad input, a failed write, Ctrl-C or SIGTERM end in one line
-on stderr and a non-zero exit, never a traceback."""
+"""The error boundary every command runs in: bad input, a failed write, Ctrl-C, SIGTERM or SIGHUP (the
+terminal closed) end in one line on stderr and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (a `kill`, a scheduler stopping the job): unwound like Ctrl-C, so finished frames are kept."""
 
 
-_TERMINATED: list[int] = []  # SIGTERM was received: Ray's blocking calls turn the exception into KeyboardInterrupt
+_TERMINATED: list[int] = []  # the signals received: Ray's blocking calls turn Terminated into KeyboardInterrupt,
+# TensorFlow's tracing turns an exception raised inside it into a ValueError
 
 
 def _terminate(signal_number: int, frame: FrameType | None) -> None:
@@ -38,23 +39,58 @@ def _terminate(signal_number: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
+def _interrupt(signal_number: int, frame: FrameType | None) -> None:
+    _TERMINATED.append(signal_number)
+    raise KeyboardInterrupt()
+
+
+def _take_signals() -> dict[int, object]:
+    """Turn SIGTERM, and SIGHUP unless it is ignored (`nohup`), into Terminated, and note Ctrl-C before
+    raising KeyboardInterrupt as Python does; returns the old handlers."""
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, _terminate)}
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is signal.SIG_DFL:
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _interrupt)
+    return previous
+
+
+def _ended_by_signal(hint: str) -> typer.Exit:
+    if getattr(signal, "SIGHUP", None) in _TERMINATED:
+        return fail("the terminal closed (SIGHUP)" + (hint or "; no output written"), 129)
+    if signal.SIGTERM in _TERMINATED:
+        return fail("terminated" + (hint or "; no output written"), 143)
+    return fail("interrupted" + (hint or "; no output written"), 130)
+
+
 @contextlib.contextmanager
 def error_boundary(resumable: bool = False) -> Iterator[None]:
-    """Bad input, a failed write, Ctrl-C or SIGTERM: one line on stderr and a non-zero exit, never a
-    traceback; what a render finished stays in its work folder for --resume."""
+    """Bad input, a failed write, Ctrl-C, SIGTERM or SIGHUP: one line on stderr and a non-zero exit, never a
+    traceback; what a render finished stays in its work folder for --resume. After a signal, whatever error
+    comes out (a library may turn the signal's exception into its own) ends the command as the signal."""
     hint = "; run again with --resume to continue" if resumable else ""
-    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
+    previous = _take_signals() if threading.current_thread() is threading.main_thread() else {}
     _TERMINATED.clear()
     try:
         yield
     except DreamvidError as error:
+        if _TERMINATED:  # what a signal's exception turned into on its way out
+            raise _ended_by_signal(hint) from None
         raise fail(str(error)) from None
     except KeyboardInterrupt as error:
-        if isinstance(error, Terminated) or _TERMINATED:
-            raise fail("terminated" + (hint or "; no output written"), 143) from None
-        raise fail("interrupted" + (hint or "; no output written"), 130) from None
+        if isinstance(error, Terminated) and not _TERMINATED:
+            _TERMINATED.append(signal.SIGTERM)
+        raise _ended_by_signal(hint) from None
     except OSError as error:
+        if _TERMINATED:
+            raise _ended_by_signal(hint) from None
         raise fail(os_error_message(error) + hint) from None
+    except Exception:
+        # The signal's exception raised inside a library's callback (TensorFlow tracing a step) may come out
+        # as another error: it is still the signal that ended the command.
+        if _TERMINATED:
+            raise _ended_by_signal(hint) from None
+        raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)

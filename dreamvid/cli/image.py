@@ -33,11 +33,13 @@ def image(
     from dreamvid.io.paths import check_side_output
     from dreamvid.io.provenance import settings_tags
     from dreamvid.render.report import RenderSummary, write_report
-    from dreamvid.render.still import dream_file
+    from dreamvid.render.still import PRECHECKED_OCTAVES, dream_file, octave_path
 
     inputs = dream.input_paths() + (style.input_paths() if style is not None else ())
     if report is not None:
-        check_side_output(report, protected=[source, output, *inputs], overwrite=overwrite)
+        octaves = [octave_path(Path(output), index) for index in range(1, min(dream.octaves, PRECHECKED_OCTAVES) + 1)
+                   ] if save_octaves else []
+        check_side_output(report, protected=[source, output, *inputs, *octaves], overwrite=overwrite)
     if style is not None and save_octaves:
         raise DreamvidError("--save-octaves keeps the dream's octaves; style transfer has none")
     started = time.perf_counter()

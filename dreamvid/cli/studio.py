@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import threading
 from pathlib import Path
 from typing import Annotated, Optional
@@ -13,6 +14,7 @@ from dreamvid.cli.boundary import error_boundary
 from dreamvid.errors import DreamvidError
 
 LOOPBACK = "127.0.0.1"
+MEGABYTE = 1 << 20
 
 
 def studio(
@@ -34,12 +36,12 @@ def studio(
             raise DreamvidError(f"not a folder: {folder}")
         if not 0 < port < 65536:
             raise DreamvidError(f"port must be between 1 and 65535, got {port}")
-        if not max_upload > 0:
-            raise DreamvidError(f"max upload must be positive, got {max_upload:g}")
+        if not (math.isfinite(max_upload) and max_upload * MEGABYTE >= 1):
+            raise DreamvidError(f"max upload must be a positive number of MB, got {max_upload:g}")
+        _check_free(host, port)  # before the warning: a failing command prints one line
         if not _is_loopback(host):
             typer.echo(f"dreamvid: warning: serving on {host}: anyone who can reach this machine can use the "
                        "studio and read the folder's files", err=True)
-        _check_free(host, port)
         from dreamvid.studio import Studio, create_app
 
         studio_app = Studio(store if store is not None else folder / "dreamvid-studio", folder,

@@ -15,6 +15,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -24,9 +25,10 @@ from dreamvid.errors import DreamvidError
 # OpenCV's own messages (a file it cannot read, a damaged PNG header) would print before dreamvid's
 # one-line error, which says what went wrong: none.
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-from dreamvid.io.paths import check_input_file, check_output_dir, temporary_sibling
+from dreamvid.io.paths import check_input_file, check_output_dir, discard_temporary, temporary_sibling
 
 WRITABLE = (".png", ".jpg", ".jpeg", ".webp")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts")
 MAX_PIXELS = 100_000_000  # decoded pixels; 100 MP is 300 MB as uint8 RGB, 1.2 GB as float32
 # Bytes read from an image file: what MAX_PIXELS of 16-bit RGBA take uncompressed. A bigger file is not an
 # image dreamvid reads (a 4 GB file of zeros named .jpg, a sparse file), and is refused before it is read.
@@ -72,25 +74,35 @@ class _Header:
     icc_profile: bytes | None
 
 
-def read_image(path: str | os.PathLike, max_side: int | None = None) -> Picture:
+def read_image(path: str | os.PathLike, max_side: int | None = None,
+               check_size: Callable[[int, int], None] | None = None) -> Picture:
     """Read a still upright (EXIF orientation), shrunk so its longer side is at most `max_side`.
 
     DreamvidError for a file that is not an image, one over `MAX_PIXELS` decoded pixels, or one (before or
-    after shrinking) with a side under `MIN_SIDE`.
+    after shrinking) with a side under `MIN_SIDE`. `check_size(width, height)` is called with the size the
+    picture will have, before its pixels are decoded where the header tells (it raises to refuse one, e.g.
+    `dream.memory.check_dream_memory`).
     """
     path = check_input_file(path)
     if max_side is not None and max_side < 1:
         raise DreamvidError(f"max side must be positive, got {max_side}")
+    if path.suffix.lower() in VIDEO_SUFFIXES:  # imageio would hand back its first frame as if it were a still
+        raise DreamvidError(f"{path} is a video, not an image: dreamvid video dreams a clip")
     header = _read_header(path)
     if header is None:  # a format only OpenCV or imageio knows: no header to look at first
         pixels = _supported_pixels(_decode(path, cv2.IMREAD_UNCHANGED), path)
         check_pixel_count(pixels.shape[1], pixels.shape[0])
         original_size, icc_profile = (pixels.shape[1], pixels.shape[0]), None
+        check_min_side(*original_size)
+        if check_size is not None:
+            check_size(*fitted_size(*original_size, max_side))
     else:
         swapped = header.orientation in (5, 6, 7, 8)
         original_size = (header.height, header.width) if swapped else (header.width, header.height)
         check_min_side(*original_size)
-        fitted_size(*original_size, max_side)  # refuses a max_side that leaves too little, before decoding
+        size = fitted_size(*original_size, max_side)  # refuses a max_side that leaves too little, before decoding
+        if check_size is not None:
+            check_size(*size)
         reduction, flags = _reduction(header, max_side)
         check_pixel_count(header.width, header.height, reduction)
         pixels = apply_orientation(_decode(path, flags), header.orientation)
@@ -338,7 +350,7 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
     except OSError as error:
         raise DreamvidError(f"cannot write {path}: {error.strerror or error}") from None
     finally:
-        temporary.unlink(missing_ok=True)  # ours: made by temporary_sibling, gone once renamed
+        discard_temporary(path, temporary)  # ours (made by temporary_sibling); nothing once renamed
     return path
 
 

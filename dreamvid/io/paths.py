@@ -7,12 +7,16 @@ spelling, and an existing output is replaced only when the caller allows it (`ch
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import hashlib
+import json
 import os
 import secrets
+import shutil
 import stat
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -96,6 +100,8 @@ def check_output_folder(path: str | os.PathLike) -> Path:
     path = Path(os.fspath(path).rstrip("/" + os.sep) or os.fspath(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise DreamvidError(f"{folder} is a file, not a folder, so {path} cannot be written")
         raise DreamvidError(f"output folder does not exist: {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise DreamvidError(f"output folder is not writable: {folder}")
@@ -114,12 +120,20 @@ SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})  # made by f
 
 
 def check_overwrite(path: str | os.PathLike, overwrite: bool) -> None:
-    """Refuse to replace an existing output unless `overwrite` (the CLI's `--overwrite`).
+    """Refuse to replace an existing output unless `overwrite` (the CLI's `--overwrite`), and a named pipe,
+    device or socket by the output's name always.
 
     An empty folder (or one holding only system files such as .DS_Store) is not an output yet, so it
     passes. What counts is what is on disk now; a resumed render whose output does not exist yet passes too.
     """
     path = Path(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        # a named pipe, a device or a socket is never replaced, --overwrite or not (`-o /dev/null` as root)
+        raise DreamvidError(f"{_shown(path)} is {_file_kind(mode)}, not a file; dreamvid replaces only files")
     if overwrite or not (path.exists() or path.is_symlink()):
         return
     if path.is_dir() and all(entry.name in SYSTEM_FILES for entry in path.iterdir()):
@@ -218,8 +232,9 @@ def temporary_sibling(path: str | os.PathLike) -> Path:
     """A new, empty hidden file beside `path` that keeps its extension (writers pick the format from it):
     `.NAME.<8 hex>.partial.EXT`, created exclusively, so it is never a file someone else owns.
 
-    The caller renames it into place or deletes it; `video_writer.remove_stale_partials` finds those a
-    killed run left.
+    The caller renames it into place or removes it with `discard_temporary`. While this process holds the
+    output's lock, the temporary is recorded in the lock file, so a run after a kill removes it
+    (`remove_left_behind`) and nothing else.
     """
     path = Path(path)
     while True:
@@ -228,7 +243,39 @@ def temporary_sibling(path: str | os.PathLike) -> Path:
             os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
+        record_temporary(path, temporary)
         return temporary
+
+
+def record_temporary(output: str | os.PathLike, temporary: str | os.PathLike) -> None:
+    """Note in `output`'s lock file (when this process holds it) a temporary just made for it."""
+    lock = OutputLock.held_for(output)
+    if lock is not None:
+        lock.record(temporary)
+
+
+def discard_temporary(output: str | os.PathLike, temporary: str | os.PathLike) -> None:
+    """Remove a temporary made for `output` (a file or a folder; nothing if it was renamed into place) and
+    its record."""
+    temporary = os.fspath(temporary)
+    if os.path.isdir(temporary) and not os.path.islink(temporary):
+        shutil.rmtree(temporary, ignore_errors=True)
+    elif os.path.lexists(temporary):
+        os.remove(temporary)
+    lock = OutputLock.held_for(output)
+    if lock is not None:
+        lock.forget(temporary)
+
+
+def remove_left_behind(output: str | os.PathLike) -> list[str]:
+    """Remove the temporaries an earlier run of `output` made and could not remove (it was killed): those
+    its lock file records, each still the very file recorded (same inode). Call it holding the lock.
+
+    A file that only looks like a temporary (a user's `.out.mp4.0123abcd.partial.mp4`) is never touched;
+    the records prove what dreamvid made. Returns the removed paths.
+    """
+    lock = OutputLock.held_for(output)
+    return [] if lock is None else lock.remove_left_behind()
 
 
 FINGERPRINT_BYTES = 1 << 20  # the hash covers the first MiB: the header and the first frames of a video
@@ -256,7 +303,8 @@ def input_fingerprint(source: str | os.PathLike) -> dict:
     return {"size": status.st_size, "mtime_ns": status.st_mtime_ns, "start_sha256": start}
 
 
-LOCK_MARK = b"dreamvid output lock\n"  # what a lock file holds: a file by that name without it is not ours
+LOCK_MARK = b"dreamvid output lock\n"  # what a lock file starts with: a file by that name without it is not ours
+LOCK_BYTES = 1 << 20  # a lock file is the mark and a few records; a bigger one is not ours
 
 
 class OutputLock:
@@ -265,16 +313,30 @@ class OutputLock:
     An exclusive, non-blocking `flock` on a hidden `.NAME.dreamvid-lock` beside the output; a second run
     gets DreamvidError at once instead of interleaving frames with the first. The lock file is removed on
     release; the kernel drops the lock if the process dies (kill -9 included), so no stale lock blocks.
-    A file of that name that is not a dreamvid lock (it holds something else) is left alone and refused.
+    A file of that name that is not a dreamvid lock (it does not start with LOCK_MARK) is left alone and
+    refused.
+
+    The lock file also records every temporary made for the output while it is held (one JSON line each:
+    its inode and its path relative to the lock's folder). A run killed before it could clean up leaves the
+    lock file with its records; the next holder removes exactly those files (`remove_left_behind`).
 
     Take it before checking whether the output exists (`claim_output` in the renderer does), so the check
     and the claim are one step: a second run waits for nothing and replaces nothing.
     """
 
+    _held: dict[str, "OutputLock"] = {}  # lock path -> the lock this process holds
+    _guard = threading.Lock()
+
     def __init__(self, output: str | os.PathLike) -> None:
-        target = named_output(os.fspath(output).rstrip("/" + os.sep) or os.fspath(output))
-        self.path = target.with_name(f".{target.name}.dreamvid-lock")
+        self.path = _lock_path(output)
         self._file = None
+        self._records: list[tuple[int, str]] = []  # (inode, path relative to the lock's folder)
+        self._left: list[tuple[int, str]] = []  # a killed run's records, read on taking the lock
+
+    @classmethod
+    def held_for(cls, output: str | os.PathLike) -> "OutputLock | None":
+        """The lock on `output` this process holds, or None."""
+        return cls._held.get(os.fspath(_lock_path(output)))
 
     def __enter__(self) -> "OutputLock":
         while True:
@@ -296,21 +358,78 @@ class OutputLock:
                 file.close()
                 continue
             file.seek(0)
-            held = file.read(len(LOCK_MARK) + 1)
-            if held not in (b"", LOCK_MARK):
+            held = file.read(LOCK_BYTES + 1)
+            if held and (not held.startswith(LOCK_MARK) or len(held) > LOCK_BYTES):
                 fcntl.flock(file, fcntl.LOCK_UN)
                 file.close()
                 raise DreamvidError(f"{self.path} is in the way of dreamvid's lock and is not one; "
                                     "rename it or choose another output")
-            if not held:
-                file.write(LOCK_MARK)
-                file.flush()
             self._file = file
+            self._left = _records(held[len(LOCK_MARK):])
+            self._records = list(self._left)
+            if not held:
+                self._save()
+            with self._guard:
+                self._held[os.fspath(self.path)] = self
             return self
+
+    def record(self, temporary: str | os.PathLike) -> None:
+        """Note a temporary just made for the output (it must exist)."""
+        with self._guard:
+            if self._file is None:
+                return
+            self._records.append((os.lstat(temporary).st_ino, self._relative(temporary)))
+            self._save()
+
+    def forget(self, temporary: str | os.PathLike) -> None:
+        """Drop the record of a temporary that was removed or renamed into place."""
+        with self._guard:
+            if self._file is None:
+                return
+            relative = self._relative(temporary)
+            self._records = [record for record in self._records if record[1] != relative]
+            self._save()
+
+    def remove_left_behind(self) -> list[str]:
+        """Remove the recorded temporaries of a killed run that are still the files recorded."""
+        removed = []
+        for inode, relative in self._left:
+            path = os.path.join(self.path.parent, relative)
+            try:
+                if os.lstat(path).st_ino != inode:
+                    continue  # not the file dreamvid made: someone's since
+            except OSError:
+                continue
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+            removed.append(path)
+        self._left = []
+        with self._guard:
+            self._records = [record for record in self._records
+                             if os.path.lexists(os.path.join(self.path.parent, record[1]))]
+            self._save()
+        return removed
+
+    def _relative(self, temporary: str | os.PathLike) -> str:
+        return os.path.relpath(os.path.abspath(os.fspath(temporary)), self.path.parent)
+
+    def _save(self) -> None:
+        """Rewrite the lock file: the mark, then the records (a kill halfway loses records, never adds one)."""
+        lines = b"".join(json.dumps(list(record)).encode() + b"\n" for record in self._records)
+        with contextlib.suppress(OSError):  # a full disk: the records are a convenience, the lock holds
+            self._file.seek(0)
+            self._file.truncate()
+            self._file.write(LOCK_MARK + lines)
+            self._file.flush()
 
     def __exit__(self, *exception_info: object) -> None:
         if self._file is None:
             return
+        with self._guard:
+            self._held.pop(os.fspath(self.path), None)
         try:
             os.unlink(self.path)
         except FileNotFoundError:
@@ -318,3 +437,23 @@ class OutputLock:
         fcntl.flock(self._file, fcntl.LOCK_UN)
         self._file.close()
         self._file = None
+
+
+def _lock_path(output: str | os.PathLike) -> Path:
+    """`.NAME.dreamvid-lock` beside the output, its folder spelled without symlinks (one lock per output)."""
+    target = named_output(os.fspath(output).rstrip("/" + os.sep) or os.fspath(output))
+    return Path(os.path.realpath(target.parent)) / f".{target.name}.dreamvid-lock"
+
+
+def _records(text: bytes) -> list[tuple[int, str]]:
+    """The records of a lock file after its mark; a damaged line is skipped (its file is then left alone)."""
+    records = []
+    for line in text.splitlines():
+        try:
+            inode, relative = json.loads(line)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(inode, int) and isinstance(relative, str) and not os.path.isabs(relative) \
+                and ".." not in Path(relative).parts and ".partial" in os.path.basename(relative):
+            records.append((inode, relative))
+    return records

@@ -250,6 +250,8 @@ def _read_header(path: str) -> _Header:
     video_line = re.search(r"^\s*Stream #\d+:\d+.*?: Video: (.*)$", header, re.MULTILINE)
     if video_line is None:
         raise DreamvidError(f"no video stream in {path}")
+    if "(attached pic)" in video_line.group(1):  # a sound file's cover art: one picture, not a clip
+        raise DreamvidError(f"no video stream in {path}, only cover art; a sound file goes in --audio")
     first_frame = re.search(r"\bn:\s*0\s.*?\bs:(\d+)x(\d+)", text)
     if first_frame is None:
         raise DreamvidError(f"no video frames in {path}")

@@ -45,7 +45,6 @@ import functools
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import tempfile
 from fractions import Fraction
@@ -58,7 +57,7 @@ import numpy as np
 from dreamvid.errors import DreamvidError
 from dreamvid.io.colour import BT709, ColourTags
 from dreamvid.io.images import png_with_text, read_png_text
-from dreamvid.io.paths import SYSTEM_FILES
+from dreamvid.io.paths import SYSTEM_FILES, discard_temporary, record_temporary, remove_left_behind
 from dreamvid.io.video_reader import VideoInfo, audio_codec, exact_fps, ffmpeg_seconds, ffmpeg_url
 from dreamvid.settings import EncodeSettings
 
@@ -182,25 +181,12 @@ def check_frame_folder(path: str | os.PathLike) -> None:
 def remove_stale_partials(path: str | os.PathLike) -> list[str]:
     """Delete what an interrupted writer of this output left behind (killed before it could clean up).
 
-    The hidden `.NAME.<hex>.partial...` siblings and, inside a folder output, `.dreamvid-frames.<hex>.partial`.
-    Only call it while holding the output's lock: a writer running beside it has such files too.
-    Returns the removed paths. Earlier versions' `.NAME.<hex>.old` folders are left alone: they may hold
-    the only copy of a user's replaced folder.
+    Only what the output's lock file records as made for it (`paths.remove_left_behind`): the hidden
+    `.NAME.<hex>.partial...` siblings and, inside a folder output, `.dreamvid-frames.<hex>.partial`, each
+    still the file recorded. A user's file that merely has such a name is left alone. Call it while holding
+    the output's lock (without it nothing is removed). Returns the removed paths.
     """
-    text = os.fspath(path)
-    bare = text.rstrip("/" + os.sep) or text
-    target = os.path.abspath(bare)
-    folder, name = os.path.dirname(target), os.path.basename(target)
-    sibling = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{8}\.(video\.)?partial(\.\w+)?")
-    found = [os.path.join(folder, entry) for entry in os.listdir(folder) if sibling.fullmatch(entry)]
-    if os.path.isdir(target):
-        found += [os.path.join(target, entry) for entry in os.listdir(target) if STAGING_PATTERN.fullmatch(entry)]
-    for stale in found:
-        if os.path.isdir(stale) and not os.path.islink(stale):
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            os.remove(stale)
-    return found
+    return remove_left_behind(path)
 
 
 def _last_line(text: str) -> str:
@@ -288,6 +274,7 @@ class VideoWriter:
         else:
             open(path, "xb").close()  # unlike mkstemp, keeps the usual permissions (umask)
         self._temporary_paths.append(path)
+        record_temporary(self.path, path)  # in the output's lock file, when held: removable after a kill
         return path
 
     def _start_encoder(self) -> None:
@@ -417,6 +404,7 @@ class VideoWriter:
         else:
             os.replace(self._output, self.path)
             self._temporary_paths.remove(self._output)
+            discard_temporary(self.path, self._output)  # renamed into place: only its record goes
         self._remove_temporary_files()
 
     def _move_frames_into_place(self) -> None:
@@ -426,6 +414,7 @@ class VideoWriter:
             try:
                 os.rename(self._output, target)
                 self._temporary_paths.remove(self._output)
+                discard_temporary(self.path, self._output)
                 return
             except OSError:
                 pass  # created meanwhile: fall through and merge
@@ -454,10 +443,7 @@ class VideoWriter:
 
     def _remove_temporary_files(self) -> None:
         for path in self._temporary_paths:
-            if os.path.isdir(path):
-                shutil.rmtree(path, ignore_errors=True)
-            elif os.path.exists(path):
-                os.remove(path)
+            discard_temporary(self.path, path)
         self._temporary_paths.clear()
         if self._error_log is not None:
             self._error_log.close()

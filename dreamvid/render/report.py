@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dreamvid.errors import DreamvidError
-from dreamvid.io.paths import temporary_sibling
+from dreamvid.io.paths import discard_temporary, temporary_sibling
 from dreamvid.io.provenance import as_plain
 from dreamvid.version import __version__
 
@@ -83,4 +83,4 @@ def write_report(path: str | os.PathLike, summary: RenderSummary, settings: obje
         raise DreamvidError(f"cannot write report {path}: {error.strerror or error}") from None
     finally:
         if temporary is not None:
-            temporary.unlink(missing_ok=True)  # ours; gone once renamed
+            discard_temporary(path, temporary)  # ours (made by temporary_sibling); nothing once renamed

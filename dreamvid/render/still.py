@@ -8,11 +8,19 @@ from typing import Callable
 
 import numpy as np
 
+from dreamvid.dream.memory import check_dream_memory
 from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.io.images import Picture, check_image_output, read_image, write_image
-from dreamvid.io.paths import OutputLock, check_not_an_input, check_overwrite, check_side_output, same_file
+from dreamvid.io.paths import (
+    OutputLock,
+    check_not_an_input,
+    check_overwrite,
+    check_side_output,
+    remove_left_behind,
+    same_file,
+)
 
 
 def octave_path(output: Path, octave: int) -> Path:
@@ -43,6 +51,7 @@ def dream_file(
     """
     output = check_image_output(output)
     with OutputLock(output):
+        remove_left_behind(output)  # what a killed run of this output recorded in the lock file
         if same_file(output, source):
             raise DreamvidError(f"the output must not be the input: {output}")
         check_not_an_input(output, (source, *inputs))
@@ -68,7 +77,7 @@ PRECHECKED_OCTAVES = 100
 def _dream_file(source: str | os.PathLike, output: Path, effect: Effect | Callable[[], Effect], seed: int,
                 max_side: int | None, progress: Progress | None, save_octaves: int,
                 octave_file: Callable[[int], Path], tags: dict[str, str] | None) -> Picture:
-    picture = read_image(source, max_side)
+    picture = read_image(source, max_side, check_size=check_dream_memory)  # before the model loads
     if not isinstance(effect, Effect):
         effect = effect()
     if save_octaves:

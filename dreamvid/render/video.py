@@ -12,6 +12,7 @@ import json
 import os
 from typing import Callable, Iterator
 
+from dreamvid.dream.memory import check_dream_memory
 from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress, RenderProgress
@@ -115,6 +116,8 @@ def render_video(
         )
         coherence = None
         with frames:
+            local_workers = (ray.workers or os.cpu_count() or 1) if ray is not None and ray.address is None else 1
+            check_dream_memory(info.width, info.height, "video", copies=local_workers)  # before the model loads
             if schedule is not None and schedule.fps is None:
                 schedule = bind_video_schedule(schedule, info, settings)
             if ray is not None:

@@ -47,6 +47,8 @@ class WorkDir:
     def open(cls, output: str | os.PathLike, manifest: dict, *, resume: bool) -> "WorkDir":
         """Create the directory, or with `resume` reopen one made with the same manifest."""
         work = cls(work_dir_for(output))
+        if work.path.is_symlink():  # dreamvid makes a folder there, never a link: it would write elsewhere
+            raise DreamvidError(f"{work.path} is a link, not dreamvid's work folder; remove the link to start over")
         if work.path.exists() and not work.has_state() and work.is_ours():
             work.remove()  # it holds no finished frame: nothing to resume, nothing to lose
         if work.path.exists():
@@ -162,12 +164,13 @@ class WorkDir:
         """
         if state is None:
             state = {ANY_ORDER: np.int8(1)}
+        temporary = self.path / f".{STATE}.partial.npz"
         try:
             _write_png(self.frame_path(index), rgb_uint8)
-            temporary = self.path / f".{STATE}.partial.npz"
             np.savez(temporary, frames_done=np.int64(index + 1 if frames_done is None else frames_done), **state)
             os.replace(temporary, self.path / STATE)
         except OSError as error:
+            temporary.unlink(missing_ok=True)  # a full disk: what was half written goes, the old state stays
             raise DreamvidError(
                 f"cannot save frame {index + 1} in {self.path}: {error.strerror or error}; "
                 f"free some space and run again with --resume"
@@ -175,6 +178,8 @@ class WorkDir:
 
     def saved_frame(self, index: int, size: tuple[int, int] | None = None) -> np.ndarray:
         """Finished frame `index`; with `size` (width, height) it must have that size."""
+        if self.frame_path(index).is_symlink():  # dreamvid writes its frames, never links them to elsewhere
+            raise self._damaged(f"frame {index + 1} is a link to another file")
         pixels = cv2.imread(str(self.frame_path(index)), cv2.IMREAD_COLOR)
         if pixels is None:
             raise self._damaged(f"frame {index + 1} is missing or unreadable")
@@ -241,5 +246,9 @@ def _write_png(path: Path, rgb_uint8: np.ndarray) -> None:
     if not ok:
         raise OSError(0, "PNG encoding failed")
     temporary = path.with_name(f".{path.stem}.partial.png")
-    encoded.tofile(temporary)
-    os.replace(temporary, path)
+    try:
+        encoded.tofile(temporary)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -7,6 +7,7 @@ import json
 import os
 from typing import Callable, Iterator
 
+from dreamvid.dream.memory import check_dream_memory
 from dreamvid.dream.models import check_layers
 from dreamvid.effect import Effect
 from dreamvid.errors import DreamvidError
@@ -103,7 +104,7 @@ def render_zoom(
             from dreamvid.audio.decode import check_soundtrack
 
             check_soundtrack(zoom.soundtrack)
-        picture = read_image(source, settings.max_side).rgb
+        picture = read_image(source, settings.max_side, check_size=lambda width, height: check_dream_memory(width, height, "zoom")).rgb
         height, width = picture.shape[:2]
         if schedule is not None and schedule.fps is None:
             schedule = bound_zoom_schedule(schedule, zoom)

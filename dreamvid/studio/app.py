@@ -13,7 +13,9 @@ from typing import Annotated, Any
 import cv2
 from fastapi import Body, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from dreamvid.errors import DreamvidError
 from dreamvid.studio.page import page
@@ -31,6 +33,24 @@ def create_app(studio: Studio) -> FastAPI:
     async def bad_input(request: Request, error: DreamvidError) -> JSONResponse:
         status = 413 if "upload limit" in str(error) else 400
         return JSONResponse({"error": str(error), "field": getattr(error, "field", None)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, error: RequestValidationError) -> JSONResponse:
+        """A request FastAPI cannot read (a query number that is not one, a body that is not the form):
+        one line naming the first bad part, as every other error."""
+        problems = error.errors()
+        first = problems[0] if problems else {}
+        where = [str(part) for part in first.get("loc", ()) if part not in ("query", "body", "path")]
+        field = where[-1] if where else None
+        message = str(first.get("msg", "the request is not valid")).splitlines()[0]
+        return JSONResponse({"error": f"{field}: {message}" if field else message, "field": field}, status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        """Not found, a method not allowed, a body that does not parse: the same one line of JSON."""
+        message = str(error.detail).splitlines()[0] if error.detail else "the request failed"
+        return JSONResponse({"error": message, "field": None}, status_code=error.status_code,
+                            headers=getattr(error, "headers", None))
 
     @app.exception_handler(OSError)
     async def os_error(request: Request, error: OSError) -> JSONResponse:

@@ -93,7 +93,8 @@ class Studio:
             kind = media_kind(path.name)
             name = self._names.get(path.name, path.name)
             if kind not in ("image", "video"):
-                raise DreamvidError(f"{name!r} is a {kind} file, not an image or a clip to dream")
+                raise DreamvidError(f"{name!r} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} file, not an image or a clip "
+                                   "to dream")
             if kind == "image":
                 from dreamvid.io.images import read_image
 

@@ -89,8 +89,8 @@ def saved_camera_state(state: dict, shape: tuple[int, ...]) -> tuple[np.ndarray,
     if missing:
         raise DreamvidError(f"the saved state lacks {', '.join(missing)}")
     if np.shape(state["state"]) != tuple(shape):
-        raise DreamvidError(f"the saved frame is {'x'.join(map(str, np.shape(state['state'])))}, "
-                            f"not {'x'.join(map(str, shape))}")
+        saved = "x".join(map(str, np.shape(state["state"]))) or "a single number"
+        raise DreamvidError(f"the saved frame is {saved}, not {'x'.join(map(str, shape))}")
     channels = (shape[2],) if len(shape) == 3 else ()
     for key in ("reference_mean", "reference_spread"):
         if np.shape(state[key]) != channels:

@@ -299,7 +299,8 @@ def layer_cycle_schedule(names: list[str] | tuple[str, ...], seconds: float, fad
     count = len(names)
     weights = {}
     for index, name in enumerate(names):
-        LayerTerm.parse(name)
+        if LayerTerm.parse(name).weight == 0:  # it would never be dreamed; all of them, nothing would be
+            raise DreamvidError(f"a layer cycle's layer {name} has weight 0; leave it out of the cycle")
         # Written as fractions, so the formula reads as the docstring: e.g. 1.5/6, 0.5/6, 1/6.
         distance = f"abs(saw(t/{count * seconds:g} - {2 * index + 1}/{2 * count} + 0.5) - 0.5)"
         text = f"smoothstep({1 + fade:g}/{2 * count}, {1 - fade:g}/{2 * count}, {distance})"
@@ -320,7 +321,7 @@ def load_schedule(path: str | Path) -> Schedule:
         raise DreamvidError(f"schedule {path} is {path.stat().st_size / 1e6:.0f} MB; a schedule may be at most "
                             f"{MAX_SCHEDULE_BYTES // 10**6} MB")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")  # a schedule saved by Notepad starts with a BOM
     except (OSError, UnicodeDecodeError) as error:
         raise DreamvidError(f"cannot read schedule {path}: {getattr(error, 'strerror', None) or error}") from None
     if path.suffix.lower() == ".json":

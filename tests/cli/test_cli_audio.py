@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import wave
 
 import cv2
@@ -75,3 +76,42 @@ def test_a_soundtrack_without_sound_fails_before_any_work(tmp_path):
     cli_error(["video", SAMPLES / "box.mp4", "-o", tmp_path / "v.mp4", "--audio", SAMPLES / "tree.mp4"],
               "no audio stream ffmpeg can read in")
     assert not list(tmp_path.iterdir())
+
+
+SCHEDULE = "[[keyframe]]\ntime = 0\nzoom = 1.1\n"
+
+
+def test_two_audio_plots_racing_for_one_output(tmp_path, clicks):
+    """The plot is claimed (locked), then checked, in one step: a second run while the first holds the plot
+    fails at once, and one after it finds the finished file and leaves it alone without --overwrite."""
+    import threading
+
+    from dreamvid.audio.plot import claim_plot
+
+    path, _ = clicks
+    picture, data = tmp_path / "p.png", tmp_path / "p.json"
+    holding, release = threading.Event(), threading.Event()
+
+    def first():
+        with claim_plot(picture, data):
+            holding.set()
+            release.wait(30)
+            picture.write_bytes(b"the first run's plot")
+
+    racer = threading.Thread(target=first)
+    racer.start()
+    try:
+        assert holding.wait(30)
+        cli_error(["audio", path, "-o", picture], "another dreamvid is writing")
+        cli_error(["audio", path, "-o", tmp_path / "q.png", "--json", data], "another dreamvid is writing")
+    finally:
+        release.set()
+        racer.join()
+    cli_error(["audio", path, "-o", picture], "exists; pass --overwrite")
+    assert picture.read_bytes() == b"the first run's plot" and sorted(os.listdir(tmp_path)) == ["p.png"]
+    schedule = tmp_path / "s.toml"
+    schedule.write_text(SCHEDULE)
+    cli_error(["audio", path, "-o", tmp_path / "r.png", "--json", schedule, "--schedule", schedule, "--overwrite"],
+              "would replace")
+    cli_error(["audio", path, "-o", tmp_path / "r.png", "--json", tmp_path / "./r.png"], "would replace the plot")
+    assert schedule.read_text() == SCHEDULE

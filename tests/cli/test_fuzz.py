@@ -88,6 +88,8 @@ special_numbers = st.sampled_from([
     "9" * 30, "-" + "9" * 30, "9" * 5000, "1.2.3", ".", "", " ", "0x10", "1e", "1_0", "+", "--", "1,2", "1,2,3",
     "nan,nan", "inf,0", "1e308,1e308", "0.5,0.5", "1.02/frame", "1e20/frame", "0/s", "-1/frame", "2/minute",
     "1.25/s", "conv_b=1.2.3", "conv_b=.", "conv_b=inf", "conv_b:99999999999999999999", "conv_b:-1", "conv_b=1e308",
+    "1_000", "1__0", "_1", "-0.0", "+0", "0e0", "1e-400", "conv_b=1_0", "conv_b:1__0", "conv_b=-0", "conv_b=1e-400",
+    "1_0.0/s", "-0/frame", "0.5,-0",
 ])
 numbers = st.one_of(
     special_numbers,
@@ -128,6 +130,8 @@ def sandbox():
         (root / "empty").mkdir()
         os.mkfifo(root / "pipe.toml")
         os.symlink(root / "loop", root / "loop")
+        os.link(root / "photo.png", root / "hard.png")  # the input under another name: a hard link, a symlink
+        os.symlink("photo.png", root / "soft.png")
         subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=duration=1",
                         str(root / "music.wav")], check=True)
         os.chdir(root)
@@ -218,6 +222,7 @@ names = st.one_of(
         "missing/x.png", "", ".", "..", "/", "a:b.png", "a:b.mp4", "x" * 300 + ".png", "new\nline.png", "*", "?.png",
         "~/x.png", "/dev/null", "out.png", "out.mp4", "out.gif", "out/", "r.json", "music.wav", "style.jpg=2",
         "style.jpg=inf", "photo.png/", "photo.png/x.png", ".", "-", "--", "-o",
+        "hard.png", "soft.png", "clip/../hard.png", "zoom.toml/x.png", "music.wav", ".zoom.gif.dreamvid-lock",
     ]),
     st.text(alphabet="ab./:*?-~=\\ \n", max_size=12),
 )

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 from fractions import Fraction
 
 import cv2
@@ -12,6 +13,7 @@ import pytest
 from dreamvid.errors import DreamvidError
 from dreamvid.io import video_reader, video_writer
 from dreamvid.io.colour import BT601, BT709, ColourTags
+from dreamvid.io.paths import OutputLock
 from dreamvid.io.video_reader import count_frames, open_video, probe_video
 from dreamvid.io.video_writer import AudioSource, VideoWriter, audio_of
 
@@ -539,20 +541,48 @@ def test_current_folder_as_output(tmp_path, monkeypatch):
         assert sorted(os.listdir(tmp_path)) == ["frame_000001.png", "frame_000002.png"]
 
 
-def test_stale_partials_are_found_and_removed(tmp_path):
-    target = tmp_path / "frames"
-    write_clip(target, gradient_frames(1), 10)
-    leftovers = [tmp_path / ".out.mp4.0123abcd.partial.mp4", tmp_path / ".out.mp4.89abcdef.video.partial.mp4"]
-    for leftover in leftovers:
-        leftover.write_bytes(b"killed")
-    (target / ".dreamvid-frames.0123abcd.partial").mkdir()
+KILLED_WRITERS = """
+import os, sys
+import numpy as np
+from dreamvid.io.paths import OutputLock
+from dreamvid.io.video_writer import AudioSource, VideoWriter
+frame = np.zeros((64, 96, 3), np.uint8)
+for output, audio in ((sys.argv[1], AudioSource(sys.argv[3])), (sys.argv[2], None)):
+    lock = OutputLock(output).__enter__()
+    writer = VideoWriter(output, fps=10, size=(96, 64), audio=audio)
+    writer.write(frame)
+    if writer._process is not None:  # kill -9 of the process group: its ffmpeg dies with it
+        writer._process.kill()
+        writer._process.wait()
+os._exit(9)  # as kill -9: no cleanup runs, the kernel drops the locks
+"""
+
+
+def test_stale_partials_are_only_what_a_killed_writer_recorded(tmp_path):
+    """After a kill, the next run removes the temporaries the killed one made (recorded in the lock file), and
+    never a user's file with exactly such a name."""
+    target = write_clip(tmp_path / "frames", gradient_frames(1), 10)
+    sound = write_clip(tmp_path / "sound.mp4", gradient_frames(2), 10)
+    mine = [tmp_path / ".out.mp4.0123abcd.partial.mp4", tmp_path / ".out.mp4.89abcdef.video.partial.mp4",
+            target / ".dreamvid-frames.0123abcd.partial"]
+    for path in mine[:2]:
+        path.write_bytes(b"the user's own")
+    mine[2].mkdir()
     (tmp_path / ".frames.0123abcd.old").mkdir()  # an older version's copy of a replaced folder: kept
-    (tmp_path / "out.mp4.notes").write_text("mine")
-    removed = video_writer.remove_stale_partials(tmp_path / "out.mp4")
-    assert sorted(removed) == sorted(map(str, leftovers))
-    assert video_writer.remove_stale_partials(str(target) + "/") == [str(target / ".dreamvid-frames.0123abcd.partial")]
-    assert sorted(os.listdir(tmp_path)) == [".frames.0123abcd.old", "frames", "out.mp4.notes"]
-    assert os.listdir(target) == ["frame_000001.png"]
+    before = set(os.listdir(tmp_path)) | {f"frames/{name}" for name in os.listdir(target)}
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITERS, str(tmp_path / "out.mp4"), f"{target}/",
+                             str(sound)], capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    left = (set(os.listdir(tmp_path)) | {f"frames/{name}" for name in os.listdir(target)}) - before
+    assert len([name for name in left if ".partial" in name]) == 3, left  # video, video+audio, staged frames
+    for output in (tmp_path / "out.mp4", f"{target}/"):
+        assert video_writer.remove_stale_partials(output) == []  # without the lock, nothing is proven
+        with OutputLock(output):
+            removed = video_writer.remove_stale_partials(output)
+            assert removed and all(".partial" in path for path in removed)
+    after = set(os.listdir(tmp_path)) | {f"frames/{name}" for name in os.listdir(target)}
+    assert after == before
+    assert all(path.read_bytes() == b"the user's own" for path in mine[:2]) and mine[2].is_dir()
 
 
 def test_writer_errors_at_construction(tmp_path):

@@ -113,3 +113,38 @@ def test_turns_at_the_model_go_in_the_order_asked():
     for thread in threads:
         thread.join()
     assert order == ["first", "w0", "w1", "w2", "w3"]
+
+
+def test_requests_the_routes_cannot_read_get_one_line_of_json(tmp_path):
+    """A query number that is not one, a body that is not the form or not JSON, an unknown path: the same
+    `{"error": one line, "field": ...}` as every other bad request, not FastAPI's own lists."""
+    import urllib.error
+    import urllib.request
+
+    from conftest import SAMPLES, TINY_SPEC
+
+    pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip install '.[studio]'")
+    from dreamvid.studio import Studio
+    from dreamvid.studio.serve import serve_in_background
+
+    studio = Studio(tmp_path / "own", SAMPLES, models={"tiny": TINY_SPEC})
+    address, stop = serve_in_background(studio)
+    try:
+        for path, body, status, field in [
+            ("/api/frame?source=folder:fruits.jpg&side=nan", None, 400, "side"),
+            ("/api/frame?source=folder:fruits.jpg&index=1e3", None, 400, "index"),
+            ("/api/preview", b'{"form": "not a dict"}', 400, "form"),
+            ("/api/preview", b'{"nothing": 1}', 400, "form"),
+            ("/api/preview", b"[" * 1000, 400, None),
+            ("/files/uploads/..%2F..%2Fetc%2Fpasswd", None, 404, None),
+            ("/api/jobs/x/nothing", b"", 404, None),
+        ]:
+            request = urllib.request.Request(address + path, data=body, headers={"Content-Type": "application/json"})
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(request, timeout=30)
+            data = json.loads(answer.value.read())
+            assert answer.value.code == status and set(data) == {"error", "field"}, (path, data)
+            assert data["field"] == field and data["error"] and "\n" not in data["error"], (path, data)
+    finally:
+        stop()
+        studio.close()
