@@ -282,7 +282,7 @@ class CoherenceSettings:
     starts from its input plus the previous frame's dream detail, warped along the optical flow where
     the forward-backward check passes (elsewhere `occlusion_fill` of the previous detail, moved with
     the camera's fitted motion with `camera_fill`, where the input there changed by under
-    `fill_tolerance` grey levels; 0 starts newly revealed areas afresh), times `blend`; then
+    `fill_tolerance` grey levels, none past twice it; 0 starts newly revealed areas afresh), times `blend`; then
     `steps_next` ascent steps of `step_size_next`
     on each of the `octaves_next` finest octaves. The detail's mean size is held between
     `strength_floor` and `strength_cap` times the first frame's (regrowing by at most `regrowth` a
@@ -304,7 +304,8 @@ class CoherenceSettings:
     occlusion_fill: float = 0.7  # unreliable pixels keep this share of the previous detail ...
     sharp_warp: bool = True  # carry the detail with Lanczos, not bilinear, interpolation (keeps its strength)
     camera_fill: bool = True  # ... moved with the camera's fitted motion (else: unmoved) ...
-    fill_tolerance: float | None = 20.0  # ... where the input there changed by under this (grey levels; None: anywhere)
+    fill_tolerance: float | None = 12.0  # ... where the input there changed by under this, none past twice it
+    # (grey levels, blurred; None: anywhere)
     strength_cap: float = 1.25
     strength_floor: float = 1.0  # below this multiple of the first frame's strength, detail regrows
     regrowth: float = 1.06  # at most this gain per frame while below the floor

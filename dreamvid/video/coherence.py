@@ -212,7 +212,8 @@ class Coherence:
     def _fill(self, state: CoherenceState, motion: Motion, current: np.ndarray) -> np.ndarray:
         """The previous detail for the pixels the flow cannot carry: moved with the camera (`camera_fill`:
         the homography fitted to the reliable flow; unmoved for a still camera), and kept only where the
-        previous input there still shows what the current one does (`fill_tolerance` grey levels, blurred):
+        previous input there still shows what the current one does (within `fill_tolerance` grey levels,
+        blurred, fading out at twice it):
         the background a subject uncovers then starts afresh, not with the subject's imprint (issue 21's
         ghost), while a flat wall where the flow merely failed keeps its dream."""
         detail, previous = state.previous_detail, state.previous_input
@@ -222,7 +223,7 @@ class Coherence:
         if tolerance is None:
             return detail
         difference = np.abs(cv2.cvtColor(previous, cv2.COLOR_RGB2GRAY) - cv2.cvtColor(current, cv2.COLOR_RGB2GRAY))
-        same = np.clip(1.0 - cv2.GaussianBlur(difference, (0, 0), FILL_BLUR) / tolerance, 0.0, 1.0)
+        same = np.clip(2.0 - cv2.GaussianBlur(difference, (0, 0), FILL_BLUR) / tolerance, 0.0, 1.0)
         return detail * same[..., None]
 
     def _held_locally(self, detail: np.ndarray, local_reference: LocalReference) -> tuple[np.ndarray, np.ndarray]:
