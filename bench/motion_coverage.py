@@ -7,8 +7,9 @@
 - redream: the same plus local re-dreaming (dreamvid/local_redream.py) of the regions short of dream.
 Motion coverage (issue 15): median strength over moving (wake) pixels / over static pixels, median over
 frames from the 10th on (dreamvid.measure.metrics.MotionCoverageMeter), also by the height of the moving
-regions (<40, 40-100, >100 px; "-" where no frame had such a region), and the ghost figure (blurred grey
-|output - input| over uncovered background / over static pixels, issue 21). Plain share: pixels whose local strength
+regions (<40, 40-100, >100 px; "-" where no frame had such a region), the ghost figure (blurred grey
+|output - input| over uncovered background / over static pixels, issue 21) and the follow figure (blurred
+grey output against input, correlated over moving and wake pixels: a frozen or smeared picture fails it). Plain share: pixels whose local strength
 is under a quarter of the independent dream's median local strength on the same frame. Flicker ratio:
 dreamvid.measure.metrics.FlickerMeter. Seconds per frame: median over frames after the first. Speed-up is against
 a naive per-frame dream (keras-io's 3 octaves x 20 steps, as in bench/video_flicker.py) timed on a few
@@ -165,14 +166,14 @@ def main() -> None:
                        sheet_frames=sheet_frames, first_frame=args.first_frame))
     print(f"redream: {redream}; dream scale {args.dream_scale}")
     print(f"{'mode':11} {'moving':>7} {'wake':>6} {'frames':>6} {'flicker':>7} {'strength':>8} {'plain':>6} "
-          f"{'s/frame':>7} {'x naive':>7} {'area':>5} {'h<40':>5} {'40-100':>6} {'h>100':>5} {'ghost':>5}")
+          f"{'s/frame':>7} {'x naive':>7} {'area':>5} {'h<40':>5} {'40-100':>6} {'h>100':>5} {'ghost':>5} {'follow':>6}")
     for result in results:
         coverage = result["coverage"]
         print(f"{result['label']:11} {coverage.moving:7.2f} {coverage.wake:6.2f} {coverage.frames_used:6d} "
               f"{result['flicker_ratio']:7.2f} {result['strength']:8.2f} {result['plain']:6.3f} "
               f"{result['steady_s']:7.2f} {naive / result['steady_s']:7.1f} {result['redream_area']:5.2f} "
               f"{_figure(coverage.by_height[0], 5)} {_figure(coverage.by_height[1], 6)} "
-              f"{_figure(coverage.by_height[2], 5)} {_figure(coverage.ghost, 5)}")
+              f"{_figure(coverage.by_height[2], 5)} {_figure(coverage.ghost, 5)} {_figure(coverage.follow, 6)}")
     base = results[0]
     for result in results[1:]:
         coverage, reference = result["coverage"], base["coverage"]
@@ -180,6 +181,7 @@ def main() -> None:
                             zip(("h<40", "40-100", "h>100"), coverage.by_height, reference.by_height))
         print(f"{result['label']} / independent: moving {coverage.moving / reference.moving:.2f}, "
               f"wake {coverage.wake / reference.wake:.2f}, {heights}, ghost {_figure(coverage.ghost / reference.ghost, 0)}, "
+              f"follow {_figure(coverage.follow / reference.follow, 0)}, "
               f"strength {result['strength'] / base['strength']:.2f}")
     print(f"naive per-frame dream: {naive:.2f} s/frame")
     if args.sheet and sheet_frames:

@@ -19,7 +19,8 @@ loss (the style term of each output frame, Stylist.losses, median over frames); 
 |output - input|); seconds per frame (median over frames after the first); ghost (issue 21:
 MotionCoverageMeter's ghost figure from frame --ghost-from on, blurred grey |output - input| over the
 background a subject uncovered / over static pixels; compare it with the independent run's only when
---independent-frames covers the same frames).
+--independent-frames covers the same frames) and follow (the same meter's correlation of blurred grey
+output and input over moving and wake pixels: low for a frozen or smeared picture).
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ def run(label, frames, effect, coherence, sheet_every, measure: Stylist, ghost_f
         coherence_module.redream_deficit = original
     return {"label": label, "frames": len(frames), "flicker": meter.ratio, "style": statistics.median(losses),
             "strength": statistics.mean(strengths), "first": times[0], "steady": statistics.median(times[1:]),
-            "regions": regions.split(len(frames) - 1), "ghost": coverage.value.ghost, "sheet": sheet}
+            "regions": regions.split(len(frames) - 1), "ghost": coverage.value.ghost,
+            "follow": coverage.value.follow, "sheet": sheet}
 
 
 def main() -> None:
@@ -236,14 +238,14 @@ def main() -> None:
                 json.dump({key: value for key, value in independent.items() if key != "sheet"}, file)
     print(f"{args.clip}: {len(frames)} frames at {info.width}x{info.height}, style {args.style}")
     print(f"{'mode':16} {'frames':>6} {'flicker':>8} {'ratio':>6} {'style':>8} {'s.ratio':>7} {'strength':>8} "
-          f"{'first s':>7} {'s/frame':>7} {'t.ratio':>7} {'ghost':>5}  flicker by region: part (share of pixels)")
+          f"{'first s':>7} {'s/frame':>7} {'t.ratio':>7} {'ghost':>5} {'follow':>6}  flicker by region: part (share of pixels)")
     for result in results + [independent]:
         split = "  ".join(f"{key} {part:.2f} ({share:.0%})" for key, (part, share) in result["regions"].items())
         print(f"{result['label']:16} {result['frames']:6d} {result['flicker']:8.2f} "
               f"{result['flicker'] / independent['flicker']:6.2f} {result['style']:8.4f} "
               f"{result['style'] / independent['style']:7.2f} {result['strength']:8.1f} {result['first']:7.1f} "
               f"{result['steady']:7.2f} {result['steady'] / independent['steady']:7.2f} "
-              f"{result.get('ghost', float('nan')):5.2f}  {split}")
+              f"{result.get('ghost', float('nan')):5.2f} {result.get('follow', float('nan')):6.2f}  {split}")
     if args.sheet:
         shown = next((result for result in results if result["label"] == args.sheet_variant), results[0])
         cells = shown["sheet"] + independent["sheet"]

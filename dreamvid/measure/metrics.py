@@ -166,6 +166,7 @@ class MotionCoverage:
     height_frames: tuple[int, ...] = (0,) * (len(HEIGHT_BINS) + 1)  # frames that gave each bin's ratio
     ghost: float = float("nan")  # median ghost figure (see MotionCoverageMeter), nan when never defined
     ghost_frames: int = 0
+    follow: float = float("nan")  # median follow figure (see MotionCoverageMeter), nan when never defined
 
 
 class MotionCoverageMeter:
@@ -189,6 +190,11 @@ class MotionCoverageMeter:
     mean over static pixels at least 8 px from moving and wake pixels. About 1 when the uncovered
     background is treated like the rest; a subject's imprint dragged over it (a smear, a trail)
     raises it, and the blur keeps a dream's fine motifs from counting as an imprint.
+
+    Follow: the correlation of the grey output with the grey input, both blurred by 4 px, over the
+    moving pixels and the wake (about 1 when the picture shows the subjects where they now are). A
+    frozen or smeared picture shows them where they were, so it scores low however little it flickers;
+    a dream's motifs lower it too, so compare it with a per-frame dream's.
     """
 
     def __init__(self, estimator: flow.FlowEstimator | None = None, first_frame: int = FIRST_COVERAGE_FRAME) -> None:
@@ -203,6 +209,7 @@ class MotionCoverageMeter:
         self._wake_ratios: list[float] = []
         self._height_ratios: list[list[float]] = [[] for _ in range(len(HEIGHT_BINS) + 1)]
         self._ghosts: list[float] = []
+        self._follows: list[float] = []
         self.frames: list[tuple[int, float | None, float | None]] = []  # (index, moving, wake ratio) per measured frame
 
     def add(self, input_frame: np.ndarray, output_frame: np.ndarray) -> None:
@@ -222,6 +229,9 @@ class MotionCoverageMeter:
             if self._index >= self._first_frame:
                 self._measure(strength_map, moving, wake)
                 self._measure_ghost(input_frame, _as_float_frame(output_frame), moving, wake)
+                follow = follow_figure(input_frame, _as_float_frame(output_frame), moving | wake)
+                if follow is not None:
+                    self._follows.append(follow)
             self._history.append(moving)
         self._previous_input = input_frame
         self._index += 1
@@ -238,6 +248,7 @@ class MotionCoverageMeter:
             height_frames=tuple(len(ratios) for ratios in self._height_ratios),
             ghost=_median_or_nan(self._ghosts),
             ghost_frames=len(self._ghosts),
+            follow=_median_or_nan(self._follows),
         )
 
     def _moving_pixels(self, input_frame: np.ndarray) -> np.ndarray:
@@ -304,6 +315,21 @@ def ghost_figure(input_frame: np.ndarray, output_frame: np.ndarray, moving: np.n
     if static_mean <= 0.0:
         return None
     return float(difference[uncovered].mean()) / static_mean
+
+
+def follow_figure(input_frame: np.ndarray, output_frame: np.ndarray, region: np.ndarray,
+                  blur: float = GHOST_BLUR) -> float | None:
+    """Pearson correlation of the blurred grey output and input over `region` (see MotionCoverageMeter);
+    None when the region holds under 0.2% of the frame or either side is flat there."""
+    if input_frame.shape != output_frame.shape:
+        raise DreamvidError(f"input and output frames differ in shape: {input_frame.shape} and {output_frame.shape}")
+    if region.mean() < MIN_REGION_SHARE:
+        return None
+    grey_in = cv2.GaussianBlur(cv2.cvtColor(input_frame, cv2.COLOR_RGB2GRAY), (0, 0), blur)[region]
+    grey_out = cv2.GaussianBlur(cv2.cvtColor(np.clip(output_frame, 0, 255), cv2.COLOR_RGB2GRAY), (0, 0), blur)[region]
+    if grey_in.std() == 0 or grey_out.std() == 0:
+        return None
+    return float(np.corrcoef(grey_in.astype(np.float64), grey_out.astype(np.float64))[0, 1])
 
 
 class VideoFigures:

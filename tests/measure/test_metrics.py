@@ -415,3 +415,20 @@ def test_the_ghost_figure_needs_uncovered_and_static_ground():
     assert metrics.ghost_figure(frame, frame + 5, nothing, nothing) is None
     with pytest.raises(DreamvidError, match="differ in shape"):
         metrics.ghost_figure(frame, frame[:10], nothing, nothing)
+
+
+def test_a_frozen_picture_does_not_follow_its_moving_subject():
+    from dreamvid.measure.metrics import MotionCoverageMeter
+
+    rng = np.random.default_rng(0)
+    ground = cv2.GaussianBlur(rng.uniform(0, 255, (96, 128, 3)).astype(np.float32), (0, 0), 3)
+    frames = []
+    for t in range(8):
+        frame = ground.copy()
+        frame[30:60, 10 + 6 * t: 40 + 6 * t] = 230.0  # a bright square walking right
+        frames.append(frame)
+    live, frozen = MotionCoverageMeter(first_frame=3), MotionCoverageMeter(first_frame=3)
+    for frame in frames:
+        live.add(frame, np.clip(frame + rng.normal(0, 8, frame.shape), 0, 255))  # a picture that follows
+        frozen.add(frame, frames[0])  # one that stands still
+    assert live.value.follow > 0.9 and frozen.value.follow < 0.5
