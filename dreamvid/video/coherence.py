@@ -178,8 +178,9 @@ class Coherence:
                             sharp=self.settings.sharp_warp) - current) * reliable
         else:
             carried = warp(state.previous_detail, motion.backward, sharp=self.settings.sharp_warp) * reliable
+        unchanged = self._unchanged(state, motion, current)
         if self.settings.occlusion_fill > 0:
-            carried += self.settings.occlusion_fill * (1.0 - reliable) * self._fill(state, motion, current)
+            carried += self.settings.occlusion_fill * (1.0 - reliable) * self._fill(state, motion, unchanged)
         carried *= self.blend(time)
         start = np.clip(current + carried, 0.0, 255.0)
         redream = self.settings.redream
@@ -188,7 +189,7 @@ class Coherence:
             redream = redream.for_size(*current.shape[:2], self.settings.dream_scale)
             reference: float | np.ndarray = state.reference_strength
             if redream.local_reference:
-                reference = self._local_reference(state, motion.backward)
+                reference = self._local_reference(state, motion, unchanged)
             calibrated = redream.match_strength and redream.calibrate and state.light_gain is not None
             start, redreamed = redream_deficit(
                 start, current, carried, motion.reliable, reference,
@@ -209,22 +210,29 @@ class Coherence:
                       light_gain=state.light_gain)
         return result
 
-    def _fill(self, state: CoherenceState, motion: Motion, current: np.ndarray) -> np.ndarray:
-        """The previous detail for the pixels the flow cannot carry: moved with the camera (`camera_fill`:
-        the homography fitted to the reliable flow; unmoved for a still camera), and kept only where the
-        previous input there still shows what the current one does (within `fill_tolerance` grey levels,
-        blurred, fading out at twice it):
-        the background a subject uncovers then starts afresh, not with the subject's imprint (issue 21's
-        ghost), while a flat wall where the flow merely failed keeps its dream."""
-        detail, previous = state.previous_detail, state.previous_input
-        if self.settings.camera_fill and motion.camera is not None:
-            detail, previous = warp(detail, motion.camera, sharp=self.settings.sharp_warp), warp(previous, motion.camera)
+    def _unchanged(self, state: CoherenceState, motion: Motion, current: np.ndarray) -> np.ndarray:
+        """(H, W) in 0..1: whether the previous input, moved with the camera (`camera_fill`; unmoved for a
+        still camera), still shows at each place what the current one does: 1 within `fill_tolerance`
+        grey levels (blurred), 0 past twice it, 1 everywhere without a tolerance."""
         tolerance = self.settings.fill_tolerance
         if tolerance is None:
-            return detail
+            return np.ones(current.shape[:2], np.float32)
+        previous = state.previous_input
+        if self.settings.camera_fill and motion.camera is not None:
+            previous = warp(previous, motion.camera)
         difference = np.abs(cv2.cvtColor(previous, cv2.COLOR_RGB2GRAY) - cv2.cvtColor(current, cv2.COLOR_RGB2GRAY))
-        same = np.clip(2.0 - cv2.GaussianBlur(difference, (0, 0), FILL_BLUR) / tolerance, 0.0, 1.0)
-        return detail * same[..., None]
+        return np.clip(2.0 - cv2.GaussianBlur(difference, (0, 0), FILL_BLUR) / tolerance, 0.0, 1.0)
+
+    def _fill(self, state: CoherenceState, motion: Motion, unchanged: np.ndarray) -> np.ndarray:
+        """The previous detail for the pixels the flow cannot carry: moved with the camera (`camera_fill`:
+        the homography fitted to the reliable flow; unmoved for a still camera), and kept only where the
+        content is `unchanged`: the background a subject uncovers then starts afresh, not with the
+        subject's imprint (issue 21's ghost), while a flat wall where the flow merely failed keeps its
+        dream."""
+        detail = state.previous_detail
+        if self.settings.camera_fill and motion.camera is not None:
+            detail = warp(detail, motion.camera, sharp=self.settings.sharp_warp)
+        return detail * unchanged[..., None]
 
     def _held_locally(self, detail: np.ndarray, local_reference: LocalReference) -> tuple[np.ndarray, np.ndarray]:
         """The detail held between floor and cap times each place's own reference strength (regrowing by
@@ -243,13 +251,22 @@ class Coherence:
         gain = cv2.blur(gain.astype(np.float32), (window, window))
         return detail * gain[..., None], reference.astype(np.float32)
 
-    def _local_reference(self, state: CoherenceState, backward: np.ndarray) -> np.ndarray:
+    def _local_reference(self, state: CoherenceState, motion: Motion, unchanged: np.ndarray) -> np.ndarray:
         """The previous frame's local reference strengths carried along the flow (the frame's mean
-        strength everywhere when there are none), floored at a tenth of that mean."""
+        strength everywhere when there are none), floored at a tenth of that mean. Where the flow fails,
+        the reference moves with the camera where the content is `unchanged`, and is the frame's mean
+        where it changed: the background a strongly dreamed subject uncovers is held to what backgrounds
+        get, not to the subject's strength (street.mp4's ghost figure, issue 21)."""
+        backward = motion.backward
         if state.local_reference is None or state.local_reference.shape != backward.shape[:2]:
             return np.full(backward.shape[:2], state.reference_strength, np.float32)
         carried = warp(state.local_reference, backward)
-        return np.maximum(carried, 0.1 * state.reference_strength)
+        previous = state.local_reference
+        if self.settings.camera_fill and motion.camera is not None:
+            previous = warp(previous, motion.camera)
+        fallback = unchanged * previous + (1.0 - unchanged) * state.reference_strength
+        carried = motion.reliable * carried + (1.0 - motion.reliable) * fallback
+        return np.maximum(carried, 0.1 * state.reference_strength).astype(np.float32)
 
     def _fresh(self, current: np.ndarray, seed: int, time: float, progress: Progress | None,
                cuts: int) -> np.ndarray:

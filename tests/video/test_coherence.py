@@ -166,3 +166,19 @@ def test_where_the_flow_fails_the_detail_moves_with_the_camera():
     result = coherence.next_frame(current, lambda p, c: motion, seed=0)
     moved = (result - current).mean(axis=(0, 2))
     assert moved[24:28].min() > 35.0 and moved[20:24].max() < 5.0  # the motif moved with the ground
+
+
+def test_the_background_a_subject_uncovers_is_held_to_the_frame_s_reference_not_the_subject_s():
+    wall = np.full((48, 64, 3), 100.0, np.float32)
+    previous = wall.copy()
+    previous[10:30, 10:30] = 200.0  # a strongly dreamed subject, gone by the next frame
+    local = np.full((48, 64), 10.0, np.float32)
+    local[10:30, 10:30] = 40.0
+    state = CoherenceState(previous, np.zeros_like(previous), 12.0, 0, local_reference=local)
+    failing = np.ones((48, 64), np.float32)
+    failing[:, :40] = 0.0
+    motion = Motion(np.zeros((48, 64, 2), np.float32), failing, False, np.zeros((48, 64, 2), np.float32))
+    coherence = Coherence(Adding(), CoherenceSettings(), state)
+    reference = coherence._local_reference(state, motion, coherence._unchanged(state, motion, wall))
+    np.testing.assert_allclose(reference[14:26, 14:26], 12.0, atol=0.01)  # the frame's reference
+    np.testing.assert_allclose(reference[38:46, 2:38], 10.0, atol=0.01)  # the unchanged wall keeps its own
