@@ -271,7 +271,8 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     A path in gives a uint8 array, or with `output` the written file's path (read and written
     like `dreamvid image`, alpha kept). `max_side` shrinks the input first.
     """
-    from dreamvid.io.images import fit_max_side, read_image, to_uint8
+    from dreamvid.dream.memory import check_dream_memory
+    from dreamvid.io.images import fit_max_side, fitted_size, read_image, to_uint8
     from dreamvid.io.provenance import settings_tags
     from dreamvid.render.still import dream_file
 
@@ -287,6 +288,7 @@ def dream_image(image: np.ndarray | str | os.PathLike, output: str | os.PathLike
     pixels = np.asarray(image)
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise DreamvidError(f"expected an (H, W, 3) RGB image, got shape {pixels.shape}")
+    check_dream_memory(*fitted_size(pixels.shape[1], pixels.shape[0], dream.max_side))  # before the model loads
     effect = build() if effect is None else effect
     result = effect.first(fit_max_side(pixels.astype(np.float32), dream.max_side), seed=dream.seed)
     if output is not None:

@@ -74,3 +74,16 @@ def test_local_ray_workers_are_priced_as_one_dream_each(tmp_path, monkeypatch):
     with pytest.raises(DreamvidError, match=r"on 10000 workers needs about 15\d{3}\.\d GB .*; use --workers 5 or fewer"):
         render_video(clip, tmp_path / "out.mp4", VideoSettings(), never, ray=RaySettings(workers=10000))
     assert sorted(path.name for path in tmp_path.iterdir()) == ["small.mp4"]
+
+
+def test_an_array_given_to_dream_image_is_priced_too(monkeypatch):
+    from dreamvid.api import dream_image
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 2 * 10**9)
+
+    class Never:
+        def first(self, *arguments, **options):
+            raise AssertionError("dreamed")
+
+    with pytest.raises(DreamvidError, match="2000x1500 .* use --max-side"):
+        dream_image(np.zeros((1500, 2000, 3), np.uint8), effect=Never())
