@@ -301,6 +301,8 @@ class CoherenceSettings:
     jitter_next: int | None = None  # None: the dream's jitter
     flow_preset: str = "medium"
     flow_tolerance: float = 2.0  # forward-backward check, squared pixels at 640 px (scaled with size)
+    warp_tolerance: float | None = None  # also trusted only where the warped previous input is within this
+    # of the current one, not past twice it (grey levels, blurred; None: the forward-backward check alone)
     occlusion_fill: float = 0.7  # unreliable pixels keep this share of the previous detail ...
     sharp_warp: bool = True  # carry the detail with Lanczos, not bilinear, interpolation (keeps its strength)
     camera_fill: bool = True  # ... moved with the camera's fitted motion (else: unmoved) ...
@@ -334,6 +336,8 @@ class CoherenceSettings:
             raise DreamvidError(f"regrowth must be 1 or more, got {self.regrowth}")
         if not 0 <= self.occlusion_fill <= 1:
             raise DreamvidError(f"occlusion fill must be between 0 and 1, got {self.occlusion_fill}")
+        if self.warp_tolerance is not None and not self.warp_tolerance > 0:
+            raise DreamvidError(f"warp tolerance must be positive, got {self.warp_tolerance}")
         if self.fill_tolerance is not None and not self.fill_tolerance > 0:
             raise DreamvidError(f"fill tolerance must be positive, got {self.fill_tolerance}")
         if not 0 < self.dream_scale <= 1:
@@ -357,10 +361,12 @@ class CoherenceSettings:
         flow fails the previous styled detail stays, moved with the camera, where the input there still
         shows the same thing, for the optimisation to restyle (the flow fails on flat, still walls too,
         where it is right; the background a walker uncovers starts from its own input, not the walker's
-        imprint). Bilinear warps: sharper ones flickered more in an
+        imprint). Pixels whose warped previous input differs from the current one by over 12 grey levels
+        are not trusted (`warp_tolerance`): the flow bleeds from a walker onto the road it leaves, and
+        carried the walker's styled pixels there (people.mp4's ghost figure 2.19 -> 1.66, issue 21). Bilinear warps: sharper ones flickered more in an
         earlier round's tuning (4.4 on cup.mp4)."""
         return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0,
-                                   sharp_warp=False)
+                                   sharp_warp=False, warp_tolerance=12.0)
 
 
 @dataclass(frozen=True)

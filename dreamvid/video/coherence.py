@@ -134,6 +134,11 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
     backward, forward = flow.backward_flow_pair(previous, current)
     scale = (max(current.shape[:2]) / 640.0) ** 2
     mask = consistency_mask(backward, forward, tolerance=coherence.flow_tolerance * scale, boundaries=False)
+    if coherence.warp_tolerance is not None:  # the flow must also carry the picture: where the warped
+        # previous input differs from the current one, the flow bled from a moving subject onto the
+        # background it uncovers (DIS is smooth across motion edges), and what it carries is the subject
+        error = np.abs(cv2.cvtColor(warp(previous, backward), cv2.COLOR_RGB2GRAY) - cv2.cvtColor(current, cv2.COLOR_RGB2GRAY))
+        mask = mask * np.clip(2.0 - cv2.GaussianBlur(error, (0, 0), FILL_BLUR) / coherence.warp_tolerance, 0.0, 1.0)
     cut = bool(is_scene_cut(previous, current, backward, mask))
     return Motion(backward, mask, cut, None if cut else camera_flow(backward, mask))
 

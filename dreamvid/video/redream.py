@@ -24,6 +24,7 @@ from dreamvid.video.strength import local_strength
 Box = tuple[int, int, int, int]  # top, left, bottom, right (exclusive)
 
 MERGE_WASTE = 1.3  # near crops merge when their union is at most this multiple of their summed areas
+TILE_SIDES = 2  # a region over the area budget is split into tiles of this many minimum sides a side
 
 
 class Redream(NamedTuple):
@@ -93,6 +94,10 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
                             settings.min_side, height, width))
     budget = settings.max_share * height * width
     boxes = _merged(boxes, settings.merge_gap, settings.min_side, height, width, budget)
+    # a region too large for the budget (a moving camera leaves the whole frame short) is split into
+    # tiles, the shortest dreamed first: left whole it would never fit, and nothing would be dreamed
+    boxes = [tile for box in boxes for tile in (_tiles(box, TILE_SIDES * settings.min_side, deficit, settings.trigger)
+                                                 if _area(box) > budget else [box])]
     boxes.sort(key=lambda box: -float(deficit[box[0]:box[2], box[1]:box[3]].sum()))
     chosen = []
     for box in boxes:
@@ -279,6 +284,23 @@ def _widened(low: int, high: int, side: int, limit: int) -> tuple[int, int]:
     if high > limit:
         low, high = limit - side, limit
     return low, high
+
+
+def _tiles(box: Box, side: int, deficit: np.ndarray, trigger: float) -> list[Box]:
+    """The box split into a grid of tiles at most `side` px a side (even shares of it), keeping the tiles
+    that hold short pixels."""
+    top, left, bottom, right = box
+    rows = max(1, -(-(bottom - top) // side))
+    columns = max(1, -(-(right - left) // side))
+    tops = np.linspace(top, bottom, rows + 1).round().astype(int)
+    lefts = np.linspace(left, right, columns + 1).round().astype(int)
+    tiles = []
+    for row in range(rows):
+        for column in range(columns):
+            tile = (int(tops[row]), int(lefts[column]), int(tops[row + 1]), int(lefts[column + 1]))
+            if (deficit[tile[0]:tile[2], tile[1]:tile[3]] > trigger).any():
+                tiles.append(tile)
+    return tiles
 
 
 def _area(box: Box) -> int:

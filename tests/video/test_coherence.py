@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 from conftest import textured_image, tiny_dreamer
@@ -11,7 +12,7 @@ from conftest import textured_image, tiny_dreamer
 from dreamvid.dream.deepdream import DeepDream
 from dreamvid.errors import DreamvidError
 from dreamvid.settings import CoherenceSettings, DreamSettings, WarmStart
-from dreamvid.video.coherence import Coherence, CoherenceState, Motion
+from dreamvid.video.coherence import Coherence, CoherenceState, Motion, estimate_motion
 from dreamvid.video.redream import CALIBRATION_CROPS, LightGain
 
 SETTINGS = DreamSettings(model="tiny", octaves=2, steps=3, tile_size=64)
@@ -182,3 +183,21 @@ def test_the_background_a_subject_uncovers_is_held_to_the_frame_s_reference_not_
     reference = coherence._local_reference(state, motion, coherence._unchanged(state, motion, wall))
     np.testing.assert_allclose(reference[14:26, 14:26], 12.0, atol=0.01)  # the frame's reference
     np.testing.assert_allclose(reference[38:46, 2:38], 10.0, atol=0.01)  # the unchanged wall keeps its own
+
+
+def test_a_flow_that_does_not_carry_the_picture_is_not_trusted_where_the_warp_tolerance_says():
+    class StillFlow:  # a flow that sees no motion, both ways: the forward-backward check passes everywhere
+        def backward_flow_pair(self, previous, current):
+            zeros = np.zeros(previous.shape[:2] + (2,), np.float32)
+            return zeros, zeros
+
+    rng = np.random.default_rng(1)
+    previous = cv2.GaussianBlur(rng.uniform(0, 255, (64, 96, 3)).astype(np.float32), (0, 0), 2)
+    previous[16:44, 26:64] = 60.0
+    current = previous.copy()
+    current[16:44, 26:64] = 180.0  # the picture changed there
+    plain = estimate_motion(StillFlow(), CoherenceSettings(), previous, current).reliable
+    checked = estimate_motion(StillFlow(), CoherenceSettings(warp_tolerance=12.0), previous, current).reliable
+    assert plain.min() == 1.0
+    assert checked[22:38, 32:58].max() == 0.0 and checked[52:, :].min() == 1.0  # unchanged content stays trusted
+    assert CoherenceSettings().for_style().warp_tolerance == 12.0 and CoherenceSettings().warp_tolerance is None

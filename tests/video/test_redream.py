@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dreamvid.errors import DreamvidError
-from dreamvid.video.redream import RedreamSettings, deficit_boxes, deficit_map, redream_deficit
+from dreamvid.video.redream import RedreamSettings, _area, deficit_boxes, deficit_map, redream_deficit
 
 HEIGHT, WIDTH = 96, 128
 SETTINGS = RedreamSettings(margin=8, min_side=32, feather=2.0, crop_scale=1.0)  # crops at their own size
@@ -336,3 +336,13 @@ def test_a_crop_keeps_its_size_in_the_network_s_pixels_whatever_the_frame_size()
     halved = settings.for_size(270, 480, dream_scale=0.5)  # the scaled dream shrinks the crop by half itself
     assert halved.min_side == 2 * settings.min_side and halved.margin == 2 * settings.margin
     assert settings.for_size(720, 1280).feather == pytest.approx(4 * settings.feather)  # blending scales
+
+
+def test_a_region_over_the_budget_is_dreamed_tile_by_tile_not_dropped():
+    current, detail, reliable = scene()
+    reliable[:] = 0.0  # a moving camera: the whole frame is short
+    settings = dataclasses.replace(SETTINGS, max_share=0.3)
+    boxes = deficit_boxes(deficit_map(detail, reliable, 10.0, settings), settings)
+    assert boxes and sum(_area(box) for box in boxes) <= 0.3 * HEIGHT * WIDTH
+    assert all(box[2] - box[0] <= 2 * settings.min_side + 1 and box[3] - box[1] <= 2 * settings.min_side + 1
+               for box in boxes)
