@@ -4,7 +4,9 @@ terminal closed) end in one line on stderr and a non-zero exit, never a tracebac
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -34,6 +36,9 @@ _TERMINATED: list[int] = []  # the signals received: Ray's blocking calls turn T
 # TensorFlow's tracing turns an exception raised inside it into a ValueError
 
 
+_REARMED: list[threading.Timer] = []  # signals to send again: their exception was swallowed by a finaliser
+
+
 def _terminate(signal_number: int, frame: FrameType | None) -> None:
     _TERMINATED.append(signal_number)
     raise Terminated()
@@ -55,6 +60,37 @@ def _take_signals() -> dict[int, object]:
     return previous
 
 
+def _signal_in(error: BaseException | None) -> bool:
+    """Whether the signal's exception is `error` or what it arose from (a SystemError around it, say)."""
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error, seen = error.__context__, seen + 1
+    return False
+
+
+def _quiet_after_signal(previous_unraisable, previous_thread_hook):
+    """Hooks for what Python prints outside the main flow ("Exception ignored in ...": a signal's exception
+    raised inside a finaliser; an error in a thread): silent once a signal is ending the command, and a
+    signal's exception a finaliser swallowed is raised again where it can end the command."""
+
+    def unraisable(hook_arguments) -> None:
+        if not _TERMINATED:
+            return previous_unraisable(hook_arguments)
+        if _signal_in(hook_arguments.exc_value):  # sent again once the finaliser is over, from a timer
+            timer = threading.Timer(0.01, os.kill, (os.getpid(), _TERMINATED[-1]))
+            timer.daemon = True
+            _REARMED.append(timer)
+            timer.start()
+
+    def thread_exception(hook_arguments) -> None:
+        if not _TERMINATED:
+            return previous_thread_hook(hook_arguments)
+
+    return unraisable, thread_exception
+
+
 def _ended_by_signal(hint: str) -> typer.Exit:
     if getattr(signal, "SIGHUP", None) in _TERMINATED:
         return fail("the terminal closed (SIGHUP)" + (hint or "; no output written"), 129)
@@ -69,7 +105,11 @@ def error_boundary(resumable: bool = False) -> Iterator[None]:
     traceback; what a render finished stays in its work folder for --resume. After a signal, whatever error
     comes out (a library may turn the signal's exception into its own) ends the command as the signal."""
     hint = "; run again with --resume to continue" if resumable else ""
-    previous = _take_signals() if threading.current_thread() is threading.main_thread() else {}
+    main = threading.current_thread() is threading.main_thread()
+    previous = _take_signals() if main else {}
+    hooks = (sys.unraisablehook, threading.excepthook)
+    if main:
+        sys.unraisablehook, threading.excepthook = _quiet_after_signal(*hooks)
     _TERMINATED.clear()
     try:
         yield
@@ -92,5 +132,10 @@ def error_boundary(resumable: bool = False) -> Iterator[None]:
             raise _ended_by_signal(hint) from None
         raise
     finally:
+        for timer in _REARMED:  # the command ended (or finished) before the signal came again
+            timer.cancel()
+        _REARMED.clear()
         for number, handler in previous.items():
             signal.signal(number, handler)
+        if main:
+            sys.unraisablehook, threading.excepthook = hooks

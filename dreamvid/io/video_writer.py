@@ -262,6 +262,9 @@ class VideoWriter:
         except OSError as error:
             self.abort()
             raise DreamvidError(f"cannot write to folder {folder}: {error.strerror}") from None
+        except BaseException:  # Ctrl-C or SIGTERM while the temporaries are made or ffmpeg starts
+            self.abort()
+            raise
 
     def _temporary_path(self, folder: str, suffix: str, directory: bool = False) -> str:
         """A new hidden file or folder next to the target, named after it, deleted unless moved into place."""

@@ -60,3 +60,25 @@ def test_a_signal_that_a_library_turned_into_another_error_still_ends_as_the_sig
                 raise ValueError("a bug")
     finally:
         signal.signal(signal.SIGHUP, outer)
+
+
+def test_a_signal_inside_a_finaliser_prints_nothing_more_and_still_ends_the_command(capfd):
+    """A SIGTERM whose exception was raised inside an object's __del__ was printed as "Exception ignored in"
+    with a traceback (then the command went on); it ends the command in one line."""
+    import gc
+
+    class Finalised:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10**6):  # the handler runs here, inside the finaliser
+                pass
+
+    with pytest.raises(typer.Exit) as ended:
+        with error_boundary(resumable=True):
+            Finalised()
+            gc.collect()
+            for _ in range(10**7):  # where the signal, raised again, ends the command
+                pass
+    assert ended.value.exit_code == 143
+    lines = capfd.readouterr().err.strip().splitlines()
+    assert lines == ["dreamvid: error: terminated; run again with --resume to continue"], lines

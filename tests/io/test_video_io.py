@@ -653,3 +653,14 @@ def test_huge_image_in_a_sequence_is_refused_from_its_header(tmp_path, monkeypat
     cv2.imwrite(str(tmp_path / "frame_1.png"), np.zeros((20, 21, 3), np.uint8))
     with pytest.raises(DreamvidError, match=r"image is 21x20 \(0 MP\); dreamvid reads at most 0 MP"):
         open_video(tmp_path)
+
+
+def test_a_signal_while_the_writer_starts_leaves_no_temporary(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM while ffmpeg was starting left `.out.mp4.<hex>.partial.mp4` behind (no `with` yet)."""
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(VideoWriter, "_start_encoder", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        VideoWriter(tmp_path / "out.mp4", fps=10, size=(64, 48), audio=AudioSource(str(tmp_path / "a.wav")))
+    assert os.listdir(tmp_path) == []
