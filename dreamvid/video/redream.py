@@ -165,8 +165,8 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
         elif target_strength is not None:  # the crop's change as strong as a fresh dream's, where it lands
             change = np.abs(dreamed - base).mean(axis=2, keepdims=True)
             achieved = float((change * crop_weight).sum() / max(float(crop_weight.sum()), 1e-6))
-            gain = min(max(target_strength / max(achieved, 1e-3), 1.0 / settings.max_gain), settings.max_gain)
-            dreamed = np.clip(base + gain * (dreamed - base), 0.0, 255.0)
+            matched = min(max(target_strength / max(achieved, 1e-3), 1.0 / settings.max_gain), settings.max_gain)
+            dreamed = np.clip(base + matched * (dreamed - base), 0.0, 255.0)
         result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
         blended[top:bottom, left:right] = crop_weight[..., 0]
     return Redream(np.clip(result, 0.0, 255.0), blended)

@@ -197,10 +197,12 @@ def test_crops_are_held_to_the_target_strength_within_the_limit():
     reliable[40:60, 50:70] = 0.0
     start = current + detail
     # the counting dream adds 50 everywhere: a target of 25 halves it, one of 10 is held to 50 / max_gain (3)
+    reliable[10:30, 10:30] = 0.0  # a second crop, scaled the same way (the first one's gain is its own)
     for target, expected in ((25.0, 25.0), (10.0, 50.0 / 3), (None, 50.0)):
         result = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), SETTINGS,
                                  target_strength=target).image
         np.testing.assert_allclose((result - current)[44:56, 54:66], expected, atol=1e-3)
+        np.testing.assert_allclose((result - current)[14:26, 14:26], expected, atol=1e-3)
 
 
 def test_a_shrunk_crop_dream_adds_its_change_at_full_size():
