@@ -11,7 +11,7 @@ from conftest import textured_image, tiny_dreamer
 
 from dreamvid.dream.deepdream import DeepDream
 from dreamvid.errors import DreamvidError
-from dreamvid.settings import CoherenceSettings, DreamSettings, WarmStart
+from dreamvid.settings import CoherenceSettings, DreamSettings, RedreamSettings, WarmStart
 from dreamvid.video.coherence import Coherence, CoherenceState, Motion, estimate_motion
 from dreamvid.video.redream import CALIBRATION_CROPS, LightGain
 
@@ -48,7 +48,7 @@ def effect(tiny):
 
 def test_first_frame_gets_the_full_treatment_later_frames_the_warm_start(effect):
     recording = Recording(effect)
-    coherence = Coherence(recording, CoherenceSettings())
+    coherence = Coherence(recording, CoherenceSettings(redream=RedreamSettings(calibrate=True)))
     asked = []
     frame = textured_image()
     for _ in range(3):
@@ -69,7 +69,7 @@ def test_a_still_scene_carries_the_detail_over_unchanged(effect):
 
 def test_scene_cut_and_independent_mode_start_afresh(effect):
     recording = Recording(effect)
-    coherence = Coherence(recording, CoherenceSettings())
+    coherence = Coherence(recording, CoherenceSettings(redream=RedreamSettings(calibrate=True)))
     frame = textured_image()
     coherence.next_frame(frame, still_motion, seed=0)
     coherence.next_frame(frame, lambda p, c: still_motion(p, c, cut=True), seed=0)
