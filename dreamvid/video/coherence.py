@@ -126,6 +126,13 @@ class Motion:
 MotionSource = Callable[[np.ndarray, np.ndarray], Motion]  # (previous input, current input) -> Motion
 
 
+def agreement(first: np.ndarray, second: np.ndarray, tolerance: float) -> np.ndarray:
+    """(H, W) in 0..1: whether two RGB pictures show the same thing at each place: 1 where their grey
+    levels (blurred by FILL_BLUR px) differ by at most `tolerance`, falling to 0 at twice it."""
+    difference = np.abs(cv2.cvtColor(first, cv2.COLOR_RGB2GRAY) - cv2.cvtColor(second, cv2.COLOR_RGB2GRAY))
+    return np.clip(2.0 - cv2.GaussianBlur(difference, (0, 0), FILL_BLUR) / tolerance, 0.0, 1.0)
+
+
 def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous: np.ndarray,
                     current: np.ndarray) -> Motion:
     """The motion from input frame `previous` to `current` (both RGB, 0..255)."""
@@ -137,8 +144,7 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
     if coherence.warp_tolerance is not None:  # the flow must also carry the picture: where the warped
         # previous input differs from the current one, the flow bled from a moving subject onto the
         # background it uncovers (DIS is smooth across motion edges), and what it carries is the subject
-        error = np.abs(cv2.cvtColor(warp(previous, backward), cv2.COLOR_RGB2GRAY) - cv2.cvtColor(current, cv2.COLOR_RGB2GRAY))
-        mask = mask * np.clip(2.0 - cv2.GaussianBlur(error, (0, 0), FILL_BLUR) / coherence.warp_tolerance, 0.0, 1.0)
+        mask = mask * agreement(warp(previous, backward), current, coherence.warp_tolerance)
     cut = bool(is_scene_cut(previous, current, backward, mask))
     return Motion(backward, mask, cut, None if cut else camera_flow(backward, mask))
 
@@ -225,8 +231,7 @@ class Coherence:
         previous = state.previous_input
         if self.settings.camera_fill and motion.camera is not None:
             previous = warp(previous, motion.camera)
-        difference = np.abs(cv2.cvtColor(previous, cv2.COLOR_RGB2GRAY) - cv2.cvtColor(current, cv2.COLOR_RGB2GRAY))
-        return np.clip(2.0 - cv2.GaussianBlur(difference, (0, 0), FILL_BLUR) / tolerance, 0.0, 1.0)
+        return agreement(previous, current, tolerance)
 
     def _fill(self, state: CoherenceState, motion: Motion, unchanged: np.ndarray) -> np.ndarray:
         """The previous detail for the pixels the flow cannot carry: moved with the camera (`camera_fill`:
