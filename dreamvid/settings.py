@@ -309,7 +309,8 @@ class CoherenceSettings:
     camera_fill: bool = True  # ... moved with the camera's fitted motion (else: unmoved) ...
     fill_tolerance: float | None = 12.0  # ... where the input there changed by under this, none past twice it
     # (grey levels, blurred; None: anywhere)
-    strength_cap: float = 1.25
+    strength_cap: float = 1.0  # 1.25 let the still background creep up a quarter over the per-frame dream's
+    # and divide every moving figure (issue 21 round three: vtest.avi moving 0.67 -> 0.71, strength 1.16 -> 1.04)
     strength_floor: float = 1.0  # below this multiple of the first frame's strength, detail regrows
     regrowth: float = 1.06  # at most this gain per frame while below the floor
     dream_scale: float = 1.0  # dream at this fraction of the frame size, upsample the change
