@@ -146,7 +146,8 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
         # background it uncovers (DIS is smooth across motion edges), and what it carries is the subject
         mask = mask * agreement(warp(previous, backward), current, coherence.warp_tolerance)
     cut = bool(is_scene_cut(previous, current, backward, mask))
-    return Motion(backward, mask, cut, None if cut else camera_flow(backward, mask))
+    camera = camera_flow(backward, mask) if coherence.camera_fill and not cut else None  # only the fill uses it
+    return Motion(backward, mask, cut, camera)
 
 
 class Coherence:
@@ -189,12 +190,14 @@ class Coherence:
                             sharp=self.settings.sharp_warp) - current) * reliable
         else:
             carried = warp(state.previous_detail, motion.backward, sharp=self.settings.sharp_warp) * reliable
-        unchanged = self._unchanged(state, motion, current)
+        redream = self.settings.redream
+        unchanged = None  # where the previous input still shows the same thing: for the fill and local reference
+        if self.settings.occlusion_fill > 0 or (redream is not None and redream.local_reference):
+            unchanged = self._unchanged(state, motion, current)
         if self.settings.occlusion_fill > 0:
             carried += self.settings.occlusion_fill * (1.0 - reliable) * self._fill(state, motion, unchanged)
         carried *= self.blend(time)
         start = np.clip(current + carried, 0.0, 255.0)
-        redream = self.settings.redream
         local_reference = None
         if redream is not None:  # regions the carried detail leaves short get a full dream of their own
             redream = redream.for_size(*current.shape[:2], self.settings.dream_scale)
