@@ -122,9 +122,16 @@ class DeepDream:
     def first(self, image: np.ndarray, *, seed: int, time: float = 0.0, progress: Progress | None = None,
               steps: int | None = None, on_octave: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
         """The octave dream (`steps` per octave instead of the settings' own, when given);
-        `on_octave(index, image)` sees each octave's result (at the working scale)."""
+        `on_octave(index, image)` sees each octave's result (at the working scale).
+
+        A lighter dream of fewer steps takes them proportionally longer (at most 255), so it climbs as far
+        as the full one: a re-dreamed crop otherwise grows fainter, smaller motifs than the frame's own
+        dream, which the strength match can only scale up (issue 21, docs/measurements.md)."""
         weights = self.weights(time)
-        settings = self.settings if steps is None else dataclasses.replace(self.settings, steps=steps)
+        settings = self.settings
+        if steps is not None:
+            longer = settings.step_size * settings.steps / steps if steps < settings.steps else settings.step_size
+            settings = dataclasses.replace(settings, steps=steps, step_size=min(longer, 255.0))
         result = dream_at_scale(image, settings, self.dreamer, self.scale, seed,
                                 progress=progress, weights=weights, on_octave=on_octave)
         if self.scale < 1 and self.finish_steps > 0:
