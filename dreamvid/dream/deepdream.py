@@ -130,7 +130,7 @@ class DeepDream:
         weights = self.weights(time)
         settings = self.settings
         if steps is not None:
-            longer = settings.step_size * settings.steps / steps if steps < settings.steps else settings.step_size
+            longer = settings.step_size * max(1.0, settings.steps / steps)
             settings = dataclasses.replace(settings, steps=steps, step_size=min(longer, 255.0))
         result = dream_at_scale(image, settings, self.dreamer, self.scale, seed,
                                 progress=progress, weights=weights, on_octave=on_octave)
