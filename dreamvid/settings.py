@@ -213,7 +213,9 @@ class RedreamSettings:
     measured on the first frame of the clip (and after each scene cut), so each place keeps the strength
     the network gives it (a subject it likes more than the wall behind); without, so that where it
     lands it is as strong as the clip's mean fresh dream. A lighter dream is weaker in proportion to its
-    steps, and would set a weak reference for the subject it re-dreams.
+    steps, and would set a weak reference for the subject it re-dreams. With `match_context` a crop
+    whose still, reliable context is a large enough share of it is dreamed from its input alone and
+    matched to the detail that context carries instead (see redream_deficit).
     """
 
     threshold: float = 1.0
@@ -236,6 +238,8 @@ class RedreamSettings:
     calibrate: bool = False  # ... by the first frame's full / light dream strength (else: to the clip's mean;
     # calibrated cost coverage and 3x the speed on dark_bunny.mp4, issue 21 round two)
     local_reference: bool = True  # hold each place to what a fresh dream gave it, not the frame's mean
+    match_context: bool = False  # with match_strength, a crop whose context is still and reliable is matched
+    # to the detail carried there, not to the clip's mean (see redream_deficit)
 
     def for_size(self, height: int, width: int, dream_scale: float = 1.0) -> "RedreamSettings":
         """The blending sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one), and
@@ -281,11 +285,13 @@ class CoherenceSettings:
 
     The first frame (and the first after a scene cut) gets the full octave dream. Each later frame
     starts from its input plus the previous frame's dream detail, warped along the optical flow where
-    the forward-backward check passes (elsewhere `occlusion_fill` of the previous detail, moved with
+    the forward-backward check passes, or where it fails on flat input that the flow still carries within
+    `rescue_tolerance` grey levels (elsewhere `occlusion_fill` of the previous detail, moved with
     the camera's fitted motion with `camera_fill`, where the input there changed by under
     `fill_tolerance` grey levels, none past twice it; 0 starts newly revealed areas afresh), times `blend`; then
     `steps_next` ascent steps of `step_size_next`
-    on each of the `octaves_next` finest octaves. The detail's mean size is held between
+    on each of the `octaves_next` finest octaves, of whose change `still_refine` is kept where the picture
+    stands still (a still place's dream needs no growing; the step only pumps against the hold). The detail's mean size is held between
     `strength_floor` and `strength_cap` times the first frame's (regrowing by at most `regrowth` a
     frame) when `hold_strength`, so a long clip neither runs away nor fades. With `carry_result` the
     trusted pixels start from the previous result itself, warped (Ruder et al.'s warm start), not from
@@ -299,11 +305,14 @@ class CoherenceSettings:
     steps_next: int = 1
     octaves_next: int = 1
     step_size_next: float | None = 1.0  # None: the dream's step size
+    still_refine: float = 0.0  # the share of that step's change kept where the picture stands still
     jitter_next: int | None = None  # None: the dream's jitter
     flow_preset: str = "medium"
     flow_tolerance: float = 2.0  # forward-backward check, squared pixels at 640 px (scaled with size)
     warp_tolerance: float | None = None  # also trusted only where the warped previous input is within this
     # of the current one, not past twice it (grey levels, blurred; None: the forward-backward check alone)
+    rescue_tolerance: float | None = 4.0  # where the check fails, trusted all the same where the input is flat and
+    # the warped previous input is within this of the current one, not past twice it (grey levels, blurred; None: never)
     occlusion_fill: float = 0.7  # unreliable pixels keep this share of the previous detail ...
     sharp_warp: bool = True  # carry the detail with Lanczos, not bilinear, interpolation (keeps its strength)
     camera_fill: bool = True  # ... moved with the camera's fitted motion (else: unmoved) ...
@@ -340,6 +349,10 @@ class CoherenceSettings:
             raise DreamvidError(f"occlusion fill must be between 0 and 1, got {self.occlusion_fill}")
         if self.warp_tolerance is not None and not self.warp_tolerance > 0:
             raise DreamvidError(f"warp tolerance must be positive, got {self.warp_tolerance}")
+        if not 0 <= self.still_refine <= 1:
+            raise DreamvidError(f"still refine must be between 0 and 1, got {self.still_refine}")
+        if self.rescue_tolerance is not None and not self.rescue_tolerance > 0:
+            raise DreamvidError(f"rescue tolerance must be positive, got {self.rescue_tolerance}")
         if self.fill_tolerance is not None and not self.fill_tolerance > 0:
             raise DreamvidError(f"fill tolerance must be positive, got {self.fill_tolerance}")
         if not 0 < self.dream_scale <= 1:
@@ -368,7 +381,7 @@ class CoherenceSettings:
         carried the walker's styled pixels there (people.mp4's ghost figure 2.19 -> 1.66, issue 21). Bilinear warps: sharper ones flickered more in an
         earlier round's tuning (4.4 on cup.mp4)."""
         return dataclasses.replace(self, hold_strength=False, redream=None, carry_result=True, occlusion_fill=1.0,
-                                   sharp_warp=False, warp_tolerance=12.0)
+                                   sharp_warp=False, warp_tolerance=12.0, rescue_tolerance=None)
 
 
 @dataclass(frozen=True)

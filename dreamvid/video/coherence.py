@@ -35,6 +35,11 @@ from dreamvid.zoom.schedule import Schedule
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
 CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
 FILL_BLUR = 2.0  # Gaussian sigma (px) of the grey difference that gates the occlusion fill
+RESCUE_FLAT = 2.0  # a failed check is rescued only where the input is this flat: grey levels' standard deviation ...
+RESCUE_WINDOW = 7  # ... over this many px a side
+STILL_RELIABLE = 0.9  # a still pixel: its flow passes the check this well ...
+STILL_MOTION = 0.5  # ... and moves under this many px a frame
+STILL_BLUR = 2.0  # Gaussian sigma (px) the still map is softened by
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,8 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
     backward, forward = flow.backward_flow_pair(previous, current)
     scale = (max(current.shape[:2]) / 640.0) ** 2
     mask = consistency_mask(backward, forward, tolerance=coherence.flow_tolerance * scale, boundaries=False)
+    if coherence.rescue_tolerance is not None:
+        mask = np.maximum(mask, rescued(previous, current, backward, coherence.rescue_tolerance))
     if coherence.warp_tolerance is not None:  # the flow must also carry the picture: where the warped
         # previous input differs from the current one, the flow bled from a moving subject onto the
         # background it uncovers (DIS is smooth across motion edges), and what it carries is the subject
@@ -148,6 +155,22 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
     cut = bool(is_scene_cut(previous, current, backward, mask))
     camera = camera_flow(backward, mask) if coherence.camera_fill and not cut else None  # only the fill uses it
     return Motion(backward, mask, cut, camera)
+
+
+def rescued(previous: np.ndarray, current: np.ndarray, backward: np.ndarray, tolerance: float) -> np.ndarray:
+    """(H, W) in 0..1: where a failed forward-backward check is to be trusted all the same: flat input
+    (grey levels' standard deviation under RESCUE_FLAT over RESCUE_WINDOW px) that the flow, right or
+    not, carries as it is (the warped previous input within `tolerance` grey levels of the current one,
+    blurred; none past twice it). On a flat, fast, blurred surface the check fails in patches that were
+    re-dreamed afresh every frame (bikes.mp4's sliding white roof, issue 21: flicker 2.81 -> 2.36), and
+    what the flow carries there cannot be told from the truth; on texture (the background a walker
+    uncovers, whose flow drags the walker's dream along) the check is kept (vtest.avi's ghost figure 1.57
+    rescued anywhere: 1.72; flat only: 1.60)."""
+    grey = cv2.cvtColor(current, cv2.COLOR_RGB2GRAY)
+    window = (RESCUE_WINDOW, RESCUE_WINDOW)
+    mean = cv2.blur(grey, window)
+    deviation = np.sqrt(np.maximum(cv2.blur(grey * grey, window) - mean * mean, 0.0))
+    return agreement(warp(previous, backward), current, tolerance) * (deviation < RESCUE_FLAT)
 
 
 class Coherence:
@@ -220,6 +243,10 @@ class Coherence:
             result = self.effect.refine(start, seed=seed, time=time, progress=progress,
                                         guide=Guide(current, motion.reliable))
             carry = {}
+            if self.settings.still_refine < 1.0:  # a still place's dream needs no growing: the step only
+                # pumps against the strength hold, a new pattern every frame (issue 21: flicker on vtest.avi 1.60 -> 1.20)
+                still = _still(motion)
+                result = start + (result - start) * (1.0 - (1.0 - self.settings.still_refine) * still)[..., None]
         self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry,
                       light_gain=state.light_gain)
         return result
@@ -323,6 +350,14 @@ class Coherence:
         elif self.settings.hold_strength and 0 < strength < floor:
             detail *= min(floor / strength, self.settings.regrowth)
         self.state = CoherenceState(current, detail.astype(np.float32), reference, cuts, carry, light_gain=light_gain)
+
+
+def _still(motion: Motion) -> np.ndarray:
+    """(H, W) in 0..1: where the picture stands still (flow under STILL_MOTION px, passing the check over
+    STILL_RELIABLE), softened by STILL_BLUR px."""
+    speed = np.hypot(motion.backward[..., 0], motion.backward[..., 1])
+    still = ((motion.reliable > STILL_RELIABLE) & (speed < STILL_MOTION)).astype(np.float32)
+    return np.clip(cv2.GaussianBlur(still, (0, 0), STILL_BLUR), 0.0, 1.0)
 
 
 def _carried(carry: dict[str, np.ndarray], motion: Motion, shape) -> dict[str, np.ndarray]:

@@ -23,6 +23,10 @@ from dreamvid.video.strength import local_strength
 
 Box = tuple[int, int, int, int]  # top, left, bottom, right (exclusive)
 
+CONTEXT_WEIGHT = 0.05  # a crop's context: pixels it blends into by under this weight ...
+CONTEXT_RELIABLE = 0.9  # ... whose flow reliability is over this, and that moved under min_motion ...
+CONTEXT_SHARE = 0.4  # ... matched to when they are at least this share of the crop (not a tile of a large
+# short region, whose context is a thin rim: bikes.mp4's tiles of the sliding roof 0.16-0.26, vtest.avi's walkers 0.46-0.63)
 MERGE_WASTE = 1.3  # near crops merge when their union is at most this multiple of their summed areas
 TILE_SIDES = 2  # a region over the area budget is split into tiles of this many minimum sides a side
 
@@ -127,7 +131,13 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     the frame around it. gain: instead, scale each crop's change by what a light dream of its size
     lacks against the full one (see light_gain), so a place keeps its own strength.
 
-    Each crop is dreamed from the input plus the carried detail faded out where the deficit is
+    With settings.match_context, a crop whose context (pixels it blends into by under CONTEXT_WEIGHT,
+    reliability over CONTEXT_RELIABLE, moved under min_motion) is at least CONTEXT_SHARE of it is dreamed
+    from its input alone and scaled so that its change over that context is as strong as the detail
+    carried there: a fixed camera's walker is held to the ground it walks on (issue 21: vtest.avi's ghost
+    1.57 -> 1.25; flat-coloured figures on a richly dreamed ground lose, see docs/measurements.md).
+
+    Each other crop is dreamed from the input plus the carried detail faded out where the deficit is
     (so misplaced detail is not grown), and its change is blended back under the feathered mask of
     the short regions (`blend` "full") or the feathered deficit ("deficit").
     Returns the new float32 image (start itself when nothing is short) and the blend weight.
@@ -152,15 +162,34 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     result = start.copy()
     blended = np.zeros(start.shape[:2], np.float32)
     height, width = start.shape[:2]
+    still = carried_strength = None
+    if settings.match_context and gain is None and target_strength is not None:
+        still = np.asarray(reliable) > CONTEXT_RELIABLE
+        if backward is not None:
+            still &= np.hypot(backward[..., 0], backward[..., 1]) < settings.min_motion
+        carried_strength = np.abs(np.asarray(carried_detail, np.float32)).mean(axis=2)
     for top, left, bottom, right in boxes:
         crop_weight = weight[top:bottom, left:right] * _edge_taper((top, left, bottom, right), height, width,
                                                                    max(1.0, settings.margin / 2))
         crop_start = start[top:bottom, left:right]
         crop_input = current[top:bottom, left:right]
-        crop_fade = np.minimum(fade[top:bottom, left:right], crop_weight)
-        base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_fade), 0.0, 255.0)
+        context = None
+        if still is not None:
+            context = still[top:bottom, left:right] & (crop_weight[..., 0] < CONTEXT_WEIGHT)
+            if context.mean() < CONTEXT_SHARE:
+                context = None
+        if context is not None:  # dreamed from the input alone, its change comparable to the carried detail
+            base = crop_input
+        else:
+            crop_fade = np.minimum(fade[top:bottom, left:right], crop_weight)
+            base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_fade), 0.0, 255.0)
         dreamed = _dreamed_at(base, dream_full, settings.crop_scale, settings.min_side)
-        if gain is not None:
+        if context is not None:  # as strong as the dream the still context around it has kept
+            have = float(carried_strength[top:bottom, left:right][context].mean())
+            got = float(np.abs(dreamed - base).mean(axis=2)[context].mean())
+            matched = min(max(have / max(got, 1e-3), 1.0 / settings.max_gain), settings.max_gain)
+            dreamed = np.clip(base + matched * (dreamed - base), 0.0, 255.0)
+        elif gain is not None:
             dreamed = np.clip(base + gain.at(min(bottom - top, right - left)) * (dreamed - base), 0.0, 255.0)
         elif target_strength is not None:  # the crop's change as strong as a fresh dream's, where it lands
             change = np.abs(dreamed - base).mean(axis=2, keepdims=True)

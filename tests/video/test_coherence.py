@@ -201,3 +201,55 @@ def test_a_flow_that_does_not_carry_the_picture_is_not_trusted_where_the_warp_to
     assert plain.min() == 1.0
     assert checked[22:38, 32:58].max() == 0.0 and checked[52:, :].min() == 1.0  # unchanged content stays trusted
     assert CoherenceSettings().for_style().warp_tolerance == 12.0 and CoherenceSettings().warp_tolerance is None
+
+
+class InconsistentFlow:
+    """A flow estimator whose forward flow disagrees with its zero backward flow in rows 10-30."""
+
+    def backward_flow_pair(self, previous, current):
+        backward = np.zeros(previous.shape[:2] + (2,), np.float32)
+        forward = backward.copy()
+        forward[10:30, :, 0] = 6.0
+        return backward, forward
+
+
+def test_a_failed_check_is_trusted_where_the_flow_still_carries_flat_input():
+    previous = np.full((40, 64, 3), 200.0, np.float32)  # a flat, bright roof ...
+    previous[:, :20] = np.random.default_rng(0).uniform(0, 255, (40, 20, 1))  # ... beside a textured road
+    current = previous.copy()
+    current[10:30, 40:60] = 60.0  # where something dark came in, the flow carries the wrong picture
+    plain = estimate_motion(InconsistentFlow(), CoherenceSettings(rescue_tolerance=None), previous, current)
+    rescued = estimate_motion(InconsistentFlow(), CoherenceSettings(rescue_tolerance=4.0), previous, current)
+    assert plain.reliable[12:28].max() == 0.0
+    assert rescued.reliable[12:28, 26:34].min() == 1.0  # flat and unchanged: trusted
+    assert rescued.reliable[12:28, 2:18].max() == 0.0  # unchanged but textured: the check holds
+    assert rescued.reliable[14:26, 44:56].max() == 0.0  # changed: not trusted
+    np.testing.assert_array_equal(rescued.reliable[35:], plain.reliable[35:])
+    assert CoherenceSettings().for_style().rescue_tolerance is None
+    with pytest.raises(DreamvidError):
+        CoherenceSettings(rescue_tolerance=-1.0)
+
+
+class AddingSteps:
+    """A stand-in effect: the full treatment adds 20 to every pixel, the warm step 10 more."""
+
+    def first(self, image, *, seed, time=0.0, progress=None, steps=None):
+        return image + 20.0
+
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        return image + 10.0
+
+
+def test_the_warm_step_is_lighter_where_the_picture_stands_still():
+    frame = np.full((32, 48, 3), 100.0, np.float32)
+
+    def moving(previous, current):
+        return Motion(np.full((32, 48, 2), 2.0, np.float32), np.ones((32, 48), np.float32), False)
+
+    for motion, share, expected in ((still_motion, 0.3, 3.0), (still_motion, 1.0, 10.0), (still_motion, 0.0, 0.0), (moving, 0.0, 10.0)):
+        coherence = Coherence(AddingSteps(), CoherenceSettings(redream=None, hold_strength=False, still_refine=share))
+        coherence.next_frame(frame, motion, seed=0)
+        second = coherence.next_frame(frame, motion, seed=0)
+        np.testing.assert_allclose(second - frame, 20.0 + expected, atol=1e-3)
+    with pytest.raises(DreamvidError):
+        CoherenceSettings(still_refine=1.5)

@@ -205,6 +205,28 @@ def test_crops_are_held_to_the_target_strength_within_the_limit():
         np.testing.assert_allclose((result - current)[14:26, 14:26], expected, atol=1e-3)
 
 
+def test_a_crop_in_still_context_is_matched_to_the_detail_kept_around_it():
+    current, detail, reliable = scene()
+    reliable[40:60, 50:70] = 0.0
+    start = current + detail
+    settings = dataclasses.replace(SETTINGS, match_context=True, max_gain=10.0)
+    still = np.zeros((HEIGHT, WIDTH, 2), np.float32)
+    # the still context kept detail of 10: the counting dream's 50 is scaled to it, whatever the clip's mean
+    result = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), settings, still,
+                             target_strength=25.0).image
+    np.testing.assert_allclose((result - current)[44:56, 54:66], 10.0, atol=1e-3)
+    # a context that moved (a panning camera: its detail was resampled) is not trusted: the clip's mean
+    panned = np.full((HEIGHT, WIDTH, 2), 2.0, np.float32)
+    result = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), settings, panned,
+                             target_strength=25.0).image
+    np.testing.assert_allclose((result - current)[44:56, 54:66], 25.0, atol=1e-3)
+    # nor one whose flow is in doubt (reliability 0.7: not short, but not to be matched to either)
+    doubtful = np.where(reliable > 0, 0.7, 0.0).astype(np.float32)
+    result = redream_deficit(start, current, detail, doubtful, 10.0, CountingDream(), settings,
+                             still, target_strength=25.0).image
+    np.testing.assert_allclose((result - current)[44:56, 54:66], 25.0, atol=1e-3)
+
+
 def test_a_shrunk_crop_dream_adds_its_change_at_full_size():
     current, detail, reliable = scene()
     reliable[40:60, 50:70] = 0.0
