@@ -174,7 +174,9 @@ class MotionCoverageMeter:
 
     Per frame: local strength = |output - input| averaged over channels, 9x9 box blur. Moving pixels:
     the DIS (medium) flow from this input frame back to the previous one is longer than 1 px, mask
-    eroded 3x3. Wake pixels moved in any of the previous 6 frames but not now; static pixels are the
+    eroded 3x3; where the camera moves (its fitted motion, flow.camera_flow, moves the median pixel over
+    1 px) the flow less the camera's, and earlier frames' masks follow the camera. Wake pixels moved in
+    any of the previous 6 frames but not now; static pixels are the
     rest. The frame's ratios are median strength over moving (wake) pixels / median over static
     pixels. The result takes the median of each ratio over frames from index first_frame on, skipping
     frames whose moving (wake) share is under 0.2%. Static content dominates most frames, so global
@@ -221,7 +223,10 @@ class MotionCoverageMeter:
                 raise DreamvidError(
                     f"frame size changed from {self._previous_input.shape} to {input_frame.shape}"
                 )
-            moving = self._moving_pixels(input_frame)
+            moving, panned = self._moving_pixels(input_frame)
+            if panned is not None:  # earlier frames' masks follow the camera onto this frame
+                self._history = collections.deque((_moved(earlier, panned) for earlier in self._history),
+                                                  maxlen=WAKE_FRAMES)
             wake = np.zeros_like(moving)
             for earlier in self._history:
                 wake |= earlier
@@ -251,11 +256,19 @@ class MotionCoverageMeter:
             follow=_median_or_nan(self._follows),
         )
 
-    def _moving_pixels(self, input_frame: np.ndarray) -> np.ndarray:
-        """Boolean (H, W): flow back to the previous input frame longer than 1 px, eroded 3x3."""
+    def _moving_pixels(self, input_frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Boolean (H, W): flow back to the previous input frame longer than 1 px, eroded 3x3; and the
+        camera's flow when the camera moved. Where the camera's fitted motion (flow.camera_flow) moves the
+        median pixel over 1 px, motion is the flow less the camera's, so a panning clip's subjects are
+        told from its background (else every pixel moves and no frame counts)."""
         backward = self._estimator.flow(input_frame, self._previous_input)
+        panned = flow.camera_flow(backward, np.ones(backward.shape[:2], np.float32))
+        if np.median(np.hypot(panned[..., 0], panned[..., 1])) > MOVING_FLOW:
+            backward = backward - panned
+        else:
+            panned = None
         moving = (np.hypot(backward[..., 0], backward[..., 1]) > MOVING_FLOW).astype(np.uint8)
-        return cv2.erode(moving, np.ones((3, 3), np.uint8)).astype(bool)
+        return cv2.erode(moving, np.ones((3, 3), np.uint8)).astype(bool), panned
 
     def _measure(self, strength_map: np.ndarray, moving: np.ndarray, wake: np.ndarray) -> None:
         """Record this frame's moving and wake ratios where they are defined."""
@@ -283,6 +296,12 @@ class MotionCoverageMeter:
         ghost = ghost_figure(input_frame, output_frame, moving, wake)
         if ghost is not None:
             self._ghosts.append(ghost)
+
+
+def _moved(mask: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """A boolean mask of the previous frame carried onto the current one along a backward flow (nearest)."""
+    map_x, map_y = flow.sample_maps(backward)
+    return cv2.remap(mask.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT).astype(bool)
 
 
 def moving_by_height(moving: np.ndarray, bins: Sequence[int] = HEIGHT_BINS) -> list[np.ndarray]:

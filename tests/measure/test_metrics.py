@@ -432,3 +432,28 @@ def test_a_frozen_picture_does_not_follow_its_moving_subject():
         live.add(frame, np.clip(frame + rng.normal(0, 8, frame.shape), 0, 255))  # a picture that follows
         frozen.add(frame, frames[0])  # one that stands still
     assert live.value.follow > 0.9 and frozen.value.follow < 0.5
+
+
+def panning_square_clip(pan=3):
+    """moving_square_clip seen by a camera panning `pan` px a frame to the right."""
+    background = texture(64, 96 + pan * MOVING_FRAMES, 5)
+    square = texture(SQUARE, SQUARE, 6, cell=3)
+    frames, masks = [], []
+    for index in range(MOVING_FRAMES):
+        frame = background[:, pan * index:pan * index + 96].copy()
+        left = 8 + SQUARE_STEP * index
+        frame[16:16 + SQUARE, left:left + SQUARE] = square
+        mask = np.zeros((64, 96), bool)
+        mask[16:16 + SQUARE, left:left + SQUARE] = True
+        frames.append(np.rint(frame).astype(np.uint8))
+        masks.append(mask)
+    return frames, masks
+
+
+def test_motion_coverage_under_a_panning_camera_counts_the_subject_not_the_whole_frame():
+    frames, masks = panning_square_clip()
+    dreamed_everywhere = metrics.motion_coverage(*dreamed(frames), first_frame=3)
+    plain_subject = metrics.motion_coverage(*dreamed(frames, plain_masks=masks), first_frame=3)
+    assert dreamed_everywhere.frames_used == plain_subject.frames_used == MOVING_FRAMES - 3
+    assert dreamed_everywhere.moving == pytest.approx(1.0, abs=0.1)
+    assert plain_subject.moving < 0.3
