@@ -285,8 +285,8 @@ class CoherenceSettings:
 
     The first frame (and the first after a scene cut) gets the full octave dream. Each later frame
     starts from its input plus the previous frame's dream detail, warped along the optical flow where
-    the forward-backward check passes, or where it fails on flat input that the flow still carries within
-    `rescue_tolerance` grey levels (elsewhere `occlusion_fill` of the previous detail, moved with
+    the forward-backward check passes (with `rescue_tolerance`, also where it fails on flat input that the
+    flow still carries within that many grey levels; elsewhere `occlusion_fill` of the previous detail, moved with
     the camera's fitted motion with `camera_fill`, where the input there changed by under
     `fill_tolerance` grey levels, none past twice it; 0 starts newly revealed areas afresh), times `blend`; then
     `steps_next` ascent steps of `step_size_next`
@@ -311,8 +311,9 @@ class CoherenceSettings:
     flow_tolerance: float = 2.0  # forward-backward check, squared pixels at 640 px (scaled with size)
     warp_tolerance: float | None = None  # also trusted only where the warped previous input is within this
     # of the current one, not past twice it (grey levels, blurred; None: the forward-backward check alone)
-    rescue_tolerance: float | None = 4.0  # where the check fails, trusted all the same where the input is flat and
-    # the warped previous input is within this of the current one, not past twice it (grey levels, blurred; None: never)
+    rescue_tolerance: float | None = None  # where the check fails, trusted all the same where the input is flat and
+    # the warped previous input is within this of the current one, not past twice it (grey levels, blurred; None:
+    # never; off: on bikes.mp4's sliding roof it halved the flicker figure by drawing the dream out into streaks)
     occlusion_fill: float = 0.7  # unreliable pixels keep this share of the previous detail ...
     sharp_warp: bool = True  # carry the detail with Lanczos, not bilinear, interpolation (keeps its strength)
     camera_fill: bool = True  # ... moved with the camera's fitted motion (else: unmoved) ...

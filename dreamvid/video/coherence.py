@@ -165,7 +165,9 @@ def rescued(previous: np.ndarray, current: np.ndarray, backward: np.ndarray, tol
     re-dreamed afresh every frame (bikes.mp4's sliding white roof, issue 21: flicker 2.81 -> 2.36), and
     what the flow carries there cannot be told from the truth; on texture (the background a walker
     uncovers, whose flow drags the walker's dream along) the check is kept (vtest.avi's ghost figure 1.57
-    rescued anywhere: 1.72; flat only: 1.60)."""
+    rescued anywhere: 1.72; flat only: 1.60). Off by default: on the sliding roof the flow it trusts is
+    wrong, and it draws the dream out into streaks along the motion that the flicker figure, warping with
+    the same flow, cannot see (docs/measurements.md, round five)."""
     grey = cv2.cvtColor(current, cv2.COLOR_RGB2GRAY)
     window = (RESCUE_WINDOW, RESCUE_WINDOW)
     mean = cv2.blur(grey, window)
