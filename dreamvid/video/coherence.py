@@ -246,7 +246,7 @@ class Coherence:
                                         guide=Guide(current, motion.reliable))
             carry = {}
             if self.settings.still_refine < 1.0:  # a still place's dream needs no growing: the step only
-                # pumps against the strength hold, a new pattern every frame (issue 21: flicker on vtest.avi 1.60 -> 1.20)
+                # pumps against the strength hold, a new pattern every frame (issue 21: flicker on vtest.avi 1.60 -> 1.21)
                 still = _still(motion)
                 result = start + (result - start) * (1.0 - (1.0 - self.settings.still_refine) * still)[..., None]
         self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry,
