@@ -221,17 +221,18 @@ def test_texture_change_low_where_structural_change_cannot_tell():
 SQUARE, SQUARE_STEP, MOVING_FRAMES = 32, 3, 12
 
 
-def moving_square_clip(count=MOVING_FRAMES):
-    """A textured square sliding SQUARE_STEP px right per frame over a static textured background.
+def moving_square_clip(count=MOVING_FRAMES, pan=0):
+    """A textured square sliding SQUARE_STEP px right per frame over a static textured background (seen
+    by a camera panning `pan` px a frame to the right).
 
     Returns (frames, square_masks): uint8 RGB frames and a boolean mask of the square in each.
     """
-    background = texture(64, 96, 5)
+    background = texture(64, 96 + pan * count, 5)
     square = texture(SQUARE, SQUARE, 6, cell=3)
     frames, masks = [], []
     for index in range(count):
         left = 8 + SQUARE_STEP * index
-        frame = background.copy()
+        frame = background[:, pan * index:pan * index + 96].copy()
         frame[16 : 16 + SQUARE, left : left + SQUARE] = square
         mask = np.zeros((64, 96), bool)
         mask[16 : 16 + SQUARE, left : left + SQUARE] = True
@@ -434,24 +435,8 @@ def test_a_frozen_picture_does_not_follow_its_moving_subject():
     assert live.value.follow > 0.9 and frozen.value.follow < 0.5
 
 
-def panning_square_clip(pan=3):
-    """moving_square_clip seen by a camera panning `pan` px a frame to the right."""
-    background = texture(64, 96 + pan * MOVING_FRAMES, 5)
-    square = texture(SQUARE, SQUARE, 6, cell=3)
-    frames, masks = [], []
-    for index in range(MOVING_FRAMES):
-        frame = background[:, pan * index:pan * index + 96].copy()
-        left = 8 + SQUARE_STEP * index
-        frame[16:16 + SQUARE, left:left + SQUARE] = square
-        mask = np.zeros((64, 96), bool)
-        mask[16:16 + SQUARE, left:left + SQUARE] = True
-        frames.append(np.rint(frame).astype(np.uint8))
-        masks.append(mask)
-    return frames, masks
-
-
 def test_motion_coverage_under_a_panning_camera_counts_the_subject_not_the_whole_frame():
-    frames, masks = panning_square_clip()
+    frames, masks = moving_square_clip(pan=3)
     dreamed_everywhere = metrics.motion_coverage(*dreamed(frames), first_frame=3)
     plain_subject = metrics.motion_coverage(*dreamed(frames, plain_masks=masks), first_frame=3)
     assert dreamed_everywhere.frames_used == plain_subject.frames_used == MOVING_FRAMES - 3
