@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--crop-scale", type=float, default=RedreamSettings.crop_scale,
                         help="size the crops are dreamed at, as a share of theirs")
     parser.add_argument("--max-gain", type=float, default=RedreamSettings.max_gain)
+    parser.add_argument("--match-context", action=argparse.BooleanOptionalAction, default=RedreamSettings.match_context,
+                        help="hold a crop's still context to the detail carried there (RedreamSettings.match_context)")
     parser.add_argument("--independent-cache", help="JSON file: reuse the independent run's figures if present, "
                         "else write them (same clip, frames and settings only)")
     parser.add_argument("--fresh-naive", action="store_true",
@@ -136,7 +138,8 @@ def main() -> None:
     print(f"{args.clip}: {len(frames)} frames from {args.start:.2f} s at {info.width}x{info.height}")
     settings = DreamSettings(max_side=args.max_side)
     redream = RedreamSettings(threshold=args.threshold, reliability=args.reliability, max_share=args.max_share,
-                              crop_steps=args.redream_steps, crop_scale=args.crop_scale, max_gain=args.max_gain)
+                              crop_steps=args.redream_steps, crop_scale=args.crop_scale, max_gain=args.max_gain,
+                              match_context=args.match_context)
     coherence = CoherenceSettings(dream_scale=args.dream_scale, redream=redream)
     without = dataclasses.replace(coherence, redream=None)
     sheet_frames = {int(value) for value in args.sheet_frames.split(",") if value}

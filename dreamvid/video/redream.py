@@ -27,6 +27,9 @@ CONTEXT_WEIGHT = 0.05  # a crop's context: pixels it blends into by under this w
 CONTEXT_RELIABLE = 0.9  # ... whose flow reliability is over this, and that moved under min_motion ...
 CONTEXT_SHARE = 0.4  # ... matched to when they are at least this share of the crop (not a tile of a large
 # short region, whose context is a thin rim: bikes.mp4's tiles of the sliding roof 0.16-0.26, vtest.avi's walkers 0.46-0.63)
+SUBJECT_MASS = 16.0  # a context-matched crop's moving pixels (summed blend weight) held to the target strength
+# on their own when they weigh at least this; the rest of the crop is held to its context
+SUBJECT_SOFTEN = 2.0  # px: the Gaussian the subject's gain fades into the context's over
 MERGE_WASTE = 1.3  # near crops merge when their union is at most this multiple of their summed areas
 TILE_SIDES = 2  # a region over the area budget is split into tiles of this many minimum sides a side
 
@@ -162,11 +165,12 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     result = start.copy()
     blended = np.zeros(start.shape[:2], np.float32)
     height, width = start.shape[:2]
-    still = carried_strength = None
+    still = carried_strength = moving = None
     if settings.match_context and gain is None and target_strength is not None:
         still = np.asarray(reliable) > CONTEXT_RELIABLE
         if backward is not None:
-            still &= np.hypot(backward[..., 0], backward[..., 1]) < settings.min_motion
+            moving = np.hypot(backward[..., 0], backward[..., 1]) >= settings.min_motion
+            still &= ~moving
         carried_strength = np.abs(np.asarray(carried_detail, np.float32)).mean(axis=2)
     for top, left, bottom, right in boxes:
         crop_weight = weight[top:bottom, left:right] * _edge_taper((top, left, bottom, right), height, width,
@@ -185,16 +189,26 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
             base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_fade), 0.0, 255.0)
         dreamed = _dreamed_at(base, dream_full, settings.crop_scale, settings.min_side)
         if context is not None:  # as strong as the dream the still context around it has kept
+            change = dreamed - base
+            magnitude = np.abs(change).mean(axis=2)
             have = float(carried_strength[top:bottom, left:right][context].mean())
-            got = float(np.abs(dreamed - base).mean(axis=2)[context].mean())
-            matched = min(max(have / max(got, 1e-3), 1.0 / settings.max_gain), settings.max_gain)
-            dreamed = np.clip(base + matched * (dreamed - base), 0.0, 255.0)
+            matched = _bounded(have / max(float(magnitude[context].mean()), 1e-3), settings.max_gain)
+            gain_map = np.full(magnitude.shape, matched, np.float32)
+            if moving is not None:  # the subject itself as strong as a fresh dream, where it lands
+                subject = moving[top:bottom, left:right].astype(np.float32)
+                mass = crop_weight[..., 0] * subject
+                if float(mass.sum()) >= SUBJECT_MASS:
+                    achieved = float((magnitude * mass).sum() / float(mass.sum()))
+                    held = _bounded(target_strength / max(achieved, 1e-3), settings.max_gain)
+                    soft = np.maximum(cv2.GaussianBlur(subject, (0, 0), SUBJECT_SOFTEN), subject)
+                    gain_map += (held - matched) * soft
+            dreamed = np.clip(base + gain_map[..., None] * change, 0.0, 255.0)
         elif gain is not None:
             dreamed = np.clip(base + gain.at(min(bottom - top, right - left)) * (dreamed - base), 0.0, 255.0)
         elif target_strength is not None:  # the crop's change as strong as a fresh dream's, where it lands
             change = np.abs(dreamed - base).mean(axis=2, keepdims=True)
             achieved = float((change * crop_weight).sum() / max(float(crop_weight.sum()), 1e-6))
-            matched = min(max(target_strength / max(achieved, 1e-3), 1.0 / settings.max_gain), settings.max_gain)
+            matched = _bounded(target_strength / max(achieved, 1e-3), settings.max_gain)
             dreamed = np.clip(base + matched * (dreamed - base), 0.0, 255.0)
         result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
         blended[top:bottom, left:right] = crop_weight[..., 0]
@@ -250,11 +264,13 @@ def light_gain(image: np.ndarray, dreamed: np.ndarray, dream_light: Callable[[np
             light += float(np.abs(_dreamed_at(crop, dream_light, settings.crop_scale, settings.min_side) - crop).mean())
     whole = float(np.abs(dreamed - image).mean())
     whole_light = float(np.abs(_dreamed_at(image, dream_light, settings.crop_scale) - image).mean())
+    return LightGain(_bounded(full / max(light, 1e-3), settings.max_gain),
+                     _bounded(whole / max(whole_light, 1e-3), settings.max_gain), side, min(height, width))
 
-    def bounded(ratio: float) -> float:
-        return min(max(ratio, 1.0 / settings.max_gain), settings.max_gain)
 
-    return LightGain(bounded(full / max(light, 1e-3)), bounded(whole / max(whole_light, 1e-3)), side, min(height, width))
+def _bounded(ratio: float, max_gain: float) -> float:
+    """A gain within [1/max_gain, max_gain]."""
+    return min(max(ratio, 1.0 / max_gain), max_gain)
 
 
 def _dreamed_at(base: np.ndarray, dream_full: Callable[[np.ndarray], np.ndarray], scale: float,

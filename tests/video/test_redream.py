@@ -227,6 +227,27 @@ def test_a_crop_in_still_context_is_matched_to_the_detail_kept_around_it():
     np.testing.assert_allclose((result - current)[44:56, 54:66], 25.0, atol=1e-3)
 
 
+
+def test_a_moving_subject_in_still_context_is_held_to_the_target_and_its_wake_to_the_context():
+    current, detail, reliable = scene()
+    reliable[40:60, 50:70] = 0.0  # short: a walker at 40:60, 50:60 and the ground it uncovered at 40:60, 60:70
+    start = current + detail
+    settings = dataclasses.replace(SETTINGS, match_context=True, max_gain=10.0)
+    backward = np.zeros((HEIGHT, WIDTH, 2), np.float32)
+    backward[40:60, 50:60, 0] = 3.0  # only the walker moved
+    result = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), settings, backward,
+                             target_strength=25.0).image
+    change = np.abs(result - current).mean(axis=2)
+    # the walker as strong as a fresh dream (the clip's 25), the uncovered ground as the ground kept (10)
+    np.testing.assert_allclose(change[44:56, 50:54], 25.0, atol=0.5)
+    np.testing.assert_allclose(change[44:56, 65:70], 10.0, atol=0.5)
+    # a subject too small to weigh (a pixel or two) leaves the whole crop held to its context
+    backward[:] = 0.0
+    backward[50, 55, 0] = 3.0
+    result = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), settings, backward,
+                             target_strength=25.0).image
+    np.testing.assert_allclose(np.abs(result - current).mean(axis=2)[44:56, 54:66], 10.0, atol=1e-3)
+
 def test_a_shrunk_crop_dream_adds_its_change_at_full_size():
     current, detail, reliable = scene()
     reliable[40:60, 50:70] = 0.0
