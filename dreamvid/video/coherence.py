@@ -34,6 +34,7 @@ from dreamvid.zoom.schedule import Schedule
 
 STATE_KEYS = ("previous_input", "previous_detail", "reference_strength", "scene_cuts")
 CARRY_PREFIX = "carry_"  # the effect's own carried arrays, in the saved state
+SUBJECT_TOLERANCE = 12.0  # grey levels: a moving pixel is the subject where the warped previous input agrees (as style's warp check)
 FILL_BLUR = 2.0  # Gaussian sigma (px) of the grey difference that gates the occlusion fill
 RESCUE_FLAT = 2.0  # a failed check is rescued only where the input is this flat: grey levels' standard deviation ...
 RESCUE_WINDOW = 7  # ... over this many px a side
@@ -235,7 +236,9 @@ class Coherence:
                 lambda crop: self.effect.first(crop, seed=seed, time=time, steps=redream.crop_steps),
                 redream, motion.backward,
                 state.reference_strength if redream.match_strength and not calibrated else None,
-                gain=state.light_gain if calibrated else None)
+                gain=state.light_gain if calibrated else None,
+                subject=agreement(warp(state.previous_input, motion.backward), current, SUBJECT_TOLERANCE)
+                if redream.match_context else None)
             if redream.local_reference:
                 local_reference = LocalReference(reference, redreamed)
         if isinstance(self.effect, CarryingEffect):

@@ -29,7 +29,6 @@ CONTEXT_SHARE = 0.4  # ... matched to when they are at least this share of the c
 # short region, whose context is a thin rim: bikes.mp4's tiles of the sliding roof 0.16-0.26, vtest.avi's walkers 0.46-0.63)
 SUBJECT_MASS = 16.0  # a context-matched crop's moving pixels (summed blend weight) held to the target strength
 # on their own when they weigh at least this; the rest of the crop is held to its context
-SUBJECT_SOFTEN = 2.0  # px: the Gaussian the subject's gain fades into the context's over
 MERGE_WASTE = 1.3  # near crops merge when their union is at most this multiple of their summed areas
 TILE_SIDES = 2  # a region over the area budget is split into tiles of this many minimum sides a side
 
@@ -118,7 +117,8 @@ def deficit_boxes(deficit: np.ndarray, settings: RedreamSettings) -> list[Box]:
 def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.ndarray, reliable: np.ndarray,
                     reference_strength: float | np.ndarray, dream_full: Callable[[np.ndarray], np.ndarray],
                     settings: RedreamSettings, backward: np.ndarray | None = None,
-                    target_strength: float | None = None, gain: LightGain | None = None) -> Redream:
+                    target_strength: float | None = None, gain: LightGain | None = None,
+                    subject: np.ndarray | None = None) -> Redream:
     """The start image with its short regions re-dreamed through the full octave pyramid.
 
     start: current input plus carried detail (what the light step would refine), float 0..255.
@@ -137,8 +137,13 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     With settings.match_context, a crop whose context (pixels it blends into by under CONTEXT_WEIGHT,
     reliability over CONTEXT_RELIABLE, moved under min_motion) is at least CONTEXT_SHARE of it is dreamed
     from its input alone and scaled so that its change over that context is as strong as the detail
-    carried there: a fixed camera's walker is held to the ground it walks on (issue 21: vtest.avi's ghost
-    1.57 -> 1.25; flat-coloured figures on a richly dreamed ground lose, see docs/measurements.md).
+    carried there (the context gain). When its moving subject (pixels that moved at least min_motion,
+    weighted by `subject`: where the flow carries the picture, not the ground it bled onto) weighs at
+    least SUBJECT_MASS, the subject takes the stronger of the context gain and the target_strength
+    gain, the rest of the crop (the ground the subject uncovered) the weaker, faded over a Gaussian of
+    `feather` px: the walker is as vivid as a fresh dream or as the crop dreams it against its ground,
+    and leaves no imprint (issue 21, docs/measurements.md round six: vtest.avi's ghost 1.61 -> 1.23 with
+    moving coverage 0.84 -> 0.89).
 
     Each other crop is dreamed from the input plus the carried detail faded out where the deficit is
     (so misplaced detail is not grown), and its change is blended back under the feathered mask of
@@ -169,8 +174,11 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
     if settings.match_context and gain is None and target_strength is not None:
         still = np.asarray(reliable) > CONTEXT_RELIABLE
         if backward is not None:
-            moving = np.hypot(backward[..., 0], backward[..., 1]) >= settings.min_motion
-            still &= ~moving
+            moved = np.hypot(backward[..., 0], backward[..., 1]) >= settings.min_motion
+            still &= ~moved
+            moving = moved.astype(np.float32)
+            if subject is not None:  # moved, and with the picture: not the ground the flow bled onto
+                moving *= np.asarray(subject, np.float32)
         carried_strength = np.abs(np.asarray(carried_detail, np.float32)).mean(axis=2)
     for top, left, bottom, right in boxes:
         crop_weight = weight[top:bottom, left:right] * _edge_taper((top, left, bottom, right), height, width,
@@ -194,14 +202,14 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
             have = float(carried_strength[top:bottom, left:right][context].mean())
             matched = _bounded(have / max(float(magnitude[context].mean()), 1e-3), settings.max_gain)
             gain_map = np.full(magnitude.shape, matched, np.float32)
-            if moving is not None:  # the subject itself as strong as a fresh dream, where it lands
-                subject = moving[top:bottom, left:right].astype(np.float32)
-                mass = crop_weight[..., 0] * subject
-                if float(mass.sum()) >= SUBJECT_MASS:
-                    achieved = float((magnitude * mass).sum() / float(mass.sum()))
-                    held = _bounded(target_strength / max(achieved, 1e-3), settings.max_gain)
-                    soft = np.maximum(cv2.GaussianBlur(subject, (0, 0), SUBJECT_SOFTEN), subject)
-                    gain_map += (held - matched) * soft
+            crop_subject = None if moving is None else moving[top:bottom, left:right]
+            if crop_subject is not None and float((crop_weight[..., 0] * crop_subject).sum()) >= SUBJECT_MASS:
+                # the subject at the stronger of the two gains (a fresh dream's mean, or as the crop dreams
+                # it against its ground), the ground it uncovers at the weaker (no imprint)
+                achieved = float((magnitude * crop_weight[..., 0]).sum() / max(float(crop_weight.sum()), 1e-6))
+                held = _bounded(target_strength / max(achieved, 1e-3), settings.max_gain)
+                soft = np.maximum(cv2.GaussianBlur(crop_subject, (0, 0), max(settings.feather, 1.0)), crop_subject)
+                gain_map = min(held, matched) + abs(held - matched) * soft
             dreamed = np.clip(base + gain_map[..., None] * change, 0.0, 255.0)
         elif gain is not None:
             dreamed = np.clip(base + gain.at(min(bottom - top, right - left)) * (dreamed - base), 0.0, 255.0)
