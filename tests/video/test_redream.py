@@ -241,6 +241,16 @@ def test_a_moving_subject_in_still_context_is_held_to_the_target_and_its_wake_to
     # the walker as strong as a fresh dream (the clip's 25), the uncovered ground as the ground kept (10)
     np.testing.assert_allclose(change[44:56, 50:54], 25.0, atol=0.5)
     np.testing.assert_allclose(change[44:56, 65:70], 10.0, atol=0.5)
+    # the flow bled onto the uncovered ground (it moved too), but the warp check says only the walker moved
+    # with the picture: the ground is still held to the context
+    backward[40:60, 50:70, 0] = 3.0
+    subject = np.zeros((HEIGHT, WIDTH), np.float32)
+    subject[40:60, 50:60] = 1.0
+    result = redream_deficit(start, current, detail, reliable, 10.0, CountingDream(), settings, backward,
+                             target_strength=25.0, subject=subject).image
+    change = np.abs(result - current).mean(axis=2)
+    np.testing.assert_allclose(change[44:56, 50:54], 25.0, atol=0.5)
+    np.testing.assert_allclose(change[44:56, 65:70], 10.0, atol=0.5)
     # a subject too small to weigh (a pixel or two) leaves the whole crop held to its context
     backward[:] = 0.0
     backward[50, 55, 0] = 3.0
