@@ -214,8 +214,9 @@ class RedreamSettings:
     the network gives it (a subject it likes more than the wall behind); without, so that where it
     lands it is as strong as the clip's mean fresh dream. A lighter dream is weaker in proportion to its
     steps, and would set a weak reference for the subject it re-dreams. With `match_context` a crop
-    whose still, reliable context is a large enough share of it is dreamed from its input alone and
-    matched to the detail that context carries instead (see redream_deficit).
+    whose still, reliable context is a large enough share of it is dreamed from its input alone; the
+    ground its subject uncovered is matched to the detail that context carries, the subject to the
+    stronger of that and the clip's mean (see redream_deficit).
     """
 
     threshold: float = 1.0
@@ -238,8 +239,9 @@ class RedreamSettings:
     calibrate: bool = False  # ... by the first frame's full / light dream strength (else: to the clip's mean;
     # calibrated cost coverage and 3x the speed on dark_bunny.mp4, issue 21 round two)
     local_reference: bool = True  # hold each place to what a fresh dream gave it, not the frame's mean
-    match_context: bool = False  # with match_strength, a crop whose context is still and reliable is matched
-    # to the detail carried there, not to the clip's mean (see redream_deficit)
+    match_context: bool = True  # with match_strength, a crop whose context is still and reliable holds the
+    # ground it uncovers to the detail carried there, its moving subject to the stronger of that and the clip's
+    # mean (see redream_deficit; issue 21 round six: vtest.avi's ghost 1.61 -> 1.23)
 
     def for_size(self, height: int, width: int, dream_scale: float = 1.0) -> "RedreamSettings":
         """The blending sizes (tuned at 320 px) scaled up for a larger frame (kept for a smaller one), and
