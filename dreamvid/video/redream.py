@@ -27,8 +27,8 @@ CONTEXT_WEIGHT = 0.05  # a crop's context: pixels it blends into by under this w
 CONTEXT_RELIABLE = 0.9  # ... whose flow reliability is over this, and that moved under min_motion ...
 CONTEXT_SHARE = 0.4  # ... matched to when they are at least this share of the crop (not a tile of a large
 # short region, whose context is a thin rim: bikes.mp4's tiles of the sliding roof 0.16-0.26, vtest.avi's walkers 0.46-0.63)
-SUBJECT_MASS = 16.0  # a context-matched crop's moving pixels (summed blend weight) held to the target strength
-# on their own when they weigh at least this; the rest of the crop is held to its context
+SUBJECT_MASS = 16.0  # a context-matched crop's moving subject (summed blend weight) gets a gain of its own when
+# it weighs at least this; else the whole crop is held to its context
 MERGE_WASTE = 1.3  # near crops merge when their union is at most this multiple of their summed areas
 TILE_SIDES = 2  # a region over the area budget is split into tiles of this many minimum sides a side
 
