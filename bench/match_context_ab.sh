@@ -27,3 +27,4 @@ run vehicle "$footage/vehicle.mp4" 24 480
 run megamind "$real/Megamind.avi" 24 320
 run vtest_ds05 "$real/vtest.avi" 24 480 --dream-scale 0.5
 run bikes_pan "$real/bikes.mp4" 24 480 --start 2.48
+run bikes "$real/bikes.mp4" 30 480
