@@ -206,16 +206,15 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
             if crop_subject is not None and float((crop_weight[..., 0] * crop_subject).sum()) >= SUBJECT_MASS:
                 # the subject at the stronger of the two gains (a fresh dream's mean, or as the crop dreams
                 # it against its ground), the ground it uncovers at the weaker (no imprint)
-                achieved = float((magnitude * crop_weight[..., 0]).sum() / max(float(crop_weight.sum()), 1e-6))
-                held = _bounded(target_strength / max(achieved, 1e-3), settings.max_gain)
+                held = _bounded(target_strength / max(_weighted_mean(magnitude, crop_weight[..., 0]), 1e-3),
+                                settings.max_gain)
                 soft = np.maximum(cv2.GaussianBlur(crop_subject, (0, 0), max(settings.feather, 1.0)), crop_subject)
                 gain_map = min(held, matched) + abs(held - matched) * soft
             dreamed = np.clip(base + gain_map[..., None] * change, 0.0, 255.0)
         elif gain is not None:
             dreamed = np.clip(base + gain.at(min(bottom - top, right - left)) * (dreamed - base), 0.0, 255.0)
         elif target_strength is not None:  # the crop's change as strong as a fresh dream's, where it lands
-            change = np.abs(dreamed - base).mean(axis=2, keepdims=True)
-            achieved = float((change * crop_weight).sum() / max(float(crop_weight.sum()), 1e-6))
+            achieved = _weighted_mean(np.abs(dreamed - base).mean(axis=2), crop_weight[..., 0])
             matched = _bounded(target_strength / max(achieved, 1e-3), settings.max_gain)
             dreamed = np.clip(base + matched * (dreamed - base), 0.0, 255.0)
         result[top:bottom, left:right] = crop_start + crop_weight * (dreamed - crop_start)
@@ -274,6 +273,11 @@ def light_gain(image: np.ndarray, dreamed: np.ndarray, dream_light: Callable[[np
     whole_light = float(np.abs(_dreamed_at(image, dream_light, settings.crop_scale) - image).mean())
     return LightGain(_bounded(full / max(light, 1e-3), settings.max_gain),
                      _bounded(whole / max(whole_light, 1e-3), settings.max_gain), side, min(height, width))
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """Mean of (H, W) `values` under (H, W) `weights` (0 when they weigh nothing)."""
+    return float((values * weights).sum() / max(float(weights.sum()), 1e-6))
 
 
 def _bounded(ratio: float, max_gain: float) -> float:
