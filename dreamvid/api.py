@@ -13,7 +13,8 @@ Options are the fields of the settings classes (`DreamSettings`: model, layers, 
 and what the command line offers beside them (`style`, `independent`, `seconds`, `schedule`, ...).
 Layers may be given as strings ("block4_conv3=1.0"), styles as paths ("starry.jpg" or "starry.jpg=0.5").
 `render_video` and `render_zoom` make the same file as `dreamvid video` and `dreamvid zoom` with the same
-options. Each call loads the model; pass `effect=` (from `make_effect`) to reuse one across calls.
+options. Each call loads the model; pass `effect=` (from `make_effect`) to `dream_image`, `dream_frames` or
+`render_video` to reuse one across calls.
 """
 
 from __future__ import annotations
@@ -183,12 +184,14 @@ def zoom_settings(*, dream: DreamSettings | None = None, style: Any = None, seco
 def render_video(source: str | os.PathLike, output: str | os.PathLike, settings: VideoSettings | None = None, *,
                  resume: bool = False, overwrite: bool = False, encode: EncodeSettings | None = None,
                  report: str | os.PathLike | None = None, on_progress: RenderProgress | None = None,
-                 ray: RaySettings | None = None, **options: Any) -> RenderSummary:
+                 ray: RaySettings | None = None, effect: Effect | None = None, **options: Any) -> RenderSummary:
     """Dream a clip into `output` as `dreamvid video` does (settings, or options for `video_settings`).
 
     Inputs and outputs are checked before the model loads; an existing output (or report) is kept
     unless `overwrite`; `resume` continues an interrupted render of the same output; `ray` dreams
-    segments on Ray workers; `report` writes a JSON report with the render's figures.
+    segments on Ray workers; `report` writes a JSON report with the render's figures. `effect` (from
+    `make_effect` with the same options) is used instead of loading the model again; Ray workers and a
+    schedule build their own, so it is refused with either.
     """
     from dreamvid.dream.models import check_layers
     from dreamvid.factory import effect_for_video
@@ -200,6 +203,9 @@ def render_video(source: str | os.PathLike, output: str | os.PathLike, settings:
         settings = video_settings(**options)
     elif options:
         raise DreamvidError(f"give settings or options ({', '.join(sorted(options))}), not both")
+    if effect is not None and (ray is not None or settings.schedule is not None):
+        raise DreamvidError("effect= cannot be used with " + ("ray (each worker builds its own)" if ray is not None
+                                                              else "a schedule (the effect is built for it)"))
     check_layers(settings.dream.model, settings.dream.layers, settings.dream.loss, settings.dream.weights)
     output = check_outputs(source, output, report, overwrite, inputs=settings.input_paths())
     schedule = None
@@ -215,7 +221,8 @@ def render_video(source: str | os.PathLike, output: str | os.PathLike, settings:
     from dreamvid.measure.metrics import VideoFigures
 
     figures = VideoFigures() if report is not None and ray is None else None
-    summary = render(source, output, settings, functools.partial(effect_for_video, settings, schedule),
+    build = effect if effect is not None else functools.partial(effect_for_video, settings, schedule)
+    summary = render(source, output, settings, build,
                      schedule=schedule, resume=resume, overwrite=overwrite, encode=encode, on_progress=on_progress,
                      ray=ray, figures=figures)
     if report is not None:
