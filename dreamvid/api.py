@@ -203,9 +203,10 @@ def render_video(source: str | os.PathLike, output: str | os.PathLike, settings:
         settings = video_settings(**options)
     elif options:
         raise DreamvidError(f"give settings or options ({', '.join(sorted(options))}), not both")
-    if effect is not None and (ray is not None or settings.schedule is not None):
-        raise DreamvidError("effect= cannot be used with " + ("ray (each worker builds its own)" if ray is not None
-                                                              else "a schedule (the effect is built for it)"))
+    if effect is not None and ray is not None:
+        raise DreamvidError("effect= cannot be used with ray (each worker builds its own)")
+    if effect is not None and settings.schedule is not None:
+        raise DreamvidError("effect= cannot be used with a schedule (the effect is built for it)")
     check_layers(settings.dream.model, settings.dream.layers, settings.dream.loss, settings.dream.weights)
     output = check_outputs(source, output, report, overwrite, inputs=settings.input_paths())
     schedule = None

@@ -71,19 +71,17 @@ def test_render_zoom_makes_the_same_file_as_the_cli(tmp_path):
 
 
 def test_render_video_reuses_an_effect_and_makes_the_same_file(tmp_path):
-    from conftest import SAMPLES
-
     options = dict(frames=3, max_side=48, steps=1, octaves=1, steps_next=1)
     settings = dreamvid.video_settings(**options)
-    dreamvid.render_video(SAMPLES / "box.mp4", tmp_path / "loaded.mp4", settings)
+    dreamvid.render_video(SAMPLES_DIR / "box.mp4", tmp_path / "loaded.mp4", settings)
     effect = dreamvid.make_effect(**options)
     for name in ("first.mp4", "second.mp4"):  # one model for two renders
-        summary = dreamvid.render_video(SAMPLES / "box.mp4", tmp_path / name, settings, effect=effect)
+        summary = dreamvid.render_video(SAMPLES_DIR / "box.mp4", tmp_path / name, settings, effect=effect)
         assert summary.frames == 3
         assert (tmp_path / name).read_bytes() == (tmp_path / "loaded.mp4").read_bytes()
-    scheduled = dreamvid.video_settings(**options, schedule=str(SAMPLES / "trip.toml"))
+    scheduled = dreamvid.video_settings(**options, schedule=str(SAMPLES_DIR / "trip.toml"))
     with pytest.raises(dreamvid.DreamvidError, match="effect= cannot be used with a schedule"):
-        dreamvid.render_video(SAMPLES / "box.mp4", tmp_path / "scheduled.mp4", scheduled, effect=effect)
+        dreamvid.render_video(SAMPLES_DIR / "box.mp4", tmp_path / "scheduled.mp4", scheduled, effect=effect)
     assert not (tmp_path / "scheduled.mp4").exists()
 
 
