@@ -1,9 +1,11 @@
 """Contact sheet of a still-camera clip: the per-frame dream, dreamvid without and with the context match.
 
-    python bench/match_context_sheet.py CLIP OUT.jpg [--frames 30] [--max-side 480] [--show 20,29]
+    python bench/match_context_sheet.py CLIP OUT.jpg [--frames 30] [--max-side 480] [--show 20,29] [--crop-scales]
 
 Rows: the per-frame dream of the shown frames alone; the coherent dream over the first --frames frames with
 RedreamSettings(match_context=False) (round five's defaults); the same with the defaults (issue 21 round six).
+With --crop-scales the two coherent rows are instead context-matched crops dreamed at half size (round eight's
+defaults) and at full size (the defaults, issue 21 round nine).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--max-side", type=int, default=480)
     parser.add_argument("--show", default="20,29", help="comma-separated 0-based frame indices")
+    parser.add_argument("--crop-scales", action="store_true", help="compare context crops at half and full size")
     args = parser.parse_args()
     show = [int(value) for value in args.show.split(",")]
     _, reader = open_video(args.clip, frames=args.frames, max_side=args.max_side)
@@ -37,6 +40,9 @@ def main() -> None:
     modes = (("per-frame", CoherenceSettings(coherent=False), True),
              ("no context match", CoherenceSettings(redream=RedreamSettings(match_context=False)), False),
              ("default", CoherenceSettings(), False))
+    if args.crop_scales:
+        modes = (modes[0], ("half-size context crops", CoherenceSettings(redream=RedreamSettings(context_crop_scale=0.5)),
+                            False), ("default", CoherenceSettings(), False))
     for label, coherence, alone in modes:
         effect = DeepDream.for_video(VideoSettings(settings, coherence), dreamer)
         source = [frames[index] for index in show] if alone else frames

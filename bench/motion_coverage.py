@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--crop-scale", type=float, default=RedreamSettings.crop_scale,
                         help="size the crops are dreamed at, as a share of theirs")
     parser.add_argument("--max-gain", type=float, default=RedreamSettings.max_gain)
+    parser.add_argument("--context-crop-scale", type=float, default=RedreamSettings.context_crop_scale,
+                        help="share of their size context-matched crops are dreamed at")
     parser.add_argument("--match-context", action=argparse.BooleanOptionalAction, default=RedreamSettings.match_context,
                         help="hold a crop's still context to the detail carried there (RedreamSettings.match_context)")
     parser.add_argument("--independent-cache", help="JSON file: reuse the independent run's figures if present, "
@@ -139,7 +141,7 @@ def main() -> None:
     settings = DreamSettings(max_side=args.max_side)
     redream = RedreamSettings(threshold=args.threshold, reliability=args.reliability, max_share=args.max_share,
                               crop_steps=args.redream_steps, crop_scale=args.crop_scale, max_gain=args.max_gain,
-                              match_context=args.match_context)
+                              match_context=args.match_context, context_crop_scale=args.context_crop_scale)
     coherence = CoherenceSettings(dream_scale=args.dream_scale, redream=redream)
     without = dataclasses.replace(coherence, redream=None)
     sheet_frames = {int(value) for value in args.sheet_frames.split(",") if value}

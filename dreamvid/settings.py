@@ -208,7 +208,8 @@ class RedreamSettings:
     reference is a map of what a fresh dream gave each place, carried along the flow, and the
     detail is held between floor and cap times it place by place. Crops are dreamed with
     `crop_steps` steps per octave at `crop_scale` of their size (the frame's warm step sharpens the
-    upsampled change), and with `match_strength` each crop's change is scaled (within
+    upsampled change; a context-matched crop at `context_crop_scale`, since a half-size one leaves pale
+    blotches on the ground a walker uncovers), and with `match_strength` each crop's change is scaled (within
     [1/max_gain, max_gain]): with `calibrate` by the gain a light dream lacks against the full one,
     measured on the first frame of the clip (and after each scene cut), so each place keeps the strength
     the network gives it (a subject it likes more than the wall behind); without, so that where it
@@ -233,6 +234,8 @@ class RedreamSettings:
 
     crop_steps: int | None = 5  # ascent steps per octave for a crop's dream (None: the full dream's own)
     crop_scale: float = 0.5  # crops are dreamed at this share of their size, the change upsampled
+    context_crop_scale: float = 1.0  # ... but a context-matched crop (a still camera's subject) at this share: the
+    # upsampled change of a half-size crop leaves pale blotches on the ground a walker uncovers (issue 21 round nine)
     blend: str = "full"  # "full": short regions take the crop's dream whole; "deficit": in proportion
     match_strength: bool = True  # scale each crop's change to a full dream's strength ...
     max_gain: float = 3.0  # ... by at most this factor either way
@@ -254,6 +257,7 @@ class RedreamSettings:
         factor = max(1.0, max(height, width) / 320.0)
         return dataclasses.replace(
             self, crop_scale=min(1.0, self.crop_scale / dream_scale),
+            context_crop_scale=min(1.0, self.context_crop_scale / dream_scale),
             margin=round(self.margin / dream_scale), min_side=max(1, round(self.min_side / dream_scale)),
             merge_gap=round(self.merge_gap * factor), min_area=max(1, round(self.min_area * factor**2)),
             window=max(1, round(self.window * factor) | 1), feather=self.feather * factor)
@@ -267,8 +271,9 @@ class RedreamSettings:
             raise DreamvidError(f"re-dream reliability must be between 0 and 1, got {self.reliability}")
         if self.crop_steps is not None and self.crop_steps < 1:
             raise DreamvidError(f"re-dream crop steps must be positive, got {self.crop_steps}")
-        if not 0 < self.crop_scale <= 1:
-            raise DreamvidError(f"re-dream crop scale must be above 0 and at most 1, got {self.crop_scale}")
+        if not 0 < self.crop_scale <= 1 or not 0 < self.context_crop_scale <= 1:
+            raise DreamvidError(f"re-dream crop scales must be above 0 and at most 1, got {self.crop_scale} "
+                                f"and {self.context_crop_scale}")
         if self.window < 1 or self.min_area < 1 or self.min_side < 1:
             raise DreamvidError("re-dream window, minimum area and minimum side must be positive")
         if self.margin < 0 or self.merge_gap < 0 or self.feather < 0 or self.min_motion < 0:

@@ -136,7 +136,7 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
 
     With settings.match_context, a crop whose context (pixels it blends into by under CONTEXT_WEIGHT,
     reliability over CONTEXT_RELIABLE, moved under min_motion) is at least CONTEXT_SHARE of it is dreamed
-    from its input alone and scaled so that its change over that context is as strong as the detail
+    from its input alone, at settings.context_crop_scale of its size, and scaled so that its change over that context is as strong as the detail
     carried there (the context gain). When its moving subject (pixels that moved at least min_motion,
     weighted by `subject`: where the flow carries the picture, not the ground it bled onto) weighs at
     least SUBJECT_MASS, the subject takes the stronger of the context gain and the target_strength
@@ -195,7 +195,8 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
         else:
             crop_fade = np.minimum(fade[top:bottom, left:right], crop_weight)
             base = np.clip(crop_input + (crop_start - crop_input) * (1.0 - crop_fade), 0.0, 255.0)
-        dreamed = _dreamed_at(base, dream_full, settings.crop_scale, settings.min_side)
+        scale = settings.crop_scale if context is None else settings.context_crop_scale
+        dreamed = _dreamed_at(base, dream_full, scale, settings.min_side)
         if context is not None:  # as strong as the dream the still context around it has kept
             change = dreamed - base
             magnitude = np.abs(change).mean(axis=2)

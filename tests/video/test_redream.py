@@ -282,6 +282,21 @@ def test_a_crop_is_not_dreamed_with_a_side_under_the_minimum():
         np.testing.assert_allclose((result - current)[44:56, 54:66], 50.0, atol=1e-3)
 
 
+def test_a_crop_in_still_context_is_dreamed_at_the_context_scale_and_others_at_the_crop_scale():
+    current, detail, reliable = scene()
+    reliable[40:60, 50:70] = 0.0  # a 36-px crop with its margin
+    settings = dataclasses.replace(SETTINGS, crop_scale=0.5, context_crop_scale=1.0, min_side=16, match_context=True)
+    for backward, expected in ((np.zeros((HEIGHT, WIDTH, 2), np.float32), (36, 36)),  # still context: full size
+                               (np.full((HEIGHT, WIDTH, 2), 2.0, np.float32), (18, 18))):  # a panning camera: half
+        dream = CountingDream()
+        redream_deficit(current + detail, current, detail, reliable, 10.0, dream, settings, backward,
+                        target_strength=25.0)
+        assert [shape[:2] for shape in dream.shapes] == [expected]
+    assert RedreamSettings(context_crop_scale=0.5).for_size(240, 320, dream_scale=0.5).context_crop_scale == 1.0
+    with pytest.raises(DreamvidError, match="crop scales"):
+        RedreamSettings(context_crop_scale=0.0)
+
+
 def test_crops_are_not_shrunk_twice_under_a_scaled_dream():
     assert RedreamSettings(crop_scale=0.5).for_size(240, 320).crop_scale == 0.5
     assert RedreamSettings(crop_scale=0.5).for_size(240, 320, dream_scale=0.5).crop_scale == 1.0
