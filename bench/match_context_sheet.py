@@ -41,8 +41,8 @@ def main() -> None:
              ("no context match", CoherenceSettings(redream=RedreamSettings(match_context=False)), False),
              ("default", CoherenceSettings(), False))
     if args.crop_scales:
-        modes = (modes[0], ("half-size context crops", CoherenceSettings(redream=RedreamSettings(context_crop_scale=0.5)),
-                            False), ("default", CoherenceSettings(), False))
+        half = CoherenceSettings(redream=RedreamSettings(context_crop_scale=0.5))
+        modes = (modes[0], ("half-size context crops", half, False), modes[2])
     for label, coherence, alone in modes:
         effect = DeepDream.for_video(VideoSettings(settings, coherence), dreamer)
         source = [frames[index] for index in show] if alone else frames

@@ -136,8 +136,8 @@ def redream_deficit(start: np.ndarray, current: np.ndarray, carried_detail: np.n
 
     With settings.match_context, a crop whose context (pixels it blends into by under CONTEXT_WEIGHT,
     reliability over CONTEXT_RELIABLE, moved under min_motion) is at least CONTEXT_SHARE of it is dreamed
-    from its input alone, at settings.context_crop_scale of its size, and scaled so that its change over that context is as strong as the detail
-    carried there (the context gain). When its moving subject (pixels that moved at least min_motion,
+    from its input alone, at settings.context_crop_scale of its size, and scaled so that its change over
+    that context is as strong as the detail carried there (the context gain). When its moving subject (pixels that moved at least min_motion,
     weighted by `subject`: where the flow carries the picture, not the ground it bled onto) weighs at
     least SUBJECT_MASS, the subject takes the stronger of the context gain and the target_strength
     gain, the rest of the crop (the ground the subject uncovered) the weaker, faded over a Gaussian of
