@@ -188,6 +188,9 @@ def main() -> None:
               f"wake {coverage.wake / reference.wake:.2f}, {heights}, ghost {_figure(coverage.ghost / reference.ghost, 0)}, "
               f"follow {_figure(coverage.follow / reference.follow, 0)}, "
               f"strength {result['strength'] / base['strength']:.2f}")
+    for result in results:
+        ghosts = " ".join(f"{index}:{value:.2f}" for index, value in result["coverage"].ghost_by_frame)
+        print(f"ghost by frame, {result['label']}: {ghosts or '-'}")
     print(f"naive per-frame dream: {naive:.2f} s/frame")
     if args.sheet and sheet_frames:
         cells = [(label, image) for result in results for label, image in result["sheet"]]

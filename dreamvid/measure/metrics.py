@@ -128,6 +128,9 @@ PLAIN_FRACTION = 0.25  # a pixel is plain under this share of a reference median
 HEIGHT_BINS = (40, 100)  # moving regions binned by height (px): under 40, 40 to 100, over 100 (issue 21)
 GHOST_BLUR = 4.0  # Gaussian sigma (px) of the grey frames the ghost figure compares
 GHOST_CLEARANCE = 8  # px: uncovered background nearer than this to a moving pixel is not counted
+MIN_STATIC_SHARE = 0.1  # a frame's ratios need this share of static ground to divide by (issue 21 round ten:
+# on vehicle.mp4's blurred pan the camera-corrected motion left 0.3-4.7% of the frame static, and the ghost
+# figure was a ratio over slivers of it)
 
 
 def local_strength(input_frame: np.ndarray, output_frame: np.ndarray, window: int = STRENGTH_WINDOW) -> np.ndarray:
@@ -167,6 +170,7 @@ class MotionCoverage:
     ghost: float = float("nan")  # median ghost figure (see MotionCoverageMeter), nan when never defined
     ghost_frames: int = 0
     follow: float = float("nan")  # median follow figure (see MotionCoverageMeter), nan when never defined
+    ghost_by_frame: tuple[tuple[int, float], ...] = ()  # (frame index, ghost figure) of each frame that gave one
 
 
 class MotionCoverageMeter:
@@ -179,7 +183,9 @@ class MotionCoverageMeter:
     any of the previous 6 frames but not now; static pixels are the
     rest. The frame's ratios are median strength over moving (wake) pixels / median over static
     pixels. The result takes the median of each ratio over frames from index first_frame on, skipping
-    frames whose moving (wake) share is under 0.2%. Static content dominates most frames, so global
+    frames whose moving (wake) share is under 0.2% and frames with under 10% static ground to divide
+    by. At a scene cut (the previous input, warped along the flow, misses the new one by over 30 grey
+    levels on average) the frame is not measured and the history starts afresh. Static content dominates most frames, so global
     strength and flicker hide a dream that leaves moving subjects plain; this figure does not.
 
     By height (issue 21): the moving mask's connected components (8-connected) are binned by the
@@ -211,6 +217,7 @@ class MotionCoverageMeter:
         self._wake_ratios: list[float] = []
         self._height_ratios: list[list[float]] = [[] for _ in range(len(HEIGHT_BINS) + 1)]
         self._ghosts: list[float] = []
+        self._ghost_by_frame: list[tuple[int, float]] = []
         self._follows: list[float] = []
         self.frames: list[tuple[int, float | None, float | None]] = []  # (index, moving, wake ratio) per measured frame
 
@@ -224,6 +231,11 @@ class MotionCoverageMeter:
                     f"frame size changed from {self._previous_input.shape} to {input_frame.shape}"
                 )
             moving, panned = self._moving_pixels(input_frame)
+            if moving is None:  # a scene cut: nothing moved into this frame, and nothing was uncovered
+                self._history.clear()
+                self._previous_input = input_frame
+                self._index += 1
+                return
             if panned is not None:  # earlier frames' masks follow the camera onto this frame
                 self._history = collections.deque((_moved(earlier, panned) for earlier in self._history),
                                                   maxlen=WAKE_FRAMES)
@@ -254,14 +266,20 @@ class MotionCoverageMeter:
             ghost=_median_or_nan(self._ghosts),
             ghost_frames=len(self._ghosts),
             follow=_median_or_nan(self._follows),
+            ghost_by_frame=tuple(self._ghost_by_frame),
         )
 
-    def _moving_pixels(self, input_frame: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def _moving_pixels(self, input_frame: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Boolean (H, W): flow back to the previous input frame longer than 1 px, eroded 3x3; and the
         camera's flow when the camera moved. Where the camera's fitted motion (flow.camera_flow) moves the
         median pixel over 1 px, motion is the flow less the camera's, so a panning clip's subjects are
-        told from its background (else every pixel moves and no frame counts)."""
+        told from its background (else every pixel moves and no frame counts). (None, None) at a scene
+        cut: the previous input warped along the flow misses this one by over flow.CUT_MAX_WARP_ERROR grey
+        levels on average (a cut's flow is noise, and its mask would count the whole frame as moving, and
+        then as uncovered for WAKE_FRAMES frames)."""
         backward = self._estimator.flow(input_frame, self._previous_input)
+        if flow.is_scene_cut(self._previous_input, input_frame, backward, np.ones(backward.shape[:2], np.float32)):
+            return None, None
         panned = flow.camera_flow(backward, np.ones(backward.shape[:2], np.float32))
         if np.median(np.hypot(panned[..., 0], panned[..., 1])) > MOVING_FLOW:
             backward = backward - panned
@@ -273,7 +291,7 @@ class MotionCoverageMeter:
     def _measure(self, strength_map: np.ndarray, moving: np.ndarray, wake: np.ndarray) -> None:
         """Record this frame's moving and wake ratios where they are defined."""
         static = ~(moving | wake)
-        if not static.any():
+        if static.mean() < MIN_STATIC_SHARE:
             return
         static_median = float(np.median(strength_map[static]))
         if static_median <= 0.0:
@@ -296,6 +314,7 @@ class MotionCoverageMeter:
         ghost = ghost_figure(input_frame, output_frame, moving, wake)
         if ghost is not None:
             self._ghosts.append(ghost)
+            self._ghost_by_frame.append((self._index, ghost))
 
 
 def _moved(mask: np.ndarray, backward: np.ndarray) -> np.ndarray:
@@ -318,14 +337,15 @@ def moving_by_height(moving: np.ndarray, bins: Sequence[int] = HEIGHT_BINS) -> l
 def ghost_figure(input_frame: np.ndarray, output_frame: np.ndarray, moving: np.ndarray, wake: np.ndarray,
                  blur: float = GHOST_BLUR, clearance: int = GHOST_CLEARANCE) -> float | None:
     """Mean blurred-grey |output - input| over uncovered background / over clear static pixels
-    (see MotionCoverageMeter); None when either holds under 0.2% of the frame or the static mean is 0."""
+    (see MotionCoverageMeter); None when the uncovered background holds under 0.2% of the frame, the
+    static pixels under MIN_STATIC_SHARE of it, or the static mean is 0."""
     if input_frame.shape != output_frame.shape:
         raise DreamvidError(f"input and output frames differ in shape: {input_frame.shape} and {output_frame.shape}")
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * clearance + 1, 2 * clearance + 1))
     near_moving = cv2.dilate(moving.astype(np.uint8), disc).astype(bool)
     uncovered = wake & ~near_moving
     static = ~cv2.dilate((moving | wake).astype(np.uint8), disc).astype(bool)
-    if uncovered.mean() < MIN_REGION_SHARE or static.mean() < MIN_REGION_SHARE:
+    if uncovered.mean() < MIN_REGION_SHARE or static.mean() < MIN_STATIC_SHARE:
         return None
     grey_in = cv2.GaussianBlur(cv2.cvtColor(input_frame, cv2.COLOR_RGB2GRAY), (0, 0), blur)
     grey_out = cv2.GaussianBlur(cv2.cvtColor(np.clip(output_frame, 0, 255), cv2.COLOR_RGB2GRAY), (0, 0), blur)

@@ -442,3 +442,31 @@ def test_motion_coverage_under_a_panning_camera_counts_the_subject_not_the_whole
     assert dreamed_everywhere.frames_used == plain_subject.frames_used == MOVING_FRAMES - 3
     assert dreamed_everywhere.moving == pytest.approx(1.0, abs=0.1)
     assert plain_subject.moving < 0.3
+
+
+def test_a_scene_cut_starts_the_wake_afresh():
+    """After a cut the flow is noise: the meter skips the cut frame and does not count the new scene as the
+    background the old one's motion uncovered (vehicle.mp4's cut made the whole frame wake for six frames)."""
+    frames, _ = moving_square_clip()
+    other = texture(*frames[0].shape[:2], 11)  # a different, still scene after the cut
+    clip = frames[:6] + [np.clip(other, 20, 235).astype(np.float32)] * 6
+    meter = metrics.MotionCoverageMeter(first_frame=3)
+    for frame in clip:
+        meter.add(frame, frame + 5.0)
+    assert 6 not in [index for index, _, _ in meter.frames]  # the cut itself is not measured
+    after = [(moving, wake) for index, moving, wake in meter.frames if index > 6]
+    assert after and all(ratios == (None, None) for ratios in after)  # nothing after it moved or was uncovered
+    assert all(index < 6 for index, _ in meter.value.ghost_by_frame)
+
+
+def test_ratios_need_static_ground_to_divide_by():
+    """A frame that is nearly all moving or wake gives no ratio: its static median is a sliver's."""
+    frame = texture(48, 64, 1)
+    moving = np.zeros((48, 64), bool)
+    moving[:, :30] = True
+    wake = np.zeros((48, 64), bool)
+    wake[:, 30:52] = True  # the static ground left, 8 px clear of both, is 4 columns: a sixteenth of the frame
+    assert metrics.ghost_figure(frame, frame + 5, moving, wake) is None
+    wake[:, 30:] = False
+    wake[:, 30:34] = True
+    assert metrics.ghost_figure(frame, frame + 5, np.zeros_like(moving), wake) is not None
