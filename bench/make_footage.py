@@ -23,6 +23,11 @@ Clips (H.264, 25 fps, crf 23 unless told):
 - vehicle.mp4: a harder vehicle camera, 480x270: the ground slides 30 px a frame (and 3 px down) under a
   25-px motion blur, stronger noise and crf 36, under a still, dark car roof across the bottom quarter,
   with a cut two thirds in to cup.mp4's forearm (a scene cut mid-clip).
+- forward.mp4: a camera driving forward down a street, 480x270: an asphalt road with lane lines between two
+  walls in perspective (bigbuckbunny.mp4 frames on them), so the picture streams out from the vanishing point, still at the
+  centre and 30 px a frame at the edges, under a half-frame motion blur (eight exposures averaged), a 1-2 px
+  bounce, a still dark bonnet across the bottom, noise and crf 34 (the flow field of a vehicle-mounted
+  camera, which neither pan above has).
 Each source is read from --start-seconds (default 0) for --frames frames.
 """
 
@@ -244,6 +249,74 @@ def vehicle(scene: np.ndarray, after_cut: list[np.ndarray], frames: int, width: 
     return out
 
 
+def street_view(ground: np.ndarray, wall: np.ndarray, sky: np.ndarray, travelled: float, width: int,
+                height: int, horizon: float, half_width: float = 4.0, eye: float = 1.5, wall_height: float = 8.0,
+                depth: float = 60.0, texels: float = 40.0) -> np.ndarray:
+    """One float32 view down a street: a camera `eye` m above a ground `2 * half_width` m wide between two
+    walls `wall_height` m tall, `travelled` m along it; the ground and the walls tile their textures at
+    `texels` px a metre, fog fades them into `sky` (fitted to the frame) towards `depth` m."""
+    focal = 0.8 * width
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    u, v = xs - width / 2.0, ys - horizon
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ground_z = np.where(v > 0, focal * eye / v, np.inf)
+        wall_z = np.where(np.abs(u) > 0, focal * half_width / np.abs(u), np.inf)
+        wall_y = v * wall_z / focal  # metres below the eye where the ray meets the wall
+        wall_z = np.where(wall_y > eye - wall_height, wall_z, np.inf)  # over the wall's top: sky
+    on_wall = wall_z < ground_z
+    z = np.minimum(np.minimum(ground_z, wall_z), depth)
+    ground_x = (u * z / focal + half_width) * texels
+    ground_y = (z + travelled) * texels
+    wall_x = (z + travelled) * texels
+    wall_row = (wall_y - (eye - wall_height)) * texels
+    view = np.empty((height, width, 3), np.float32)
+    for texture, mask, map_x, map_y in ((ground, ~on_wall, ground_x, ground_y), (wall, on_wall, wall_x, wall_row)):
+        map_x, map_y = (np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0) for values in (map_x, map_y))
+        sampled = cv2.remap(texture, np.mod(map_x, texture.shape[1]).astype(np.float32),
+                            np.mod(map_y, texture.shape[0]).astype(np.float32), cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_WRAP)
+        view[mask] = sampled[mask]
+    fog = np.clip(z / depth, 0.0, 1.0)[..., None] ** 1.5
+    return view * (1.0 - fog) + fitted(sky, width, height).astype(np.float32) * fog
+
+
+def asphalt(size: int = 640, seed: int = 7) -> np.ndarray:
+    """A size x size RGB uint8 road texture (16 m square at 40 px a metre): grey grain over blotches, a white
+    edge line at each side of an 8-m road (texture columns 12-20 and 300-308) and a dashed centre line."""
+    rng = np.random.default_rng(seed)
+    grain = rng.normal(0.0, 14.0, (size, size)).astype(np.float32)
+    blotches = cv2.GaussianBlur(rng.normal(0.0, 1.0, (size, size)).astype(np.float32), (0, 0), 10) * 120.0
+    road = np.repeat((85.0 + grain + blotches)[..., None], 3, axis=2)
+    centre = size // 4
+    for start in range(0, size, 160):
+        road[start : start + 110, centre - 6 : centre + 6] = 215.0 + rng.normal(0.0, 6.0, (110, 12, 1))
+    road[:, 12:20] = 200.0
+    road[:, 300:308] = 200.0
+    return np.clip(road, 0, 255).astype(np.uint8)
+
+
+def forward(ground: np.ndarray, wall: np.ndarray, sky: np.ndarray, frames: int, width: int = 480,
+            height: int = 270, speed: float = 0.8, exposures: int = 8, seed: int = 4) -> list[np.ndarray]:
+    """A camera driving `speed` m a frame down a street (see street_view), rendered at twice the size and
+    shrunk (no aliasing far off), each frame the mean of `exposures` views over half a frame's travel (the
+    motion blur of a 1/50 s shutter), bounced 1-2 px, under a still dark bonnet across the bottom eighth."""
+    rng = np.random.default_rng(seed)
+    ground, wall, sky = (image.astype(np.float32) for image in (ground, wall, sky))
+    bonnet_top = height - height // 8
+    rows = np.linspace(0.0, 1.0, height - bonnet_top, dtype=np.float32)[:, None, None]
+    bonnet = (30.0 + 40.0 * np.exp(-((rows - 0.25) / 0.1) ** 2)) * np.ones((1, width, 3), np.float32)
+    out = []
+    for index in range(frames):
+        horizon = 2 * (0.42 * height + 1.5 * np.sin(1.3 * index))
+        shots = [street_view(ground, wall, sky, speed * (index + 0.5 * shot / exposures), 2 * width, 2 * height,
+                             horizon) for shot in range(exposures)]
+        frame = cv2.resize(np.mean(shots, axis=0), (width, height), interpolation=cv2.INTER_AREA)
+        frame[bonnet_top:] = bonnet
+        frame += rng.normal(0.0, 3.0, frame.shape).astype(np.float32)
+        out.append(np.clip(frame, 0, 255).astype(np.uint8))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", default="/work/shared/media")
@@ -284,6 +357,9 @@ def main() -> None:
     write(out / "fast_pan.mp4", fast_pan(scene, count, 320, 180, speed=14.0, drift=2.0, blur=15), crf=32)
     road = fitted(read(media / "bigbuckbunny.mp4", 1, None, 3.0)[0], 1920, 1080)
     write(out / "vehicle.mp4", vehicle(road, read(media / "cup.mp4", count, None, start), count), crf=36)
+    facade = fitted(read(media / "bigbuckbunny.mp4", 1, None, 4.5)[0], 1280, 640)
+    sky = read(media / "bigbuckbunny.mp4", 1, None, 1.0)[0]
+    write(out / "forward.mp4", forward(asphalt(), facade, sky, count), crf=34)
 
 
 if __name__ == "__main__":
