@@ -128,6 +128,7 @@ PLAIN_FRACTION = 0.25  # a pixel is plain under this share of a reference median
 HEIGHT_BINS = (40, 100)  # moving regions binned by height (px): under 40, 40 to 100, over 100 (issue 21)
 GHOST_BLUR = 4.0  # Gaussian sigma (px) of the grey frames the ghost figure compares
 GHOST_CLEARANCE = 8  # px: uncovered background nearer than this to a moving pixel is not counted
+CUT_FLOW_TOLERANCE = 2.0  # the forward-backward check's tolerance for the cut test, as CoherenceSettings.flow_tolerance
 MIN_STATIC_SHARE = 0.1  # a frame's ratios need this share of static ground to divide by (issue 21 round ten:
 # on vehicle.mp4's blurred pan the camera-corrected motion left 0.3-4.7% of the frame static, and the ghost
 # figure was a ratio over slivers of it)
@@ -184,8 +185,9 @@ class MotionCoverageMeter:
     rest. The frame's ratios are median strength over moving (wake) pixels / median over static
     pixels. The result takes the median of each ratio over frames from index first_frame on, skipping
     frames whose moving (wake) share is under 0.2% and frames with under 10% static ground to divide
-    by. At a scene cut (the previous input, warped along the flow, misses the new one by over 30 grey
-    levels on average) the frame is not measured and the history starts afresh. Static content dominates most frames, so global
+    by. At a scene cut (the coherent dream's own test: under half the frame passes the flow's
+    forward-backward check, or the previous input warped along the flow misses the new one by over 30
+    grey levels where it does) the frame is not measured and the history starts afresh. Static content dominates most frames, so global
     strength and flicker hide a dream that leaves moving subjects plain; this figure does not.
 
     By height (issue 21): the moving mask's connected components (8-connected) are binned by the
@@ -274,11 +276,14 @@ class MotionCoverageMeter:
         camera's flow when the camera moved. Where the camera's fitted motion (flow.camera_flow) moves the
         median pixel over 1 px, motion is the flow less the camera's, so a panning clip's subjects are
         told from its background (else every pixel moves and no frame counts). (None, None) at a scene
-        cut: the previous input warped along the flow misses this one by over flow.CUT_MAX_WARP_ERROR grey
-        levels on average (a cut's flow is noise, and its mask would count the whole frame as moving, and
-        then as uncovered for WAKE_FRAMES frames)."""
+        cut, by the test the coherent dream starts afresh on (flow.is_scene_cut over the forward-backward
+        check at the default tolerance): a cut's flow is noise, and its mask would count the whole frame as
+        moving, and then as uncovered for WAKE_FRAMES frames."""
         backward = self._estimator.flow(input_frame, self._previous_input)
-        if flow.is_scene_cut(self._previous_input, input_frame, backward, np.ones(backward.shape[:2], np.float32)):
+        forward = self._estimator.flow(self._previous_input, input_frame)
+        scale = (max(input_frame.shape[:2]) / 640.0) ** 2  # as the coherent dream scales its check
+        checked = flow.consistency_mask(backward, forward, tolerance=CUT_FLOW_TOLERANCE * scale, boundaries=False)
+        if flow.is_scene_cut(self._previous_input, input_frame, backward, checked):
             return None, None
         panned = flow.camera_flow(backward, np.ones(backward.shape[:2], np.float32))
         if np.median(np.hypot(panned[..., 0], panned[..., 1])) > MOVING_FLOW:
