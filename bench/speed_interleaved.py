@@ -22,8 +22,7 @@ from dreamvid.io.video_reader import open_video
 from dreamvid.settings import CoherenceSettings, DreamSettings, VideoSettings
 from dreamvid.video.coherence import Coherence
 from dreamvid.video.frames import video_frames
-
-NAIVE = dict(octaves=3, octave_scale=1.4, steps=20, step_size=1.6)
+from motion_coverage import NAIVE  # keras-io's per-frame dream, as the coverage bench times it
 
 
 def main() -> None:

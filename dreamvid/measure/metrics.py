@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from dreamvid.errors import DreamvidError
+from dreamvid.settings import CoherenceSettings
 from dreamvid.video import flow
 from dreamvid.video.strength import local_strength as detail_strength
 from dreamvid.zoom import camera
@@ -128,7 +129,6 @@ PLAIN_FRACTION = 0.25  # a pixel is plain under this share of a reference median
 HEIGHT_BINS = (40, 100)  # moving regions binned by height (px): under 40, 40 to 100, over 100 (issue 21)
 GHOST_BLUR = 4.0  # Gaussian sigma (px) of the grey frames the ghost figure compares
 GHOST_CLEARANCE = 8  # px: uncovered background nearer than this to a moving pixel is not counted
-CUT_FLOW_TOLERANCE = 2.0  # the forward-backward check's tolerance for the cut test, as CoherenceSettings.flow_tolerance
 MIN_STATIC_SHARE = 0.1  # a frame's ratios need this share of static ground to divide by (issue 21 round ten:
 # on vehicle.mp4's blurred pan the camera-corrected motion left 0.3-4.7% of the frame static, and the ghost
 # figure was a ratio over slivers of it)
@@ -218,7 +218,6 @@ class MotionCoverageMeter:
         self._moving_ratios: list[float] = []
         self._wake_ratios: list[float] = []
         self._height_ratios: list[list[float]] = [[] for _ in range(len(HEIGHT_BINS) + 1)]
-        self._ghosts: list[float] = []
         self._ghost_by_frame: list[tuple[int, float]] = []
         self._follows: list[float] = []
         self.frames: list[tuple[int, float | None, float | None]] = []  # (index, moving, wake ratio) per measured frame
@@ -265,8 +264,8 @@ class MotionCoverageMeter:
             wake_frames_used=len(self._wake_ratios),
             by_height=tuple(_median_or_nan(ratios) for ratios in self._height_ratios),
             height_frames=tuple(len(ratios) for ratios in self._height_ratios),
-            ghost=_median_or_nan(self._ghosts),
-            ghost_frames=len(self._ghosts),
+            ghost=_median_or_nan([ghost for _, ghost in self._ghost_by_frame]),
+            ghost_frames=len(self._ghost_by_frame),
             follow=_median_or_nan(self._follows),
             ghost_by_frame=tuple(self._ghost_by_frame),
         )
@@ -279,10 +278,9 @@ class MotionCoverageMeter:
         cut, by the test the coherent dream starts afresh on (flow.is_scene_cut over the forward-backward
         check at the default tolerance): a cut's flow is noise, and its mask would count the whole frame as
         moving, and then as uncovered for WAKE_FRAMES frames."""
-        backward = self._estimator.flow(input_frame, self._previous_input)
-        forward = self._estimator.flow(self._previous_input, input_frame)
-        scale = (max(input_frame.shape[:2]) / 640.0) ** 2  # as the coherent dream scales its check
-        checked = flow.consistency_mask(backward, forward, tolerance=CUT_FLOW_TOLERANCE * scale, boundaries=False)
+        backward, forward = self._estimator.backward_flow_pair(self._previous_input, input_frame)
+        tolerance = flow.check_tolerance(CoherenceSettings.flow_tolerance, input_frame.shape)  # the dream's own check
+        checked = flow.consistency_mask(backward, forward, tolerance=tolerance, boundaries=False)
         if flow.is_scene_cut(self._previous_input, input_frame, backward, checked):
             return None, None
         panned = flow.camera_flow(backward, np.ones(backward.shape[:2], np.float32))
@@ -318,7 +316,6 @@ class MotionCoverageMeter:
         """Record this frame's ghost figure where there is uncovered background and clear static ground."""
         ghost = ghost_figure(input_frame, output_frame, moving, wake)
         if ghost is not None:
-            self._ghosts.append(ghost)
             self._ghost_by_frame.append((self._index, ghost))
 
 

@@ -27,7 +27,7 @@ from dreamvid.effect import CarryingEffect, Effect, Guide
 from dreamvid.errors import DreamvidError
 from dreamvid.events import Progress
 from dreamvid.settings import CoherenceSettings
-from dreamvid.video.flow import FlowEstimator, camera_flow, consistency_mask, is_scene_cut, warp
+from dreamvid.video.flow import FlowEstimator, camera_flow, check_tolerance, consistency_mask, is_scene_cut, warp
 from dreamvid.video.redream import LightGain, light_gain, redream_deficit
 from dreamvid.video.strength import local_strength
 from dreamvid.zoom.schedule import Schedule
@@ -145,8 +145,8 @@ def estimate_motion(flow: FlowEstimator, coherence: CoherenceSettings, previous:
     previous = np.asarray(previous, dtype=np.float32)
     current = np.asarray(current, dtype=np.float32)
     backward, forward = flow.backward_flow_pair(previous, current)
-    scale = (max(current.shape[:2]) / 640.0) ** 2
-    mask = consistency_mask(backward, forward, tolerance=coherence.flow_tolerance * scale, boundaries=False)
+    mask = consistency_mask(backward, forward, tolerance=check_tolerance(coherence.flow_tolerance, current.shape),
+                            boundaries=False)
     if coherence.rescue_tolerance is not None:
         mask = np.maximum(mask, rescued(previous, current, backward, coherence.rescue_tolerance))
     if coherence.warp_tolerance is not None:  # the flow must also carry the picture: where the warped

@@ -119,6 +119,11 @@ def camera_flow(backward: np.ndarray, reliable: np.ndarray) -> np.ndarray:
     return flow if np.all(np.isfinite(flow)) else np.zeros_like(backward)
 
 
+def check_tolerance(tolerance: float, shape: tuple[int, ...]) -> float:
+    """A forward-backward check tolerance given in squared pixels at 640 px, for a frame of `shape`."""
+    return tolerance * (max(shape[:2]) / 640.0) ** 2
+
+
 def consistency_mask(backward: np.ndarray, forward: np.ndarray, *, tolerance: float = CONSISTENCY_ABSOLUTE,
                      softening: float = MASK_SOFTENING, boundaries: bool = True) -> np.ndarray:
     """Reliability of the backward flow per current-frame pixel, (H, W) float32 in [0, 1].
