@@ -298,7 +298,9 @@ class CoherenceSettings:
     `fill_tolerance` grey levels, none past twice it; 0 starts newly revealed areas afresh), times `blend`; then
     `steps_next` ascent steps of `step_size_next`
     on each of the `octaves_next` finest octaves, of whose change `still_refine` is kept where the picture
-    stands still (a still place's dream needs no growing; the step only pumps against the hold). The detail's mean size is held between
+    stands still (a still place's dream needs no growing; the step only pumps against the hold), and which
+    is skipped when under `refine_share` of the frame would keep it (its cost, about a third of a frame's, buys
+    a change of a fraction of a grey level there). The detail's mean size is held between
     `strength_floor` and `strength_cap` times the first frame's (regrowing by at most `regrowth` a
     frame) when `hold_strength`, so a long clip neither runs away nor fades. With `carry_result` the
     trusted pixels start from the previous result itself, warped (Ruder et al.'s warm start), not from
@@ -313,6 +315,7 @@ class CoherenceSettings:
     octaves_next: int = 1
     step_size_next: float | None = 1.0  # None: the dream's step size
     still_refine: float = 0.0  # the share of that step's change kept where the picture stands still
+    refine_share: float = 0.25  # the step is skipped when the share of the frame that keeps it is under this
     jitter_next: int | None = None  # None: the dream's jitter
     flow_preset: str = "medium"
     flow_tolerance: float = 2.0  # forward-backward check, squared pixels at 640 px (scaled with size)
@@ -359,6 +362,8 @@ class CoherenceSettings:
             raise DreamvidError(f"warp tolerance must be positive, got {self.warp_tolerance}")
         if not 0 <= self.still_refine <= 1:
             raise DreamvidError(f"still refine must be between 0 and 1, got {self.still_refine}")
+        if not 0 <= self.refine_share <= 1:
+            raise DreamvidError(f"refine share must be between 0 and 1, got {self.refine_share}")
         if self.rescue_tolerance is not None and not self.rescue_tolerance > 0:
             raise DreamvidError(f"rescue tolerance must be positive, got {self.rescue_tolerance}")
         if self.fill_tolerance is not None and not self.fill_tolerance > 0:

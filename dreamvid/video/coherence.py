@@ -245,13 +245,18 @@ class Coherence:
             guide = Guide(current, motion.reliable, _carried(state.carry, motion, current.shape[:2]))
             result, carry = self.effect.refine_carrying(start, seed=seed, time=time, progress=progress, guide=guide)
         else:
-            result = self.effect.refine(start, seed=seed, time=time, progress=progress,
-                                        guide=Guide(current, motion.reliable))
             carry = {}
-            if self.settings.still_refine < 1.0:  # a still place's dream needs no growing: the step only
-                # pumps against the strength hold, a new pattern every frame (issue 21: flicker on vtest.avi 1.60 -> 1.21)
-                still = _still(motion)
-                result = start + (result - start) * (1.0 - (1.0 - self.settings.still_refine) * still)[..., None]
+            # a still place's dream needs no growing: the step only pumps against the strength hold, a new
+            # pattern every frame (issue 21: flicker on vtest.avi 1.60 -> 1.21); where too little of the frame
+            # keeps it, the step is not worth its cost (issue 21: a third of a frame's time for ~0.2 grey levels)
+            kept = None if self.settings.still_refine >= 1.0 else 1.0 - (1.0 - self.settings.still_refine) * _still(motion)
+            if kept is not None and kept.mean() < self.settings.refine_share:
+                result = start
+            else:
+                result = self.effect.refine(start, seed=seed, time=time, progress=progress,
+                                            guide=Guide(current, motion.reliable))
+                if kept is not None:
+                    result = start + (result - start) * kept[..., None]
         self.remember(current, result, state.reference_strength, state.scene_cuts, local_reference, carry,
                       light_gain=state.light_gain)
         return result

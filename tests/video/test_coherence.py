@@ -48,7 +48,7 @@ def effect(tiny):
 
 def test_first_frame_gets_the_full_treatment_later_frames_the_warm_start(effect):
     recording = Recording(effect)
-    coherence = Coherence(recording, CoherenceSettings(redream=RedreamSettings(calibrate=True)))
+    coherence = Coherence(recording, CoherenceSettings(redream=RedreamSettings(calibrate=True), refine_share=0.0))
     asked = []
     frame = textured_image()
     for _ in range(3):
@@ -253,3 +253,35 @@ def test_the_warm_step_is_lighter_where_the_picture_stands_still():
         np.testing.assert_allclose(second - frame, 20.0 + expected, atol=1e-3)
     with pytest.raises(DreamvidError):
         CoherenceSettings(still_refine=1.5)
+
+
+class CountedSteps(AddingSteps):
+    """AddingSteps that counts its warm steps."""
+
+    def __init__(self):
+        self.refined = 0
+
+    def refine(self, image, *, seed, time=0.0, progress=None, guide=None):
+        self.refined += 1
+        return super().refine(image, seed=seed, time=time, progress=progress, guide=guide)
+
+
+def test_the_warm_step_is_skipped_when_too_little_of_the_frame_would_keep_it():
+    frame = np.full((32, 48, 3), 100.0, np.float32)
+
+    def half_moving(previous, current):  # the left half moves 2 px a frame, the right half stands still
+        backward = np.zeros((32, 48, 2), np.float32)
+        backward[:, :24] = 2.0
+        return Motion(backward, np.ones((32, 48), np.float32), False)
+
+    for motion, share, steps in ((still_motion, 0.25, 0), (half_moving, 0.25, 1), (half_moving, 0.75, 0),
+                                 (still_motion, 0.0, 1)):
+        effect = CountedSteps()
+        coherence = Coherence(effect, CoherenceSettings(redream=None, hold_strength=False, refine_share=share))
+        coherence.next_frame(frame, motion, seed=0)
+        second = coherence.next_frame(frame, motion, seed=0)
+        assert effect.refined == steps
+        if steps == 0:  # skipped: the carried detail alone
+            np.testing.assert_allclose(second - frame, 20.0, atol=1e-3)
+    with pytest.raises(DreamvidError):
+        CoherenceSettings(refine_share=-0.1)

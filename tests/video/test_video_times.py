@@ -31,7 +31,7 @@ def test_frames_are_treated_at_their_clip_time_and_blend_follows_the_schedule():
     frames = [textured_image(32, 40, seed=1).astype(np.uint8)] * 5
     schedule = Schedule((Keyframe(0.0, {"blend": Formula(Expression.parse("0.1*f - 4"), "test")}),)).at_rate(25)
     effect = Recorder()
-    coherence = Coherence(effect, CoherenceSettings(redream=None, hold_strength=False, occlusion_fill=0.0),
+    coherence = Coherence(effect, CoherenceSettings(redream=None, hold_strength=False, occlusion_fill=0.0, refine_share=0.0),
                           schedule=schedule)
     made = [frame.pixels.astype(float) for frame in video_frames(frames, coherence, seed=0, overlap=False, fps=25,
                                                                   number_from=41)]
